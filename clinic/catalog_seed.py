@@ -1,0 +1,103 @@
+"""The documented catalog: exactly the figures of shared/domain.md, each with its source key.
+
+A figure no source documents is left as None, and the app shows "not documented" until the
+clinic's admin enters its own. Descriptions are written in our own words."""
+
+from datetime import date
+from decimal import Decimal
+
+# The sources describe the market "as of 2026"; their prices take effect from then.
+SEED_EFFECTIVE_FROM = date(2026, 1, 1)
+
+SOURCES = {
+    "mayo-2025": "Mayo Clinic, platelet-derived exosomes in aesthetics (13 May 2025)",
+    "difrancesco": "Plastic-surgeon practice article on exosomes in aesthetic medicine",
+    "chatham": "Chatham Facial Plastic Surgery, exosomes in aesthetic medicine",
+    "gould-interview": "Beauty-magazine interview on exosomes in skincare",
+    "regen-2026": "Exosome therapy overview, regenerative-clinic directory (2026)",
+}
+
+TREATMENTS = [
+    {
+        "slug": "microneedling-topical-exosome",
+        "name": "Microneedling + topical exosome",
+        "kind": "microneedling",
+        "route": "topical",
+        "regulatory_status": "cosmetic_topical",
+        "exosome_source": "",
+        "description": (
+            "Microneedling makes tiny channels in the skin; the exosome preparation is "
+            "applied straight afterwards so it reaches deeper layers through them."
+        ),
+        "downtime_min_hours": 24,
+        "downtime_max_hours": 48,
+        "downtime_source": "regen-2026",
+        "sessions_min": 2,
+        "sessions_max": 3,
+        "sessions_source": "regen-2026",
+        "interval_count": 1,
+        "interval_unit": "months",
+        "interval_source": "regen-2026",
+        "results_weeks_min": 4,
+        "results_weeks_max": 6,
+        "results_source": "regen-2026",
+    },
+    {
+        "slug": "fractional-laser-topical-exosome",
+        "name": "Fractional laser + topical exosome",
+        "kind": "fractional_laser",
+        "route": "topical",
+        "regulatory_status": "cosmetic_topical",
+        "exosome_source": "",
+        "description": (
+            "A fractional (or ablative) laser opens the skin barrier; the exosome "
+            "preparation is applied on the treated skin right after the laser pass."
+        ),
+        "downtime_min_hours": 72,
+        "downtime_max_hours": 168,
+        "downtime_source": "regen-2026",
+        "sessions_min": 2,
+        "sessions_max": 3,
+        "sessions_source": "regen-2026",
+        # No source gives a cadence for laser + exosome: left for the clinic to enter.
+        "interval_count": None,
+        "interval_unit": "",
+        "interval_source": "",
+        "results_weeks_min": 4,
+        "results_weeks_max": 6,
+        "results_source": "regen-2026",
+    },
+    {
+        "slug": "injectable-msc-exosome",
+        "name": "Injectable MSC exosome (investigational)",
+        "kind": "injectable",
+        "route": "injection",
+        "regulatory_status": "investigational",
+        "exosome_source": "msc",
+        "description": (
+            "A sterile exosome preparation injected into or under the skin, without a "
+            "barrier-disrupting procedure. Investigational: offered only within an IND or "
+            "clinical trial; no exosome product is FDA-approved for aesthetic use."
+        ),
+        # The sources name injection-site reactions, bruising and redness, but no downtime.
+        "downtime_min_hours": None,
+        "downtime_max_hours": None,
+        "downtime_source": "",
+        "sessions_min": 2,
+        "sessions_max": 3,
+        "sessions_source": "regen-2026",
+        "interval_count": None,
+        "interval_unit": "",
+        "interval_source": "",
+        "results_weeks_min": 4,
+        "results_weeks_max": 6,
+        "results_source": "regen-2026",
+    },
+]
+
+# (treatment slug, unit, series size, minimum, maximum, source)
+PRICES = [
+    ("microneedling-topical-exosome", "session", None, Decimal("600"), Decimal("1500"), "regen-2026"),
+    ("microneedling-topical-exosome", "series", 3, Decimal("2000"), Decimal("4000"), "regen-2026"),
+    ("injectable-msc-exosome", "session", None, Decimal("3000"), Decimal("6000"), "regen-2026"),
+]

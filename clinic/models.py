@@ -1,0 +1,274 @@
+"""The clinic's catalog: what it offers and at what price.
+
+Every figure is nullable on purpose: a blank figure means "not documented" and the app says
+so, instead of inventing a number. The database checks every numeric invariant as a backstop
+to form validation.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+def default_currency() -> str:
+    return settings.CURRENCY
+
+
+class ExosomeSource(models.TextChoices):
+    PLATELET = "platelet", "Platelet-derived (human)"
+    MSC = "msc", "Mesenchymal stem cell (MSC)"
+    PLACENTAL = "placental", "Placental / amniotic"
+    PLANT = "plant", "Plant-derived"
+    SYNTHETIC = "synthetic", "Synthetic / liposome (exosome-like)"
+
+
+class TreatmentKind(models.TextChoices):
+    MICRONEEDLING = "microneedling", "Microneedling + topical exosome"
+    FRACTIONAL_LASER = "fractional_laser", "Fractional laser + topical exosome"
+    INJECTABLE = "injectable", "Injectable exosome"
+
+
+class DeliveryRoute(models.TextChoices):
+    TOPICAL = "topical", "Topical, after barrier disruption"
+    INJECTION = "injection", "Intradermal / subdermal injection"
+
+
+class RegulatoryStatus(models.TextChoices):
+    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
+    INVESTIGATIONAL = "investigational", "Investigational: IND or clinical trial required"
+
+
+class IntervalUnit(models.TextChoices):
+    DAYS = "days", "days"
+    WEEKS = "weeks", "weeks"
+    MONTHS = "months", "calendar months"
+
+
+PLATELET_TOPICAL_ONLY = "Platelet-derived exosomes are for topical use only, never injection."
+INJECTION_NEEDS_INVESTIGATIONAL = (
+    "An injected exosome treatment must be marked investigational (IND or trial required)."
+)
+MIN_ABOVE_MAX = "The minimum cannot be more than the maximum."
+SERIES_NEEDS_SIZE = "A series price needs the number of sessions it covers (2 or more)."
+SESSION_HAS_NO_SIZE = "A single-session price must not name a number of sessions."
+INTERVAL_NEEDS_BOTH = "Give both the interval and its unit, or neither."
+
+
+def pair_ordered(low: str, high: str) -> Q:
+    """Either bound may be blank (not documented); where both are set, low <= high."""
+    return Q(**{f"{low}__isnull": True}) | Q(**{f"{high}__isnull": True}) | Q(
+        **{f"{low}__lte": models.F(high)}
+    )
+
+
+class TreatmentType(models.Model):
+    slug = models.SlugField(unique=True, help_text="Stable identifier used by the seed data.")
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30, choices=TreatmentKind.choices)
+    route = models.CharField("delivery route", max_length=20, choices=DeliveryRoute.choices)
+    regulatory_status = models.CharField(max_length=30, choices=RegulatoryStatus.choices)
+    exosome_source = models.CharField(
+        max_length=20,
+        choices=ExosomeSource.choices,
+        blank=True,
+        help_text="Only where the treatment always uses one source.",
+    )
+    description = models.TextField(blank=True)
+
+    downtime_min_hours = models.PositiveIntegerField(null=True, blank=True)
+    downtime_max_hours = models.PositiveIntegerField(null=True, blank=True)
+    downtime_source = models.CharField(max_length=40, blank=True)
+
+    sessions_min = models.PositiveSmallIntegerField(
+        "typical sessions (min)", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    sessions_max = models.PositiveSmallIntegerField(
+        "typical sessions (max)", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    sessions_source = models.CharField(max_length=40, blank=True)
+
+    interval_count = models.PositiveSmallIntegerField(
+        "default interval", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    interval_unit = models.CharField(max_length=10, choices=IntervalUnit.choices, blank=True)
+    interval_source = models.CharField(max_length=40, blank=True)
+
+    results_weeks_min = models.PositiveSmallIntegerField(
+        "results window from (weeks)", null=True, blank=True
+    )
+    results_weeks_max = models.PositiveSmallIntegerField(
+        "results window to (weeks)", null=True, blank=True
+    )
+    results_source = models.CharField(max_length=40, blank=True)
+
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=pair_ordered("downtime_min_hours", "downtime_max_hours"),
+                name="treatment_downtime_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_min__isnull=True) | Q(sessions_min__gte=1),
+                name="treatment_sessions_min_positive",
+            ),
+            models.CheckConstraint(
+                condition=pair_ordered("sessions_min", "sessions_max"),
+                name="treatment_sessions_ordered",
+            ),
+            models.CheckConstraint(
+                condition=pair_ordered("results_weeks_min", "results_weeks_max"),
+                name="treatment_results_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(interval_count__isnull=True) & Q(interval_unit=""))
+                | (Q(interval_count__gte=1) & ~Q(interval_unit="")),
+                name="treatment_interval_complete",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(exosome_source=ExosomeSource.PLATELET) & Q(route=DeliveryRoute.INJECTION)),
+                name="treatment_platelet_topical_only",
+            ),
+            models.CheckConstraint(
+                condition=~Q(route=DeliveryRoute.INJECTION)
+                | Q(regulatory_status=RegulatoryStatus.INVESTIGATIONAL),
+                name="treatment_injection_investigational",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        for low, high in (
+            ("downtime_min_hours", "downtime_max_hours"),
+            ("sessions_min", "sessions_max"),
+            ("results_weeks_min", "results_weeks_max"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                errors[low] = MIN_ABOVE_MAX
+        if (self.interval_count is None) != (not self.interval_unit):
+            errors["interval_count"] = INTERVAL_NEEDS_BOTH
+        if self.exosome_source == ExosomeSource.PLATELET and self.route == DeliveryRoute.INJECTION:
+            errors["exosome_source"] = PLATELET_TOPICAL_ONLY
+        if (
+            self.route == DeliveryRoute.INJECTION
+            and self.regulatory_status != RegulatoryStatus.INVESTIGATIONAL
+        ):
+            errors["regulatory_status"] = INJECTION_NEEDS_INVESTIGATIONAL
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_investigational(self) -> bool:
+        return self.regulatory_status == RegulatoryStatus.INVESTIGATIONAL
+
+
+class PriceUnit(models.TextChoices):
+    SESSION = "session", "One session"
+    SERIES = "series", "Series of sessions"
+
+
+class PriceRangeQuerySet(models.QuerySet):
+    def in_force(self, on: date):
+        """The newest range per (treatment, unit, series size) whose effective date has come.
+
+        Computed in Python over one ordered query, so it costs one query whatever the
+        number of treatments, and works the same on SQLite and PostgreSQL."""
+        rows = self.filter(effective_from__lte=on).order_by(
+            "treatment_id", "unit", "series_size", "-effective_from", "-id"
+        )
+        seen, current = set(), []
+        for row in rows:
+            key = (row.treatment_id, row.unit, row.series_size)
+            if key not in seen:
+                seen.add(key)
+                current.append(row)
+        return current
+
+
+class PriceRange(models.Model):
+    treatment = models.ForeignKey(
+        TreatmentType, on_delete=models.PROTECT, related_name="price_ranges"
+    )
+    unit = models.CharField(max_length=10, choices=PriceUnit.choices, default=PriceUnit.SESSION)
+    series_size = models.PositiveSmallIntegerField(
+        "sessions in the series",
+        null=True,
+        blank=True,
+        help_text="Only for a series price: how many sessions it covers (2 or more).",
+    )
+    minimum = models.DecimalField(max_digits=10, decimal_places=2)
+    maximum = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default=default_currency)
+    effective_from = models.DateField(
+        help_text="From this date on, this range replaces older ones for the same unit."
+    )
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Where the figure comes from: a source key such as regen-2026, or 'clinic'.",
+    )
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = PriceRangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["treatment__name", "unit", "series_size", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minimum__gte=0), name="price_minimum_not_negative"),
+            models.CheckConstraint(
+                condition=Q(minimum__lte=models.F("maximum")), name="price_minimum_le_maximum"
+            ),
+            models.CheckConstraint(
+                condition=(Q(unit=PriceUnit.SESSION) & Q(series_size__isnull=True))
+                | (Q(unit=PriceUnit.SERIES) & Q(series_size__gte=2)),
+                name="price_series_size_matches_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["treatment", "effective_from"],
+                condition=Q(unit=PriceUnit.SESSION),
+                name="price_one_session_range_per_date",
+            ),
+            models.UniqueConstraint(
+                fields=["treatment", "series_size", "effective_from"],
+                condition=Q(unit=PriceUnit.SERIES),
+                name="price_one_series_range_per_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["treatment", "effective_from"])]
+
+    def __str__(self):
+        return f"{self.treatment} – {self.unit_label}: {self.minimum}–{self.maximum} {self.currency}"
+
+    @property
+    def unit_label(self) -> str:
+        if self.unit == PriceUnit.SERIES:
+            return f"Series of {self.series_size} sessions"
+        return "Per session"
+
+    def clean(self):
+        errors = {}
+        if self.minimum is not None and self.minimum < 0:
+            errors["minimum"] = "A price cannot be negative."
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            errors["maximum"] = MIN_ABOVE_MAX
+        if self.unit == PriceUnit.SERIES and (self.series_size is None or self.series_size < 2):
+            errors["series_size"] = SERIES_NEEDS_SIZE
+        if self.unit == PriceUnit.SESSION and self.series_size is not None:
+            errors["series_size"] = SESSION_HAS_NO_SIZE
+        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
+            errors["currency"] = "Use a three-letter currency code such as USD."
+        if errors:
+            raise ValidationError(errors)

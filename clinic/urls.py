@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from clinic import views
+
+admin.site.site_header = "Clinic administration"
+admin.site.site_title = "Clinic admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("catalog/", views.catalog, name="catalog"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("planner.urls")),
+]
