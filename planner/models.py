@@ -1,0 +1,158 @@
+"""Patients, their treatment plans and the courses a plan is made of.
+
+Business rules that touch several rows live in planner/actions.py; the schedule and cost
+maths live in planner/scheduling.py and planner/estimates.py (pure functions)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from clinic.models import ExosomeSource, IntervalUnit, TreatmentType
+
+MAX_SESSIONS_PER_COURSE = 12
+
+
+class Indication(models.TextChoices):
+    PROCEDURE_RECOVERY = "procedure_recovery", "Faster recovery / better outcome after microneedling or laser"
+    SKIN_QUALITY = "skin_quality", "Skin-quality decline (thinning, laxity, fine lines)"
+    WOUND_HEALING = "wound_healing", "Post-surgical wound-healing support"
+    HAIR_LOSS = "hair_loss", "Hair loss (androgenetic alopecia; scalp delivery, under study)"
+    SCARS = "scars", "Scar appearance"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PRESENTED = "presented", "Presented"
+    ACCEPTED = "accepted", "Accepted"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Stamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Patient(Stamped):
+    full_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        indexes = [models.Index(fields=["full_name", "id"])]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("patient-detail", args=[self.pk])
+
+
+class Plan(Stamped):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    title = models.CharField(max_length=200)
+    indications = models.JSONField(default=list, blank=True)
+    ready_by = models.DateField(
+        "ready by", null=True, blank=True, help_text="An event the patient wants to be ready for."
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    alternative_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="alternatives"
+    )
+    # Bumped on every save: a save based on an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
+
+    # The quote as presented: line items, ranges used, sources and totals, frozen so later
+    # price edits in the admin never change what the patient was shown.
+    quote = models.JSONField(null=True, blank=True)
+    quoted_at = models.DateTimeField(null=True, blank=True)
+
+    # Investigational guardrail: recorded by a clinician before presenting.
+    investigational_reference = models.CharField(
+        "IND / trial reference", max_length=120, blank=True
+    )
+    patient_acknowledged_investigational = models.BooleanField(default=False)
+    investigational_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    investigational_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["quote"])
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("record_investigational_consent", "Can record an IND/trial reference and consent"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["ready_by"]),
+            models.Index(fields=["-updated_at", "-id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatus.values), name="plan_status_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.patient})"
+
+    def get_absolute_url(self):
+        return reverse("plan-detail", args=[self.pk])
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.quote is not None
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == PlanStatus.DRAFT
+
+    def indication_labels(self) -> list[str]:
+        labels = dict(Indication.choices)
+        return [labels.get(key, key) for key in self.indications]
+
+
+class Course(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="courses")
+    position = models.PositiveSmallIntegerField(default=0)
+    treatment = models.ForeignKey(TreatmentType, on_delete=models.PROTECT, related_name="+")
+    sessions = models.PositiveSmallIntegerField()
+    interval_count = models.PositiveSmallIntegerField()
+    interval_unit = models.CharField(max_length=10, choices=IntervalUnit.choices)
+    first_session = models.DateField()
+    exosome_source = models.CharField(max_length=20, choices=ExosomeSource.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions__gte=1) & Q(sessions__lte=MAX_SESSIONS_PER_COURSE),
+                name="course_sessions_1_to_12",
+            ),
+            models.CheckConstraint(condition=Q(interval_count__gte=1), name="course_interval_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.treatment} × {self.sessions}"
