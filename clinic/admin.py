@@ -21,16 +21,31 @@ class TreatmentTypeAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description", "active")}),
         ("Regulatory", {"fields": ("route", "regulatory_status", "exosome_source")}),
-        ("Downtime (hours; blank = not documented)", {
-            "fields": ("downtime_min_hours", "downtime_max_hours", "downtime_source"),
-        }),
-        ("Typical series", {
-            "fields": ("sessions_min", "sessions_max", "sessions_source",
-                       "interval_count", "interval_unit", "interval_source"),
-        }),
-        ("Results window after a session (weeks)", {
-            "fields": ("results_weeks_min", "results_weeks_max", "results_source"),
-        }),
+        (
+            "Downtime (hours; blank = not documented)",
+            {
+                "fields": ("downtime_min_hours", "downtime_max_hours", "downtime_source"),
+            },
+        ),
+        (
+            "Typical series",
+            {
+                "fields": (
+                    "sessions_min",
+                    "sessions_max",
+                    "sessions_source",
+                    "interval_count",
+                    "interval_unit",
+                    "interval_source",
+                ),
+            },
+        ),
+        (
+            "Results window after a session (weeks)",
+            {
+                "fields": ("results_weeks_min", "results_weeks_max", "results_source"),
+            },
+        ),
     )
 
     @admin.display(description="downtime")

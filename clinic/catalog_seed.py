@@ -97,7 +97,14 @@ TREATMENTS = [
 
 # (treatment slug, unit, series size, minimum, maximum, source)
 PRICES = [
-    ("microneedling-topical-exosome", "session", None, Decimal("600"), Decimal("1500"), "regen-2026"),
+    (
+        "microneedling-topical-exosome",
+        "session",
+        None,
+        Decimal("600"),
+        Decimal("1500"),
+        "regen-2026",
+    ),
     ("microneedling-topical-exosome", "series", 3, Decimal("2000"), Decimal("4000"), "regen-2026"),
     ("injectable-msc-exosome", "session", None, Decimal("3000"), Decimal("6000"), "regen-2026"),
 ]

@@ -61,8 +61,10 @@ INTERVAL_NEEDS_BOTH = "Give both the interval and its unit, or neither."
 
 def pair_ordered(low: str, high: str) -> Q:
     """Either bound may be blank (not documented); where both are set, low <= high."""
-    return Q(**{f"{low}__isnull": True}) | Q(**{f"{high}__isnull": True}) | Q(
-        **{f"{low}__lte": models.F(high)}
+    return (
+        Q(**{f"{low}__isnull": True})
+        | Q(**{f"{high}__isnull": True})
+        | Q(**{f"{low}__lte": models.F(high)})
     )
 
 
@@ -134,7 +136,9 @@ class TreatmentType(models.Model):
                 name="treatment_interval_complete",
             ),
             models.CheckConstraint(
-                condition=~(Q(exosome_source=ExosomeSource.PLATELET) & Q(route=DeliveryRoute.INJECTION)),
+                condition=~(
+                    Q(exosome_source=ExosomeSource.PLATELET) & Q(route=DeliveryRoute.INJECTION)
+                ),
                 name="treatment_platelet_topical_only",
             ),
             models.CheckConstraint(
@@ -250,7 +254,9 @@ class PriceRange(models.Model):
         indexes = [models.Index(fields=["treatment", "effective_from"])]
 
     def __str__(self):
-        return f"{self.treatment} – {self.unit_label}: {self.minimum}–{self.maximum} {self.currency}"
+        return (
+            f"{self.treatment} – {self.unit_label}: {self.minimum}–{self.maximum} {self.currency}"
+        )
 
     @property
     def unit_label(self) -> str:

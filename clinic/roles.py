@@ -37,7 +37,11 @@ def _permissions_for(model_groups, actions):
 def sync_role_permissions(**kwargs):
     for role in ALL_ROLES:
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = list(_permissions_for(ROLE_MODEL_PERMISSIONS.get(role, []), ("add", "change", "delete", "view")))
+        wanted = list(
+            _permissions_for(
+                ROLE_MODEL_PERMISSIONS.get(role, []), ("add", "change", "delete", "view")
+            )
+        )
         wanted += list(_permissions_for(ROLE_VIEW_ONLY.get(role, []), ("view",)))
         wanted += ROLE_EXTRA_CODENAMES.get(role, [])
         perms = [
@@ -65,3 +69,13 @@ def user_roles(user) -> set[str]:
 def has_any_role(user, *roles: str) -> bool:
     wanted = set(roles or ALL_ROLES)
     return bool(user_roles(user) & wanted)
+
+
+def require_role(request, *roles: str) -> None:
+    """Raise 403 unless the user holds one of `roles` (any clinic role when none given).
+
+    Views call this server-side; templates only hide what a view already refuses."""
+    from django.core.exceptions import PermissionDenied
+
+    if not has_any_role(request.user, *roles):
+        raise PermissionDenied

@@ -21,7 +21,9 @@ def catalog_entries(*, on: date) -> list[CatalogEntry]:
     return [
         CatalogEntry(
             treatment=t,
-            prices=sorted(by_treatment[t.id], key=lambda p: (p.unit != "session", p.series_size or 0)),
+            prices=sorted(
+                by_treatment[t.id], key=lambda p: (p.unit != "session", p.series_size or 0)
+            ),
         )
         for t in treatments
     ]

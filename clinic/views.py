@@ -1,16 +1,9 @@
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clinic.roles import has_any_role
+from clinic.roles import has_any_role, require_role
 from clinic.selectors import catalog_entries
-
-
-def require_role(request, *roles: str) -> None:
-    """Staff without any clinic role see nothing (403), whatever the URL."""
-    if not has_any_role(request.user, *roles):
-        raise PermissionDenied
 
 
 @require_GET

@@ -15,7 +15,10 @@ MAX_SESSIONS_PER_COURSE = 12
 
 
 class Indication(models.TextChoices):
-    PROCEDURE_RECOVERY = "procedure_recovery", "Faster recovery / better outcome after microneedling or laser"
+    PROCEDURE_RECOVERY = (
+        "procedure_recovery",
+        "Faster recovery / better outcome after microneedling or laser",
+    )
     SKIN_QUALITY = "skin_quality", "Skin-quality decline (thinning, laxity, fine lines)"
     WOUND_HEALING = "wound_healing", "Post-surgical wound-healing support"
     HAIR_LOSS = "hair_loss", "Hair loss (androgenetic alopecia; scalp delivery, under study)"
@@ -151,7 +154,9 @@ class Course(models.Model):
                 condition=Q(sessions__gte=1) & Q(sessions__lte=MAX_SESSIONS_PER_COURSE),
                 name="course_sessions_1_to_12",
             ),
-            models.CheckConstraint(condition=Q(interval_count__gte=1), name="course_interval_positive"),
+            models.CheckConstraint(
+                condition=Q(interval_count__gte=1), name="course_interval_positive"
+            ),
         ]
 
     def __str__(self):
