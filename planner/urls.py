@@ -1,1 +1,22 @@
-urlpatterns = []
+from django.urls import path
+
+from planner.views import patients, plans
+
+urlpatterns = [
+    path("patients/", patients.patient_list, name="patient-list"),
+    path("patients/new/", patients.patient_create, name="patient-create"),
+    path("patients/<int:pk>/", patients.patient_detail, name="patient-detail"),
+    path("patients/<int:pk>/edit/", patients.patient_edit, name="patient-edit"),
+    path("plans/", plans.plan_list, name="plan-list"),
+    path("plans/new/", plans.plan_create, name="plan-create"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
+    path("plans/<int:pk>/edit/", plans.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/status/", plans.plan_transition, name="plan-transition"),
+    path(
+        "plans/<int:pk>/investigational/",
+        plans.plan_record_investigational,
+        name="plan-investigational",
+    ),
+    path("plans/<int:pk>/duplicate/", plans.plan_duplicate, name="plan-duplicate"),
+    path("plans/<int:pk>/compare/<int:other_pk>/", plans.plan_compare, name="plan-compare"),
+]
