@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from planner.estimates import format_money_range
+
 register = template.Library()
 
 NOT_DOCUMENTED = "not documented"
@@ -52,9 +54,4 @@ def results_window(treatment) -> str:
 
 @register.simple_tag
 def money_range(low: Decimal, high: Decimal, currency: str) -> str:
-    def fmt(amount: Decimal) -> str:
-        return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-
-    if low == high:
-        return f"{currency} {fmt(low)}"
-    return f"{currency} {fmt(low)}–{fmt(high)}"
+    return format_money_range(low, high, currency)

@@ -1,19 +1,309 @@
-from django.http import HttpResponse
+"""Plan pages. One view serves a page and its htmx fragment; with JavaScript off the same
+view recalculates on a plain submit."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
-from clinic.roles import require_role
+from clinic.models import PriceRange
+from clinic.roles import CLINICIAN, has_any_role, require_role
+from planner import actions, workflow
+from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
+from planner.actions import PlanActionError
+from planner.forms.plans import (
+    COURSE_PREFIX,
+    CourseFormSet,
+    InvestigationalForm,
+    PlanForm,
+    PlanListFilter,
+    treatment_choices,
+    with_added_course,
+    without_course,
+)
+from planner.models import Plan, PlanStatus
+from planner.planning import plan_outlook
+
+PLANS_PER_PAGE = 25
+FIX_TO_RECALCULATE = (
+    "Fix the highlighted fields to update the estimate; the figures shown are from the last "
+    "valid entry."
+)
+PARTIAL_ESTIMATE = "Courses with errors are left out of the schedule and estimate until fixed."
 
 
-def _todo(request, *args, **kwargs):
-    require_role(request)
-    return HttpResponse("Coming soon")
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
-plan_list = require_GET(_todo)
-plan_create = require_http_methods(["GET", "POST"])(_todo)
-plan_detail = require_GET(_todo)
-plan_edit = require_http_methods(["GET", "POST"])(_todo)
-plan_transition = require_POST(_todo)
-plan_record_investigational = require_POST(_todo)
-plan_duplicate = require_POST(_todo)
-plan_compare = require_GET(_todo)
+@require_GET
+def plan_list(request):
+    plans = plans_for_user(request)
+    filters = PlanListFilter(request.GET)
+    if filters.is_valid():
+        plans = filters.apply(plans)
+    page = Paginator(plans.order_by("-updated_at", "-id"), PLANS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "planner/plan_list.html",
+        {"page": page, "filters": filters, "query_string": filters.query_string()},
+    )
+
+
+def _course_defaults(treatments, data) -> dict[str, str]:
+    """A new course starts valid: a treatment with a documented interval, its typical
+    number of sessions, starting with the previous course."""
+    treatment = next(
+        (t for t in treatments.values() if t.interval_count and not t.is_investigational),
+        next(iter(treatments.values()), None),
+    )
+    first = (timezone.localdate() + timedelta(days=7)).isoformat()
+    count = _int_or_none(data.get(f"{COURSE_PREFIX}-TOTAL_FORMS")) or 0
+    if count:
+        first = data.get(f"{COURSE_PREFIX}-{count - 1}-first_session") or first
+    return {
+        "treatment": str(treatment.pk) if treatment else "",
+        "sessions": str((treatment.sessions_max if treatment else None) or 1),
+        "interval_count": "",
+        "interval_unit": "",
+        "first_session": first,
+        "exosome_source": "",
+    }
+
+
+def _course_data(rows: list[dict]) -> dict[str, str]:
+    """Course rows as the formset's posted data, so a fresh page and a submitted one go
+    through the same validation."""
+    data = {
+        f"{COURSE_PREFIX}-TOTAL_FORMS": str(len(rows)),
+        f"{COURSE_PREFIX}-INITIAL_FORMS": "0",
+    }
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"{COURSE_PREFIX}-{index}-{name}"] = "" if value is None else str(value)
+    return data
+
+
+def _saved_course_rows(plan: Plan) -> list[dict]:
+    return [
+        {
+            "treatment": c.treatment_id,
+            "sessions": c.sessions,
+            "interval_count": c.interval_count,
+            "interval_unit": c.interval_unit,
+            "first_session": c.first_session.isoformat(),
+            "exosome_source": c.exosome_source,
+        }
+        for c in plan.courses.all()
+    ]
+
+
+def _plan_editor(request, *, plan: Plan | None, patient):
+    existing = [c.treatment for c in plan.courses.all()] if plan else []
+    treatments = treatment_choices(also=existing)
+    prices = PriceRange.objects.in_force(timezone.localdate())
+    action = request.POST.get("action", "recalculate") if request.method == "POST" else ""
+    save_error = ""
+
+    if request.method == "POST":
+        data = request.POST
+        if action == "add_course":
+            data = with_added_course(data, defaults=_course_defaults(treatments, data))
+        elif action.startswith("remove_course:"):
+            data = without_course(data, _int_or_none(action.partition(":")[2]) or -1)
+        version = _int_or_none(data.get("version"))
+        plan_form = PlanForm(data, instance=plan or Plan(patient=patient))
+        course_data = data
+    else:
+        version = plan.version if plan else None
+        plan_form = PlanForm(instance=plan)
+        rows = _saved_course_rows(plan) if plan else [_course_defaults(treatments, {})]
+        course_data = _course_data(rows)
+    formset = CourseFormSet(
+        course_data, prefix=COURSE_PREFIX, form_kwargs={"treatments": treatments}
+    )
+    courses_ok = formset.is_valid()
+    plan_ok = plan_form.is_bound and plan_form.is_valid()
+
+    if action == "save" and plan_ok and courses_ok:
+        try:
+            saved = actions.plan_save(
+                plan=plan,
+                patient=patient,
+                fields=actions.PlanFields(
+                    title=plan_form.cleaned_data["title"],
+                    indications=plan_form.cleaned_data["indications"],
+                    ready_by=plan_form.cleaned_data["ready_by"],
+                    notes=plan_form.cleaned_data["notes"],
+                ),
+                drafts=formset.drafts(),
+                user=request.user,
+                expected_version=version,
+            )
+        except PlanActionError as error:
+            save_error = str(error)
+        else:
+            messages.success(request, f"Plan “{saved.title}” saved.")
+            return redirect(saved)
+
+    if plan_form.is_bound:
+        ready_by_ok = "ready_by" not in plan_form.errors
+        ready_by = plan_form.cleaned_data.get("ready_by") if ready_by_ok else None
+    else:
+        ready_by_ok, ready_by = True, plan.ready_by if plan else None
+    outlook = plan_outlook(drafts=formset.drafts(), prices_in_force=prices, ready_by=ready_by)
+    input_errors = formset.has_course_errors() or not ready_by_ok
+    context = {
+        "patient": patient,
+        "plan": plan,
+        "plan_form": plan_form,
+        "formset": formset,
+        "outlook": outlook,
+        "version": version,
+        "save_error": save_error,
+        "status_message": PARTIAL_ESTIMATE if input_errors else "",
+    }
+    if request.htmx and action == "recalculate":
+        context["status_message"] = FIX_TO_RECALCULATE if input_errors else ""
+        response = render(request, "planner/_plan_results.html", {**context, "oob": True})
+        if input_errors:
+            # Keep the last good estimate on screen; only the messages change.
+            reswap(response, "none")
+        return response
+    return render(request, "planner/plan_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    patient_id = _int_or_none(request.GET.get("patient") or request.POST.get("patient"))
+    if patient_id is None:
+        require_role(request)
+        messages.info(request, "Choose the patient first, then start a plan from their page.")
+        return redirect("patient-list")
+    patient = get_patient_for_user(request, patient_id)
+    return _plan_editor(request, plan=None, patient=patient)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk):
+    plan = get_plan_for_user(request, pk)
+    if not plan.is_editable:
+        messages.warning(
+            request,
+            f"This plan is {plan.get_status_display().lower()}: only a draft can be edited.",
+        )
+        return redirect(plan)
+    return _plan_editor(request, plan=plan, patient=plan.patient)
+
+
+def _plan_context(request, plan: Plan) -> dict:
+    prices = PriceRange.objects.in_force(timezone.localdate())
+    outlook = plan_outlook(
+        drafts=actions.drafts_of(plan),
+        prices_in_force=prices,
+        ready_by=plan.ready_by,
+        frozen_quote=plan.quote,
+    )
+    investigational = actions.has_investigational_course(plan)
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "outlook": outlook,
+        "transitions": [
+            (status, workflow.action_label(plan.status, status))
+            for status in workflow.allowed_transitions(plan.status)
+        ],
+        "investigational": investigational,
+        "investigational_recorded": actions.investigational_recorded(plan),
+        "can_record_investigational": has_any_role(request.user, CLINICIAN),
+        "investigational_form": InvestigationalForm(
+            initial={
+                "reference": plan.investigational_reference,
+                "patient_acknowledged": plan.patient_acknowledged_investigational,
+            }
+        ),
+        "alternatives": list(
+            Plan.objects.filter(patient=plan.patient)
+            .exclude(pk=plan.pk)
+            .order_by("-updated_at")
+            .values("pk", "title", "status")[:20]
+        ),
+    }
+
+
+@require_GET
+def plan_detail(request, pk):
+    plan = get_plan_for_user(request, pk)
+    return render(request, "planner/plan_detail.html", _plan_context(request, plan))
+
+
+@require_POST
+def plan_transition(request, pk):
+    plan = get_plan_for_user(request, pk)
+    target = request.POST.get("to", "")
+    if target not in PlanStatus.values:
+        messages.error(request, "Unknown status.")
+        return redirect(plan)
+    try:
+        actions.plan_transition(
+            plan=plan,
+            to_status=target,
+            user=request.user,
+            expected_version=_int_or_none(request.POST.get("version")) or 0,
+        )
+    except PlanActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Plan marked {plan.get_status_display().lower()}.")
+    return redirect(plan)
+
+
+@require_POST
+def plan_record_investigational(request, pk):
+    require_role(request, CLINICIAN)
+    plan = get_plan_for_user(request, pk)
+    form = InvestigationalForm(request.POST)
+    if not form.is_valid():
+        context = _plan_context(request, plan)
+        context["investigational_form"] = form
+        return render(request, "planner/plan_detail.html", context, status=400)
+    actions.plan_record_investigational(
+        plan=plan,
+        reference=form.cleaned_data["reference"],
+        patient_acknowledged=form.cleaned_data["patient_acknowledged"],
+        user=request.user,
+    )
+    messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
+    return redirect(plan)
+
+
+@require_POST
+def plan_duplicate(request, pk):
+    plan = get_plan_for_user(request, pk)
+    copy = actions.plan_duplicate(plan=plan, user=request.user)
+    messages.success(request, f"Copied as a new draft: “{copy.title}”. Change it, then compare.")
+    return redirect("plan-edit", pk=copy.pk)
+
+
+@require_GET
+def plan_compare(request, pk, other_pk):
+    plan = get_plan_for_user(request, pk)
+    other = get_plan_for_user(request, other_pk)
+    if plan.patient_id != other.patient_id:
+        raise Http404("Plans of different patients cannot be compared.")
+    columns = [_plan_context(request, p) for p in (plan, other)]
+    return render(
+        request,
+        "planner/plan_compare.html",
+        {"plan": plan, "other": other, "patient": plan.patient, "columns": columns},
+    )

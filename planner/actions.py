@@ -1,0 +1,196 @@
+"""Writes that touch several rows: each one function, one transaction, keyword-only."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from clinic.models import PriceRange
+from planner import workflow
+from planner.models import Course, Patient, Plan, PlanStatus
+from planner.planning import CourseDraft, current_estimate, quote_from_estimate
+
+
+class PlanActionError(Exception):
+    """A rule refused the action; the message is meant for staff, as it is."""
+
+
+STALE_EDIT = (
+    "Someone else changed this plan while you were editing it. Your changes are still in "
+    "the form below; compare them with the saved plan before saving again."
+)
+NOT_EDITABLE = "Only a draft plan can be edited. Reprice it (back to draft) first."
+TRANSITION_NOT_ALLOWED = "A {current} plan cannot be marked {target}."
+INVESTIGATIONAL_RECORD_MISSING = (
+    "This plan includes an investigational (not FDA-approved) treatment. A clinician must "
+    "record the IND or clinical-trial reference and the patient's acknowledgement before "
+    "it can be presented or accepted."
+)
+NO_COURSES = "A plan needs at least one course before it can be presented."
+
+
+@dataclass(frozen=True)
+class PlanFields:
+    title: str
+    indications: list[str]
+    ready_by: object  # date | None
+    notes: str
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    plan: Plan | None,
+    patient: Patient,
+    fields: PlanFields,
+    drafts: list[CourseDraft],
+    user,
+    expected_version: int | None = None,
+) -> Plan:
+    """Create or update a draft plan and replace its courses, all or nothing.
+
+    The version check and bump happen in one UPDATE, so of two staff saving the same plan
+    at once exactly one wins and the other is told, with nothing silently lost."""
+    if plan is None:
+        plan = Plan(patient=patient, created_by=user)
+    else:
+        if plan.status != PlanStatus.DRAFT:
+            raise PlanActionError(NOT_EDITABLE)
+        claimed = Plan.objects.filter(
+            pk=plan.pk, version=expected_version, status=PlanStatus.DRAFT
+        ).update(version=F("version") + 1)
+        if not claimed:
+            raise PlanActionError(STALE_EDIT)
+        plan.version = expected_version + 1
+    plan.title = fields.title
+    plan.indications = list(fields.indications)
+    plan.ready_by = fields.ready_by
+    plan.notes = fields.notes
+    plan.updated_by = user
+    plan.full_clean(exclude=["patient", "created_by", "updated_by", "alternative_of"])
+    plan.save()
+    plan.courses.all().delete()
+    courses = [
+        Course(
+            plan=plan,
+            position=position,
+            treatment=draft.treatment,
+            sessions=draft.sessions,
+            interval_count=draft.interval_count,
+            interval_unit=draft.interval_unit,
+            first_session=draft.first_session,
+            exosome_source=draft.exosome_source,
+        )
+        for position, draft in enumerate(drafts)
+    ]
+    for course in courses:
+        course.full_clean(exclude=["plan"])
+    # Saved one by one (not bulk) so each course gets its history record.
+    for course in courses:
+        course.save()
+    return plan
+
+
+def drafts_of(plan: Plan) -> list[CourseDraft]:
+    """The plan's saved courses as drafts; uses the prefetched courses."""
+    return [
+        CourseDraft(
+            key=str(index),
+            treatment=c.treatment,
+            sessions=c.sessions,
+            interval_count=c.interval_count,
+            interval_unit=c.interval_unit,
+            first_session=c.first_session,
+            exosome_source=c.exosome_source,
+        )
+        for index, c in enumerate(plan.courses.all())
+    ]
+
+
+def has_investigational_course(plan: Plan) -> bool:
+    return any(c.treatment.is_investigational for c in plan.courses.all())
+
+
+def investigational_recorded(plan: Plan) -> bool:
+    return (
+        bool(plan.investigational_reference.strip()) and plan.patient_acknowledged_investigational
+    )
+
+
+@transaction.atomic
+def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) -> Plan:
+    """Move a plan along the workflow, freezing or thawing its quote on the way."""
+    if not workflow.can_transition(plan.status, to_status):
+        raise PlanActionError(
+            TRANSITION_NOT_ALLOWED.format(
+                current=plan.get_status_display().lower(),
+                target=PlanStatus(to_status).label.lower(),
+            )
+        )
+    if to_status in workflow.NEEDS_INVESTIGATIONAL_RECORD:
+        if not plan.courses.all():
+            raise PlanActionError(NO_COURSES)
+        if has_investigational_course(plan) and not investigational_recorded(plan):
+            raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
+    claimed = Plan.objects.filter(pk=plan.pk, version=expected_version, status=plan.status).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise PlanActionError(STALE_EDIT)
+    plan.version = expected_version + 1
+
+    if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
+        today = timezone.localdate()
+        prices = PriceRange.objects.in_force(today)
+        plan.quote = quote_from_estimate(current_estimate(drafts_of(plan), prices))
+        plan.quoted_at = timezone.now()
+    elif to_status == PlanStatus.DRAFT:
+        plan.quote = None
+        plan.quoted_at = None
+    plan.status = to_status
+    plan.updated_by = user
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_record_investigational(
+    *, plan: Plan, reference: str, patient_acknowledged: bool, user
+) -> Plan:
+    plan.investigational_reference = reference.strip()
+    plan.patient_acknowledged_investigational = patient_acknowledged
+    plan.investigational_recorded_by = user
+    plan.investigational_recorded_at = timezone.now()
+    plan.updated_by = user
+    plan.version = F("version") + 1
+    plan.save()
+    plan.refresh_from_db(fields=["version"])
+    return plan
+
+
+@transaction.atomic
+def plan_duplicate(*, plan: Plan, user) -> Plan:
+    """Copy a plan and its courses into a new draft: an alternative to compare against."""
+    copy = Plan.objects.create(
+        patient=plan.patient,
+        title=f"{plan.title} (option B)"[:200],
+        indications=list(plan.indications),
+        ready_by=plan.ready_by,
+        notes=plan.notes,
+        alternative_of=plan,
+        created_by=user,
+        updated_by=user,
+    )
+    for course in plan.courses.all():
+        Course.objects.create(
+            plan=copy,
+            position=course.position,
+            treatment=course.treatment,
+            sessions=course.sessions,
+            interval_count=course.interval_count,
+            interval_unit=course.interval_unit,
+            first_session=course.first_session,
+            exosome_source=course.exosome_source,
+        )
+    return copy

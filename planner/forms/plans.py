@@ -1,0 +1,314 @@
+"""Plan and course forms: they validate what staff type and turn it into domain values.
+
+Treatments are fetched once per request and handed to every course form, so a plan with
+twelve courses costs the same queries as a plan with one."""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django import forms
+from django.db.models import Q
+from django.forms import BaseFormSet, formset_factory
+
+from clinic.models import DeliveryRoute, ExosomeSource, IntervalUnit, TreatmentType
+from planner.models import MAX_SESSIONS_PER_COURSE, Indication, Plan, PlanStatus
+from planner.planning import CourseDraft
+
+SESSIONS_OUT_OF_RANGE = f"Enter a number of sessions from 1 to {MAX_SESSIONS_PER_COURSE}."
+INTERVAL_OUT_OF_RANGE = "Enter an interval from 1 to 365."
+NOT_A_NUMBER = "Enter a whole number."
+NOT_A_DATE = "Enter a date, for example 2027-03-15."
+FIRST_SESSION_TOO_EARLY = "The first session cannot be more than 2 years in the past."
+FIRST_SESSION_TOO_LATE = "The first session cannot be more than 5 years ahead."
+READY_BY_OUT_OF_RANGE = "Enter a ready-by date within the next 10 years."
+NO_DEFAULT_INTERVAL = (
+    "The catalog has no documented interval for {treatment}: enter the interval to use."
+)
+INTERVAL_NEEDS_UNIT = "Choose days, weeks or calendar months for the interval."
+PLATELET_NOT_FOR_INJECTION = "Platelet-derived exosomes are for topical use only, never injection."
+SOURCE_FIXED = "{treatment} always uses {source} exosomes."
+CHOOSE_TREATMENT = "Choose a treatment."
+NEED_A_COURSE = "A plan needs at least one course."
+TOO_MANY_COURSES = "A plan can hold at most 12 courses."
+MAX_COURSES = 12
+
+
+def today() -> date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class PlanForm(forms.ModelForm):
+    indications = forms.MultipleChoiceField(
+        choices=Indication.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Plan
+        fields = ["title", "indications", "ready_by", "notes"]
+        widgets = {
+            "ready_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {"ready_by": {"invalid": NOT_A_DATE}}
+
+    def clean_ready_by(self):
+        ready_by = self.cleaned_data["ready_by"]
+        if ready_by and not (
+            today() - timedelta(days=365) <= ready_by <= today() + timedelta(days=3653)
+        ):
+            raise forms.ValidationError(READY_BY_OUT_OF_RANGE)
+        return ready_by
+
+
+class CourseForm(forms.Form):
+    treatment = forms.TypedChoiceField(coerce=int, error_messages={"required": CHOOSE_TREATMENT})
+    sessions = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_SESSIONS_PER_COURSE,
+        error_messages={
+            "invalid": NOT_A_NUMBER,
+            "min_value": SESSIONS_OUT_OF_RANGE,
+            "max_value": SESSIONS_OUT_OF_RANGE,
+            "required": SESSIONS_OUT_OF_RANGE,
+        },
+        widget=forms.NumberInput(
+            attrs={"min": 1, "max": MAX_SESSIONS_PER_COURSE, "inputmode": "numeric"}
+        ),
+    )
+    interval_count = forms.IntegerField(
+        label="Every",
+        required=False,
+        min_value=1,
+        max_value=365,
+        error_messages={
+            "invalid": NOT_A_NUMBER,
+            "min_value": INTERVAL_OUT_OF_RANGE,
+            "max_value": INTERVAL_OUT_OF_RANGE,
+        },
+        widget=forms.NumberInput(attrs={"min": 1, "max": 365, "inputmode": "numeric"}),
+    )
+    interval_unit = forms.ChoiceField(
+        label="Interval unit",
+        required=False,
+        choices=[("", "catalog default")] + IntervalUnit.choices,
+    )
+    first_session = forms.DateField(
+        error_messages={"invalid": NOT_A_DATE, "required": NOT_A_DATE},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    exosome_source = forms.ChoiceField(
+        label="Exosome source",
+        required=False,
+        choices=[("", "not specified")] + ExosomeSource.choices,
+    )
+
+    def __init__(self, *args, treatments: dict[int, TreatmentType], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.treatments = treatments
+        self.fields["treatment"].choices = [("", "Choose a treatment")] + [
+            (pk, t.name) for pk, t in treatments.items()
+        ]
+
+    def clean_treatment(self):
+        pk = self.cleaned_data["treatment"]
+        if pk not in self.treatments:
+            raise forms.ValidationError(CHOOSE_TREATMENT)
+        return self.treatments[pk]
+
+    def clean_first_session(self):
+        first = self.cleaned_data["first_session"]
+        if first < today() - timedelta(days=730):
+            raise forms.ValidationError(FIRST_SESSION_TOO_EARLY)
+        if first > today() + timedelta(days=1826):
+            raise forms.ValidationError(FIRST_SESSION_TOO_LATE)
+        return first
+
+    def clean(self):
+        data = super().clean()
+        treatment = data.get("treatment")
+        if treatment is None:
+            return data
+        count, unit = data.get("interval_count"), data.get("interval_unit")
+        if count is None and not unit and "interval_count" not in self.errors:
+            # Blank interval: the catalog's default, where one is documented.
+            if treatment.interval_count is None:
+                self.add_error(
+                    "interval_count", NO_DEFAULT_INTERVAL.format(treatment=treatment.name)
+                )
+            else:
+                data["interval_count"] = treatment.interval_count
+                data["interval_unit"] = treatment.interval_unit
+        elif count is not None and not unit:
+            self.add_error("interval_unit", INTERVAL_NEEDS_UNIT)
+        elif count is None and unit and "interval_count" not in self.errors:
+            self.add_error("interval_count", INTERVAL_OUT_OF_RANGE)
+
+        source = data.get("exosome_source") or ""
+        if treatment.exosome_source and source and source != treatment.exosome_source:
+            self.add_error(
+                "exosome_source",
+                SOURCE_FIXED.format(
+                    treatment=treatment.name, source=treatment.get_exosome_source_display()
+                ),
+            )
+        elif source == ExosomeSource.PLATELET and treatment.route == DeliveryRoute.INJECTION:
+            self.add_error("exosome_source", PLATELET_NOT_FOR_INJECTION)
+        return data
+
+    def draft(self, key: str) -> CourseDraft:
+        data = self.cleaned_data
+        return CourseDraft(
+            key=key,
+            treatment=data["treatment"],
+            sessions=data["sessions"],
+            interval_count=data["interval_count"],
+            interval_unit=data["interval_unit"],
+            first_session=data["first_session"],
+            exosome_source=data.get("exosome_source") or data["treatment"].exosome_source,
+        )
+
+
+class BaseCourseFormSet(BaseFormSet):
+    default_error_messages = {"too_few_forms": NEED_A_COURSE, "too_many_forms": TOO_MANY_COURSES}
+
+    def drafts(self) -> list[CourseDraft]:
+        """Drafts of the valid courses; an invalid one is left out, never guessed."""
+        return [form.draft(str(i)) for i, form in enumerate(self.forms) if form.is_valid()]
+
+    def has_course_errors(self) -> bool:
+        return any(form.errors for form in self.forms) or bool(self.non_form_errors())
+
+
+CourseFormSet = formset_factory(
+    CourseForm,
+    formset=BaseCourseFormSet,
+    extra=0,
+    can_delete=False,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_COURSES,
+    validate_max=True,
+    absolute_max=MAX_COURSES,
+)
+COURSE_PREFIX = "courses"
+
+
+def treatment_choices(also: Iterable[TreatmentType] = ()) -> dict[int, TreatmentType]:
+    """Active treatments, plus any inactive one a saved course still uses (so an old plan
+    stays editable). One query."""
+    choices = {t.pk: t for t in TreatmentType.objects.filter(active=True).order_by("name")}
+    for treatment in also:
+        choices.setdefault(treatment.pk, treatment)
+    return choices
+
+
+def _course_count(data) -> int:
+    try:
+        count = int(data.get(f"{COURSE_PREFIX}-TOTAL_FORMS", "0"))
+    except ValueError:
+        return 0
+    return max(0, min(count, MAX_COURSES))
+
+
+def with_added_course(data, *, defaults: dict[str, str]):
+    """Posted data plus one more course, pre-filled so it is valid from the start."""
+    data = data.copy()
+    count = _course_count(data)
+    if count >= MAX_COURSES:
+        return data
+    for name, value in defaults.items():
+        data[f"{COURSE_PREFIX}-{count}-{name}"] = value
+    data[f"{COURSE_PREFIX}-TOTAL_FORMS"] = str(count + 1)
+    return data
+
+
+def without_course(data, index: int):
+    """Posted data with one course taken out and the ones after it renumbered."""
+    count = _course_count(data)
+    if not 0 <= index < count or count <= 1:
+        return data
+    data = data.copy()
+    names = list(CourseForm.base_fields)
+    for i in range(index, count - 1):
+        for name in names:
+            data.setlist(
+                f"{COURSE_PREFIX}-{i}-{name}", data.getlist(f"{COURSE_PREFIX}-{i + 1}-{name}")
+            )
+    for name in names:
+        data.pop(f"{COURSE_PREFIX}-{count - 1}-{name}", None)
+    data[f"{COURSE_PREFIX}-TOTAL_FORMS"] = str(count - 1)
+    return data
+
+
+REFERENCE_REQUIRED = "Enter the IND number or clinical-trial reference."
+ACKNOWLEDGEMENT_REQUIRED = (
+    "Confirm that the patient has acknowledged the treatment is investigational."
+)
+
+
+class InvestigationalForm(forms.Form):
+    reference = forms.CharField(
+        label="IND / clinical-trial reference",
+        max_length=120,
+        error_messages={"required": REFERENCE_REQUIRED},
+    )
+    patient_acknowledged = forms.BooleanField(
+        label=(
+            "The patient has been told the treatment is investigational, not FDA-approved, "
+            "and offered only within this IND or trial, and has acknowledged it."
+        ),
+        error_messages={"required": ACKNOWLEDGEMENT_REQUIRED},
+    )
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError(REFERENCE_REQUIRED)
+        return reference
+
+
+class PlanListFilter(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + PlanStatus.choices)
+    patient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    ready_by_month = forms.CharField(
+        label="Ready-by month",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}),
+    )
+
+    def clean_ready_by_month(self):
+        value = self.cleaned_data["ready_by_month"]
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError("Enter a month such as 2027-06.") from None
+
+    def apply(self, plans):
+        data = self.cleaned_data
+        if data["q"]:
+            plans = plans.filter(
+                Q(title__icontains=data["q"]) | Q(patient__full_name__icontains=data["q"])
+            )
+        if data["status"]:
+            plans = plans.filter(status=data["status"])
+        if data["patient"]:
+            plans = plans.filter(patient_id=data["patient"])
+        if data["ready_by_month"]:
+            month = data["ready_by_month"]
+            plans = plans.filter(ready_by__year=month.year, ready_by__month=month.month)
+        return plans
+
+    def query_string(self) -> str:
+        """The active filters, for pagination links."""
+        from urllib.parse import urlencode
+
+        if not self.is_valid():
+            return ""
+        values = {k: v for k, v in self.data.items() if k in self.fields and v}
+        return urlencode(values)

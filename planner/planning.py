@@ -1,0 +1,234 @@
+"""The bridge between stored rows and the pure engine: catalog rows and course drafts in,
+a schedule and an estimate out; plus the frozen quote's JSON form.
+
+Nothing here queries the database: callers pass in the treatments and the price ranges in
+force, fetched once, so a page costs the same number of queries whatever the plan's size."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from clinic.models import PriceRange, TreatmentType
+from planner.estimates import (
+    CourseEstimate,
+    CoursePricing,
+    LineItem,
+    PlanEstimate,
+    PriceQuote,
+    PriceUnit,
+    estimate_plan,
+)
+from planner.scheduling import CourseInput, Interval, Schedule, build_schedule
+
+
+@dataclass(frozen=True)
+class CourseDraft:
+    """A course as entered on the page (saved or not)."""
+
+    key: str
+    treatment: TreatmentType
+    sessions: int
+    interval_count: int
+    interval_unit: str
+    first_session: date
+    exosome_source: str = ""
+
+
+@dataclass(frozen=True)
+class PlanOutlook:
+    schedule: Schedule
+    estimate: PlanEstimate
+    # Today's estimate for a plan whose quote is frozen, when the figures differ.
+    current_estimate: PlanEstimate | None = None
+
+    @property
+    def prices_changed(self) -> bool:
+        return self.current_estimate is not None
+
+
+def catalog_interval(treatment: TreatmentType) -> Interval | None:
+    if treatment.interval_count is None:
+        return None
+    return Interval(treatment.interval_count, treatment.interval_unit)
+
+
+def course_input(draft: CourseDraft) -> CourseInput:
+    t = draft.treatment
+    return CourseInput(
+        key=draft.key,
+        treatment_name=t.name,
+        sessions=draft.sessions,
+        interval=Interval(draft.interval_count, draft.interval_unit),
+        first_session=draft.first_session,
+        downtime_min_hours=t.downtime_min_hours,
+        downtime_max_hours=t.downtime_max_hours,
+        results_weeks_min=t.results_weeks_min,
+        results_weeks_max=t.results_weeks_max,
+        catalog_interval=catalog_interval(t),
+    )
+
+
+def price_quote(price: PriceRange) -> PriceQuote:
+    return PriceQuote(
+        unit=PriceUnit(price.unit),
+        series_size=price.series_size,
+        minimum=price.minimum,
+        maximum=price.maximum,
+        currency=price.currency,
+        source=price.source,
+        effective_from=price.effective_from,
+        price_range_id=price.pk,
+    )
+
+
+def course_pricing(draft: CourseDraft, prices_in_force: Iterable[PriceRange]) -> CoursePricing:
+    return CoursePricing(
+        course_key=draft.key,
+        treatment_name=draft.treatment.name,
+        sessions=draft.sessions,
+        prices=tuple(
+            price_quote(p) for p in prices_in_force if p.treatment_id == draft.treatment.pk
+        ),
+    )
+
+
+def current_estimate(drafts: Sequence[CourseDraft], prices_in_force: Sequence[PriceRange]):
+    return estimate_plan([course_pricing(d, prices_in_force) for d in drafts])
+
+
+def plan_outlook(
+    *,
+    drafts: Sequence[CourseDraft],
+    prices_in_force: Sequence[PriceRange],
+    ready_by: date | None,
+    frozen_quote: dict | None = None,
+) -> PlanOutlook:
+    schedule = build_schedule([course_input(d) for d in drafts], ready_by=ready_by)
+    today = current_estimate(drafts, prices_in_force)
+    if frozen_quote is None:
+        return PlanOutlook(schedule=schedule, estimate=today)
+    frozen = estimate_from_quote(frozen_quote)
+    return PlanOutlook(
+        schedule=schedule,
+        estimate=frozen,
+        current_estimate=None if same_figures(frozen, today) else today,
+    )
+
+
+def same_figures(a: PlanEstimate, b: PlanEstimate) -> bool:
+    def figures(e: PlanEstimate):
+        return [
+            (li.description, li.quantity, li.price.minimum, li.price.maximum, li.price.currency)
+            for c in e.courses
+            for li in c.line_items
+        ] + [(e.total_min, e.total_max, e.complete)]
+
+    return figures(a) == figures(b)
+
+
+# --- the frozen quote, stored as JSON on the plan -------------------------------------------
+
+QUOTE_FORMAT = 1
+
+
+def _money(value: Decimal) -> str:
+    return str(value)
+
+
+def quote_from_estimate(estimate: PlanEstimate) -> dict:
+    """A self-contained JSON copy of every figure the patient is shown."""
+
+    def price(p: PriceQuote) -> dict:
+        data = asdict(p)
+        data.update(
+            unit=str(p.unit),
+            minimum=_money(p.minimum),
+            maximum=_money(p.maximum),
+            effective_from=p.effective_from.isoformat(),
+        )
+        return data
+
+    return {
+        "format": QUOTE_FORMAT,
+        "currency": estimate.currency,
+        "total_min": _money(estimate.total_min),
+        "total_max": _money(estimate.total_max),
+        "complete": estimate.complete,
+        "note": estimate.note,
+        "courses": [
+            {
+                "course_key": c.course_key,
+                "treatment_name": c.treatment_name,
+                "sessions": c.sessions,
+                "price_not_set": c.price_not_set,
+                "note": c.note,
+                "total_min": _money(c.total_min),
+                "total_max": _money(c.total_max),
+                "currency": c.currency,
+                "line_items": [
+                    {
+                        "description": li.description,
+                        "quantity": li.quantity,
+                        "sessions_covered": li.sessions_covered,
+                        "total_min": _money(li.total_min),
+                        "total_max": _money(li.total_max),
+                        "price": price(li.price),
+                    }
+                    for li in c.line_items
+                ],
+            }
+            for c in estimate.courses
+        ],
+    }
+
+
+def estimate_from_quote(quote: dict) -> PlanEstimate:
+    def price(data: dict) -> PriceQuote:
+        return PriceQuote(
+            unit=PriceUnit(data["unit"]),
+            series_size=data["series_size"],
+            minimum=Decimal(data["minimum"]),
+            maximum=Decimal(data["maximum"]),
+            currency=data["currency"],
+            source=data["source"],
+            effective_from=date.fromisoformat(data["effective_from"]),
+            price_range_id=data["price_range_id"],
+        )
+
+    courses = []
+    for c in quote["courses"]:
+        items = tuple(
+            LineItem(
+                course_key=c["course_key"],
+                treatment_name=c["treatment_name"],
+                description=li["description"],
+                quantity=li["quantity"],
+                sessions_covered=li["sessions_covered"],
+                price=price(li["price"]),
+                total_min=Decimal(li["total_min"]),
+                total_max=Decimal(li["total_max"]),
+            )
+            for li in c["line_items"]
+        )
+        courses.append(
+            CourseEstimate(
+                course_key=c["course_key"],
+                treatment_name=c["treatment_name"],
+                sessions=c["sessions"],
+                line_items=items,
+                price_not_set=c["price_not_set"],
+                note=c["note"],
+                total_min=Decimal(c["total_min"]),
+                total_max=Decimal(c["total_max"]),
+                currency=c["currency"],
+            )
+        )
+    return PlanEstimate(
+        courses=tuple(courses),
+        total_min=Decimal(quote["total_min"]),
+        total_max=Decimal(quote["total_max"]),
+        currency=quote["currency"],
+        complete=quote["complete"],
+        note=quote["note"],
+    )
