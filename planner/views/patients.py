@@ -1,15 +1,67 @@
-from django.http import HttpResponse
+"""Patient pages: find a patient, keep their record, and start plans from it."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.roles import require_role
+from planner.access import get_patient_for_user
+from planner.forms.patients import PatientForm, PatientSearchForm
+from planner.models import Patient
+
+PATIENTS_PER_PAGE = 25
 
 
-def _todo(request, *args, **kwargs):
+@require_GET
+def patient_list(request):
     require_role(request)
-    return HttpResponse("Coming soon")
+    search = PatientSearchForm(request.GET)
+    patients = search.apply(
+        Patient.objects.annotate(plan_count=Count("plans")).order_by("full_name", "id")
+    )
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "planner/patient_list.html",
+        {"page": page, "search": search, "query_string": search.query_string()},
+    )
 
 
-patient_list = require_GET(_todo)
-patient_create = require_http_methods(["GET", "POST"])(_todo)
-patient_detail = require_GET(_todo)
-patient_edit = require_http_methods(["GET", "POST"])(_todo)
+@require_http_methods(["GET", "POST"])
+def patient_create(request):
+    require_role(request)
+    return _patient_form(request, patient=None)
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, pk):
+    return _patient_form(request, patient=get_patient_for_user(request, pk))
+
+
+def _patient_form(request, *, patient: Patient | None):
+    # Read before binding: an invalid POST would otherwise show in the heading.
+    saved_name = patient.full_name if patient else ""
+    form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        if patient is None:
+            saved.created_by = request.user
+        saved.updated_by = request.user
+        saved.save()
+        done = "Added" if patient is None else "Saved changes to"
+        messages.success(request, f"{done} {saved.full_name}.")
+        return redirect(saved)
+    return render(
+        request,
+        "planner/patient_form.html",
+        {"form": form, "patient": patient, "saved_name": saved_name},
+    )
+
+
+@require_GET
+def patient_detail(request, pk):
+    patient = get_patient_for_user(request, pk)
+    plans = patient.plans.annotate(course_count=Count("courses")).order_by("-updated_at", "-id")
+    return render(request, "planner/patient_detail.html", {"patient": patient, "plans": plans})

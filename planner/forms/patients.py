@@ -1,0 +1,106 @@
+"""Patient forms: the record staff type in, and the search box of the patient list."""
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from planner.models import Patient
+
+NAME_REQUIRED = "Enter the patient's full name."
+DOB_IN_FUTURE = "The date of birth cannot be in the future."
+DOB_BEFORE_1900 = "Enter a date of birth in 1900 or later."
+NOT_A_DATE = "Enter a date, for example 1985-04-23."
+EMAIL_INVALID = "Enter an email address, for example name@example.com."
+
+EARLIEST_DOB = date(1900, 1, 1)
+SEARCH_MAX_LENGTH = 200
+
+
+class ErrorDescribedField(forms.BoundField):
+    """Points an invalid input at its error message, so a screen reader reads it on focus.
+
+    The template renders the messages inside an element with id "<auto_id>_error"."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        error_id = f"{self.auto_id}_error"
+        described = attrs.get("aria-describedby", "").split()
+        if self.errors and self.auto_id and error_id not in described:
+            attrs["aria-describedby"] = " ".join([*described, error_id])
+        return attrs
+
+
+class PatientForm(forms.ModelForm):
+    bound_field_class = ErrorDescribedField
+
+    class Meta:
+        model = Patient
+        fields = ["full_name", "date_of_birth", "phone", "email", "notes"]
+        labels = {"full_name": "Full name", "date_of_birth": "Date of birth"}
+        widgets = {
+            # type=date needs ISO values to show a saved date in the browser's picker.
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "full_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "full_name": {"required": NAME_REQUIRED},
+            "date_of_birth": {"invalid": NOT_A_DATE},
+            "email": {"invalid": EMAIL_INVALID},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers only plausible dates; the server still checks.
+        self.fields["date_of_birth"].widget.attrs.update(
+            {"min": EARLIEST_DOB.isoformat(), "max": timezone.localdate().isoformat()}
+        )
+
+    def clean_date_of_birth(self) -> date | None:
+        born = self.cleaned_data.get("date_of_birth")
+        if born is None:
+            return None
+        if born > timezone.localdate():
+            raise forms.ValidationError(DOB_IN_FUTURE, code="future")
+        if born < EARLIEST_DOB:
+            raise forms.ValidationError(DOB_BEFORE_1900, code="too_early")
+        return born
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search patients",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, phone or email"}),
+    )
+    archived = forms.BooleanField(label="Include archived patients", required=False)
+
+    def apply(self, patients: QuerySet[Patient]) -> QuerySet[Patient]:
+        if not self.is_valid():
+            # An over-long search term matches nothing rather than everything.
+            return patients.none()
+        term = self.cleaned_data["q"]
+        if term:
+            patients = patients.filter(
+                Q(full_name__icontains=term) | Q(phone__icontains=term) | Q(email__icontains=term)
+            )
+        if not self.cleaned_data["archived"]:
+            patients = patients.filter(archived=False)
+        return patients
+
+    def query_string(self) -> str:
+        """The active search, for pagination links (urlencoded, no leading '?')."""
+        if not self.is_valid():
+            return ""
+        values = {}
+        if self.cleaned_data["q"]:
+            values["q"] = self.cleaned_data["q"]
+        if self.cleaned_data["archived"]:
+            values["archived"] = "1"
+        return urlencode(values)
