@@ -13,6 +13,11 @@ def get_patient_for_user(request, pk: int) -> Patient:
     return get_object_or_404(Patient.objects.select_related("created_by", "updated_by"), pk=pk)
 
 
+def patients_for_user(request):
+    require_role(request)
+    return Patient.objects.all()
+
+
 def plans_for_user(request):
     require_role(request)
     return Plan.objects.select_related("patient")

@@ -30,6 +30,19 @@ INVESTIGATIONAL_RECORD_MISSING = (
 NO_COURSES = "A plan needs at least one course before it can be presented."
 
 
+def _claim_version(plan: Plan, expected_version: int | None, *, status: str | None = None):
+    """Bump the plan's version only if nobody else has since `expected_version` was read.
+
+    One conditional UPDATE, so of two staff saving at once exactly one wins; the other
+    gets STALE_EDIT and keeps their input. Call inside the caller's transaction."""
+    rows = Plan.objects.filter(pk=plan.pk, version=expected_version)
+    if status is not None:
+        rows = rows.filter(status=status)
+    if not rows.update(version=F("version") + 1):
+        raise PlanActionError(STALE_EDIT)
+    plan.version = expected_version + 1
+
+
 @dataclass(frozen=True)
 class PlanFields:
     title: str
@@ -57,12 +70,7 @@ def plan_save(
     else:
         if plan.status != PlanStatus.DRAFT:
             raise PlanActionError(NOT_EDITABLE)
-        claimed = Plan.objects.filter(
-            pk=plan.pk, version=expected_version, status=PlanStatus.DRAFT
-        ).update(version=F("version") + 1)
-        if not claimed:
-            raise PlanActionError(STALE_EDIT)
-        plan.version = expected_version + 1
+        _claim_version(plan, expected_version, status=PlanStatus.DRAFT)
     plan.title = fields.title
     plan.indications = list(fields.indications)
     plan.ready_by = fields.ready_by
@@ -133,12 +141,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             raise PlanActionError(NO_COURSES)
         if has_investigational_course(plan) and not investigational_recorded(plan):
             raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
-    claimed = Plan.objects.filter(pk=plan.pk, version=expected_version, status=plan.status).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise PlanActionError(STALE_EDIT)
-    plan.version = expected_version + 1
+    _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
         today = timezone.localdate()
@@ -158,14 +161,14 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
 def plan_record_investigational(
     *, plan: Plan, reference: str, patient_acknowledged: bool, user
 ) -> Plan:
+    """A clinician records the IND/trial reference and the patient's acknowledgement."""
+    _claim_version(plan, plan.version)
     plan.investigational_reference = reference.strip()
     plan.patient_acknowledged_investigational = patient_acknowledged
     plan.investigational_recorded_by = user
     plan.investigational_recorded_at = timezone.now()
     plan.updated_by = user
-    plan.version = F("version") + 1
     plan.save()
-    plan.refresh_from_db(fields=["version"])
     return plan
 
 

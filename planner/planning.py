@@ -41,6 +41,8 @@ class PlanOutlook:
     estimate: PlanEstimate
     # Today's estimate for a plan whose quote is frozen, when the figures differ.
     current_estimate: PlanEstimate | None = None
+    # Any course uses an investigational (not FDA-approved) treatment.
+    investigational: bool = False
 
     @property
     def prices_changed(self) -> bool:
@@ -106,13 +108,15 @@ def plan_outlook(
 ) -> PlanOutlook:
     schedule = build_schedule([course_input(d) for d in drafts], ready_by=ready_by)
     today = current_estimate(drafts, prices_in_force)
+    investigational = any(d.treatment.is_investigational for d in drafts)
     if frozen_quote is None:
-        return PlanOutlook(schedule=schedule, estimate=today)
+        return PlanOutlook(schedule=schedule, estimate=today, investigational=investigational)
     frozen = estimate_from_quote(frozen_quote)
     return PlanOutlook(
         schedule=schedule,
         estimate=frozen,
         current_estimate=None if same_figures(frozen, today) else today,
+        investigational=investigational,
     )
 
 

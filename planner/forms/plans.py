@@ -92,7 +92,7 @@ class CourseForm(forms.Form):
     interval_unit = forms.ChoiceField(
         label="Interval unit",
         required=False,
-        choices=[("", "catalog default")] + IntervalUnit.choices,
+        choices=[("", "default")] + IntervalUnit.choices,
     )
     first_session = forms.DateField(
         error_messages={"invalid": NOT_A_DATE, "required": NOT_A_DATE},

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.roles import require_role
-from planner.access import get_patient_for_user
+from planner.access import get_patient_for_user, patients_for_user
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
 
@@ -16,10 +16,9 @@ PATIENTS_PER_PAGE = 25
 
 @require_GET
 def patient_list(request):
-    require_role(request)
     search = PatientSearchForm(request.GET)
     patients = search.apply(
-        Patient.objects.annotate(plan_count=Count("plans")).order_by("full_name", "id")
+        patients_for_user(request).annotate(plan_count=Count("plans")).order_by("full_name", "id")
     )
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(

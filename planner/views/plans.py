@@ -28,6 +28,7 @@ from planner.forms.plans import (
 )
 from planner.models import Plan, PlanStatus
 from planner.planning import plan_outlook
+from planner.scheduling import Interval, nth_session_date
 
 PLANS_PER_PAGE = 25
 FIX_TO_RECALCULATE = (
@@ -60,23 +61,24 @@ def plan_list(request):
     )
 
 
-def _course_defaults(treatments, data) -> dict[str, str]:
-    """A new course starts valid: a treatment with a documented interval, its typical
-    number of sessions, starting with the previous course."""
+def _course_defaults(treatments, drafts) -> dict[str, str]:
+    """A new course starts valid: a treatment with a documented interval and its typical
+    number of sessions, booked one interval after the last session planned so far."""
     treatment = next(
         (t for t in treatments.values() if t.interval_count and not t.is_investigational),
         next(iter(treatments.values()), None),
     )
-    first = (timezone.localdate() + timedelta(days=7)).isoformat()
-    count = _int_or_none(data.get(f"{COURSE_PREFIX}-TOTAL_FORMS")) or 0
-    if count:
-        first = data.get(f"{COURSE_PREFIX}-{count - 1}-first_session") or first
+    first = timezone.localdate() + timedelta(days=7)
+    if drafts:
+        last = drafts[-1]
+        interval = Interval(last.interval_count, last.interval_unit)
+        first = nth_session_date(last.first_session, interval, last.sessions)
     return {
         "treatment": str(treatment.pk) if treatment else "",
         "sessions": str((treatment.sessions_max if treatment else None) or 1),
         "interval_count": "",
         "interval_unit": "",
-        "first_session": first,
+        "first_session": first.isoformat(),
         "exosome_source": "",
     }
 
@@ -118,7 +120,11 @@ def _plan_editor(request, *, plan: Plan | None, patient):
     if request.method == "POST":
         data = request.POST
         if action == "add_course":
-            data = with_added_course(data, defaults=_course_defaults(treatments, data))
+            posted = CourseFormSet(
+                data, prefix=COURSE_PREFIX, form_kwargs={"treatments": treatments}
+            )
+            defaults = _course_defaults(treatments, posted.drafts() if posted.is_valid() else [])
+            data = with_added_course(data, defaults=defaults)
         elif action.startswith("remove_course:"):
             data = without_course(data, _int_or_none(action.partition(":")[2]) or -1)
         version = _int_or_none(data.get("version"))
@@ -127,7 +133,7 @@ def _plan_editor(request, *, plan: Plan | None, patient):
     else:
         version = plan.version if plan else None
         plan_form = PlanForm(instance=plan)
-        rows = _saved_course_rows(plan) if plan else [_course_defaults(treatments, {})]
+        rows = _saved_course_rows(plan) if plan else [_course_defaults(treatments, [])]
         course_data = _course_data(rows)
     formset = CourseFormSet(
         course_data, prefix=COURSE_PREFIX, form_kwargs={"treatments": treatments}
@@ -172,6 +178,7 @@ def _plan_editor(request, *, plan: Plan | None, patient):
         "version": version,
         "save_error": save_error,
         "status_message": PARTIAL_ESTIMATE if input_errors else "",
+        "show_investigational_notice": True,
     }
     if request.htmx and action == "recalculate":
         context["status_message"] = FIX_TO_RECALCULATE if input_errors else ""
