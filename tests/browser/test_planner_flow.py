@@ -1,0 +1,95 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from planner.models import Plan, PlanStatus
+from tests.factories.planner import PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def patient(transactional_db):
+    call_command("load_catalog", stdout=io.StringIO())
+    return PatientFactory(full_name="Ann Lee")
+
+
+def test_front_desk_builds_saves_and_presents_a_plan_that_keeps_its_frozen_price(
+    page, browser, live_server, login, front_desk, clinic_admin, patient
+):
+    login("desk")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    page.get_by_role("link", name="New plan").click()
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label("Title").fill("Skin quality, option A")
+    page.get_by_label("Treatment").select_option(label="Microneedling + topical exosome")
+    sessions = page.get_by_label("Sessions", exact=True)
+    sessions.fill("1")
+    expect(page.locator("#plan-total")).to_have_text("USD 600–1,500")
+    sessions.fill("3")
+    expect(page.locator("#plan-total")).to_have_text("USD 2,000–4,000")
+    sessions.fill("4")
+    expect(page.locator("#plan-total")).to_have_text("USD 2,600–5,500")
+    sessions.fill("40")
+    expect(page.get_by_text("Enter a number of sessions from 1 to 12.")).to_be_visible()
+    # The last good estimate stays while the field is wrong.
+    expect(page.locator("#plan-total")).to_have_text("USD 2,600–5,500")
+    sessions.fill("3")
+    expect(page.locator("#plan-total")).to_have_text("USD 2,000–4,000")
+    expect(page.get_by_text("Enter a number of sessions from 1 to 12.")).to_be_hidden()
+    assert page.evaluate("window.notReloaded") is True
+
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.get_by_role("heading", name="Skin quality, option A")).to_be_visible()
+    page.get_by_role("button", name="Present to patient").click()
+    expect(page.get_by_text("Plan marked presented.")).to_be_visible()
+    expect(page.locator("#plan-total")).to_have_text("USD 2,000–4,000")
+    plan_url = page.url
+
+    # The clinic admin raises the series price in the admin.
+    admin_page = browser.new_context().new_page()
+    admin_page.goto(f"{live_server.url}/accounts/login/")
+    admin_page.get_by_label("Username").fill("clinicadmin")
+    admin_page.get_by_label("Password").fill("correct-horse-battery")
+    admin_page.get_by_role("button", name="Log in").click()
+    admin_page.goto(f"{live_server.url}/admin/clinic/pricerange/")
+    series_row = admin_page.locator("tr", has_text="Series of 3 sessions")
+    series_row.get_by_role("link", name=re.compile("Microneedling")).click()
+    expect(admin_page.get_by_label("Sessions in the series:")).to_have_value("3")
+    admin_page.get_by_label("Minimum:").fill("2500")
+    admin_page.get_by_role("button", name="Save", exact=True).click()
+    expect(admin_page.get_by_text("was changed successfully")).to_be_visible()
+
+    page.goto(plan_url)
+    expect(page.locator("#plan-total")).to_have_text("USD 2,000–4,000")
+    expect(page.get_by_text("Today’s prices differ")).to_be_visible()
+    expect(page.get_by_text("USD 2,500–4,000")).to_be_visible()
+    assert Plan.objects.get().status == PlanStatus.PRESENTED
+
+
+def test_investigational_course_blocks_presentation_for_front_desk(
+    page, live_server, login, front_desk, patient
+):
+    login("desk")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_label("Title").fill("With injectable")
+    page.get_by_role("button", name="Add a course").click()
+    expect(page.get_by_role("group", name="Course 2")).to_be_visible()
+    course2 = page.get_by_role("group", name="Course 2")
+    injectable = "Injectable MSC exosome (investigational)"
+    course2.get_by_label("Treatment").select_option(label=injectable)
+    course2.get_by_label("Interval: every").fill("4")
+    course2.get_by_label("Interval unit").select_option("weeks")
+    expect(page.get_by_text("Investigational treatment.").first).to_be_visible()
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.get_by_role("heading", name="With injectable")).to_be_visible()
+
+    page.get_by_role("button", name="Present to patient").click()
+    expect(page.get_by_text("A clinician must record the IND")).to_be_visible()
+    expect(page.get_by_text("Only a clinician can record")).to_be_visible()
+    assert Plan.objects.get().status == PlanStatus.DRAFT
+    page.screenshot(path="/tmp/guardrail.png", full_page=True)
