@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planner.views import patients, plans
+from planner.views import patients, plans, summary
 
 urlpatterns = [
     path("patients/", patients.patient_list, name="patient-list"),
@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/duplicate/", plans.plan_duplicate, name="plan-duplicate"),
     path("plans/<int:pk>/compare/<int:other_pk>/", plans.plan_compare, name="plan-compare"),
+    path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),
+    path("plans/<int:pk>/summary.pdf", summary.plan_summary_pdf, name="plan-summary-pdf"),
+    path("plans/<int:pk>/calendar.ics", summary.plan_calendar, name="plan-calendar"),
 ]
