@@ -71,6 +71,15 @@ def plan_save(
         if plan.status != PlanStatus.DRAFT:
             raise PlanActionError(NOT_EDITABLE)
         _claim_version(plan, expected_version, status=PlanStatus.DRAFT)
+        if _investigational_signature(list(plan.courses.all())) != _investigational_signature(
+            drafts
+        ):
+            # The patient acknowledged a specific investigational course; a changed course
+            # needs a fresh record before the plan can be presented again.
+            plan.investigational_reference = ""
+            plan.patient_acknowledged_investigational = False
+            plan.investigational_recorded_by = None
+            plan.investigational_recorded_at = None
     plan.title = fields.title
     plan.indications = list(fields.indications)
     plan.ready_by = fields.ready_by
@@ -98,6 +107,15 @@ def plan_save(
     for course in courses:
         course.save()
     return plan
+
+
+def _investigational_signature(courses) -> list[tuple]:
+    """What a patient's acknowledgement of an investigational course refers to."""
+    return [
+        (c.treatment.pk, c.sessions, c.interval_count, c.interval_unit, c.first_session)
+        for c in courses
+        if c.treatment.is_investigational
+    ]
 
 
 def drafts_of(plan: Plan) -> list[CourseDraft]:

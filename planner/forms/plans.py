@@ -63,7 +63,10 @@ class PlanForm(forms.ModelForm):
 
 
 class CourseForm(forms.Form):
-    treatment = forms.TypedChoiceField(coerce=int, error_messages={"required": CHOOSE_TREATMENT})
+    treatment = forms.TypedChoiceField(
+        coerce=int,
+        error_messages={"required": CHOOSE_TREATMENT, "invalid_choice": CHOOSE_TREATMENT},
+    )
     sessions = forms.IntegerField(
         min_value=1,
         max_value=MAX_SESSIONS_PER_COURSE,
@@ -290,16 +293,17 @@ class PlanListFilter(forms.Form):
             raise forms.ValidationError("Enter a month such as 2027-06.") from None
 
     def apply(self, plans):
+        """Apply every filter that validated; call after is_valid()."""
         data = self.cleaned_data
-        if data["q"]:
+        if data.get("q"):
             plans = plans.filter(
                 Q(title__icontains=data["q"]) | Q(patient__full_name__icontains=data["q"])
             )
-        if data["status"]:
+        if data.get("status"):
             plans = plans.filter(status=data["status"])
-        if data["patient"]:
+        if data.get("patient"):
             plans = plans.filter(patient_id=data["patient"])
-        if data["ready_by_month"]:
+        if data.get("ready_by_month"):
             month = data["ready_by_month"]
             plans = plans.filter(ready_by__year=month.year, ready_by__month=month.month)
         return plans

@@ -1,6 +1,7 @@
 """Plan pages. One view serves a page and its htmx fragment; with JavaScript off the same
 view recalculates on a plain submit."""
 
+from copy import copy
 from datetime import timedelta
 
 from django.contrib import messages
@@ -49,8 +50,8 @@ def _int_or_none(value):
 def plan_list(request):
     plans = plans_for_user(request)
     filters = PlanListFilter(request.GET)
-    if filters.is_valid():
-        plans = filters.apply(plans)
+    filters.is_valid()  # invalid fields are reported on the page; the valid ones still apply
+    plans = filters.apply(plans)
     page = Paginator(plans.order_by("-updated_at", "-id"), PLANS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -115,7 +116,7 @@ def _plan_editor(request, *, plan: Plan | None, patient):
     treatments = treatment_choices(also=existing)
     prices = PriceRange.objects.in_force(timezone.localdate())
     action = request.POST.get("action", "recalculate") if request.method == "POST" else ""
-    save_error = ""
+    save_error = stale_plan_url = ""
 
     if request.method == "POST":
         data = request.POST
@@ -126,9 +127,11 @@ def _plan_editor(request, *, plan: Plan | None, patient):
             defaults = _course_defaults(treatments, posted.drafts() if posted.is_valid() else [])
             data = with_added_course(data, defaults=defaults)
         elif action.startswith("remove_course:"):
-            data = without_course(data, _int_or_none(action.partition(":")[2]) or -1)
+            index = _int_or_none(action.partition(":")[2])
+            data = without_course(data, -1 if index is None else index)
         version = _int_or_none(data.get("version"))
-        plan_form = PlanForm(data, instance=plan or Plan(patient=patient))
+        # A copy, so a refused save never shows unsaved values as the plan's own (heading).
+        plan_form = PlanForm(data, instance=copy(plan) if plan else Plan(patient=patient))
         course_data = data
     else:
         version = plan.version if plan else None
@@ -158,10 +161,20 @@ def _plan_editor(request, *, plan: Plan | None, patient):
             )
         except PlanActionError as error:
             save_error = str(error)
+            if plan is not None and error.args[0] == actions.STALE_EDIT:
+                # Staff now see the message and keep their input; the next save is theirs
+                # to make knowingly, so it is checked against the version saved now.
+                stale_plan_url = plan.get_absolute_url()
+                version = Plan.objects.values_list("version", flat=True).get(pk=plan.pk)
         else:
             messages.success(request, f"Plan “{saved.title}” saved.")
             return redirect(saved)
 
+    if plan_form.is_bound and action != "save":
+        # While staff are still typing, only the fields that change the figures complain;
+        # a blank title is reported when they save.
+        for name in [n for n in plan_form.errors if n != "ready_by"]:
+            del plan_form.errors[name]
     if plan_form.is_bound:
         ready_by_ok = "ready_by" not in plan_form.errors
         ready_by = plan_form.cleaned_data.get("ready_by") if ready_by_ok else None
@@ -177,6 +190,7 @@ def _plan_editor(request, *, plan: Plan | None, patient):
         "outlook": outlook,
         "version": version,
         "save_error": save_error,
+        "stale_plan_url": stale_plan_url,
         "status_message": PARTIAL_ESTIMATE if input_errors else "",
         "show_investigational_notice": True,
     }

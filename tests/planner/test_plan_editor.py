@@ -280,14 +280,6 @@ def test_recalculation_with_an_inconsistent_course(
     assert escape(message) in error_slot(response, slot)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: planner/forms/plans.py CourseForm.treatment is a TypedChoiceField whose "
-        "'invalid_choice' message is not overridden, so a treatment that is no longer offered "
-        "gets Django's 'Select a valid choice…' and clean_treatment's CHOOSE_TREATMENT is dead code"
-    ),
-)
 def test_recalculation_with_a_treatment_no_longer_offered(desk_client, catalog, patient):
     TreatmentType.objects.filter(slug=LASER).update(active=False)
     data = editor_data(course(catalog[LASER], interval_count=6, interval_unit="weeks"))
@@ -391,13 +383,6 @@ def test_remove_course_removes_the_one_asked_for(desk_client, catalog, patient):
     assert total_figure(response) == "USD 600–1,500"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: planner/views/plans.py _plan_editor parses 'remove_course:0' with "
-        "`_int_or_none(...) or -1`, so index 0 becomes -1 and the first course is never removed"
-    ),
-)
 def test_remove_course_zero_removes_the_first_course(desk_client, catalog, patient):
     data = editor_data(
         course(catalog[MICRONEEDLING], sessions=1),
@@ -512,14 +497,6 @@ def test_save_of_a_stale_edit_is_refused_and_keeps_the_input(desk_client, catalo
     assert [c.sessions for c in plan.courses.all()] == [3, 3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: planner/views/plans.py _plan_editor re-renders a STALE_EDIT refusal with the "
-        "posted (stale) version, so saving the kept input again is refused forever, although "
-        "actions.STALE_EDIT tells staff to compare and save again"
-    ),
-)
 def test_saving_again_after_a_stale_refusal_keeps_the_users_input(desk_client, catalog, patient):
     plan = saved_plan(patient, catalog[MICRONEEDLING])
     edit_url = reverse("plan-edit", args=[plan.pk])

@@ -2,6 +2,7 @@
 compare."""
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from clinic.models import PriceRange, TreatmentType
 from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
+from planner.planning import CourseDraft
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 S = PlanStatus
@@ -455,3 +457,56 @@ def test_compare_of_two_patients_plans_is_not_found(desk_client, catalog, patien
     response = desk_client.get(reverse("plan-compare", args=[mine.pk, theirs.pk]))
 
     assert response.status_code == 404
+
+
+def test_changing_the_investigational_course_clears_the_recorded_acknowledgement(
+    clinician, catalog, patient
+):
+    from planner.actions import PlanFields, drafts_of, plan_record_investigational, plan_save
+
+    injectable = catalog[INJECTABLE]
+    plan = plan_save(
+        plan=None,
+        patient=patient,
+        fields=PlanFields(title="Inj", indications=[], ready_by=None, notes=""),
+        drafts=[
+            CourseDraft(
+                key="0",
+                treatment=injectable,
+                sessions=2,
+                interval_count=4,
+                interval_unit="weeks",
+                first_session=timezone.localdate() + timedelta(days=10),
+            )
+        ],
+        user=clinician,
+    )
+    plan_record_investigational(
+        plan=plan, reference="IND 123456", patient_acknowledged=True, user=clinician
+    )
+    plan = Plan.objects.prefetch_related("courses__treatment").get(pk=plan.pk)
+    same = drafts_of(plan)
+    plan = plan_save(
+        plan=plan,
+        patient=patient,
+        fields=PlanFields(title="Inj, notes", indications=[], ready_by=None, notes="x"),
+        drafts=same,
+        user=clinician,
+        expected_version=plan.version,
+    )
+    plan.refresh_from_db()
+    assert plan.investigational_reference == "IND 123456"
+
+    plan = Plan.objects.prefetch_related("courses__treatment").get(pk=plan.pk)
+    more_sessions = [replace(d, sessions=3) for d in drafts_of(plan)]
+    plan_save(
+        plan=plan,
+        patient=patient,
+        fields=PlanFields(title="Inj", indications=[], ready_by=None, notes=""),
+        drafts=more_sessions,
+        user=clinician,
+        expected_version=plan.version,
+    )
+    plan.refresh_from_db()
+    assert plan.investigational_reference == ""
+    assert plan.patient_acknowledged_investigational is False
