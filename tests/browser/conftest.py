@@ -50,3 +50,18 @@ def login(page, live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(page):
+    """Every browser test doubles as a check that the pages work under the strict
+    Content-Security-Policy: any violation Chromium reports fails the test."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    yield
+    assert violations == []
