@@ -86,8 +86,10 @@ def plan_save(
     plan.notes = fields.notes
     plan.updated_by = user
     plan.full_clean(exclude=["patient", "created_by", "updated_by", "alternative_of"])
-    plan.save()
-    plan.courses.all().delete()
+    _save_with_history(plan, user)
+    for old in plan.courses.all():
+        old._history_user = user
+        old.delete()
     courses = [
         Course(
             plan=plan,
@@ -105,8 +107,14 @@ def plan_save(
         course.full_clean(exclude=["plan"])
     # Saved one by one (not bulk) so each course gets its history record.
     for course in courses:
-        course.save()
+        _save_with_history(course, user)
     return plan
+
+
+def _save_with_history(instance, user) -> None:
+    """Save, recording `user` in the history even outside a request (commands, tests)."""
+    instance._history_user = user
+    instance.save()
 
 
 def _investigational_signature(courses) -> list[tuple]:
@@ -171,7 +179,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
         plan.quoted_at = None
     plan.status = to_status
     plan.updated_by = user
-    plan.save()
+    _save_with_history(plan, user)
     return plan
 
 
@@ -186,14 +194,14 @@ def plan_record_investigational(
     plan.investigational_recorded_by = user
     plan.investigational_recorded_at = timezone.now()
     plan.updated_by = user
-    plan.save()
+    _save_with_history(plan, user)
     return plan
 
 
 @transaction.atomic
 def plan_duplicate(*, plan: Plan, user) -> Plan:
     """Copy a plan and its courses into a new draft: an alternative to compare against."""
-    copy = Plan.objects.create(
+    copy = Plan(
         patient=plan.patient,
         title=f"{plan.title} (option B)"[:200],
         indications=list(plan.indications),
@@ -203,8 +211,9 @@ def plan_duplicate(*, plan: Plan, user) -> Plan:
         created_by=user,
         updated_by=user,
     )
+    _save_with_history(copy, user)
     for course in plan.courses.all():
-        Course.objects.create(
+        copied = Course(
             plan=copy,
             position=course.position,
             treatment=course.treatment,
@@ -214,4 +223,5 @@ def plan_duplicate(*, plan: Plan, user) -> Plan:
             first_session=course.first_session,
             exosome_source=course.exosome_source,
         )
+        _save_with_history(copied, user)
     return copy

@@ -38,8 +38,12 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ["full_name", "date_of_birth", "phone", "email", "notes"]
-        labels = {"full_name": "Full name", "date_of_birth": "Date of birth"}
+        fields = ["full_name", "date_of_birth", "phone", "email", "notes", "archived"]
+        labels = {
+            "full_name": "Full name",
+            "date_of_birth": "Date of birth",
+            "archived": "Archived: hide from the patient list (the record and plans are kept)",
+        }
         widgets = {
             # type=date needs ISO values to show a saved date in the browser's picker.
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -56,6 +60,9 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new patient is never archived; archiving replaces deleting a known one.
+            del self.fields["archived"]
         # The browser's date picker offers only plausible dates; the server still checks.
         self.fields["date_of_birth"].widget.attrs.update(
             {"min": EARLIEST_DOB.isoformat(), "max": timezone.localdate().isoformat()}

@@ -27,6 +27,7 @@ from planner.forms.plans import (
     with_added_course,
     without_course,
 )
+from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
 from planner.planning import plan_outlook
 from planner.scheduling import Interval, nth_session_date
@@ -265,7 +266,8 @@ def _plan_context(request, plan: Plan) -> dict:
 @require_GET
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
-    return render(request, "planner/plan_detail.html", _plan_context(request, plan))
+    context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
+    return render(request, "planner/plan_detail.html", context)
 
 
 @require_POST
