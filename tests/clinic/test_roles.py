@@ -1,0 +1,84 @@
+"""The three staff roles exist after migrating, and only the clinic admin may change the
+catalog; everyone with a role may read it."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from clinic.roles import ALL_ROLES, CLINIC_ADMIN, CLINICIAN, FRONT_DESK, sync_role_permissions
+
+pytestmark = pytest.mark.django_db
+
+CATALOG_WRITE = {
+    f"clinic.{action}_{model}"
+    for action in ("add", "change", "delete")
+    for model in ("pricerange", "treatmenttype")
+}
+CATALOG_READ = {"clinic.view_pricerange", "clinic.view_treatmenttype"}
+
+
+def group_permissions(name) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in Group.objects.get(name=name).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+def test_roles_exist_after_migrations():
+    assert set(Group.objects.filter(name__in=ALL_ROLES).values_list("name", flat=True)) == {
+        FRONT_DESK,
+        CLINICIAN,
+        CLINIC_ADMIN,
+    }
+
+
+def test_clinic_admin_may_change_catalog():
+    perms = group_permissions(CLINIC_ADMIN)
+
+    assert "clinic.change_pricerange" in perms
+    assert perms >= CATALOG_WRITE | CATALOG_READ
+
+
+def test_clinic_admin_may_manage_staff_accounts():
+    assert {"auth.add_user", "auth.change_user", "auth.view_group"} <= group_permissions(
+        CLINIC_ADMIN
+    )
+
+
+@pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN])
+def test_front_desk_and_clinician_only_read_catalog(role):
+    clinic_perms = {p for p in group_permissions(role) if p.startswith("clinic.")}
+
+    assert clinic_perms == CATALOG_READ
+
+
+@pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN])
+def test_front_desk_and_clinician_cannot_manage_accounts(role):
+    assert not {p for p in group_permissions(role) if p.startswith("auth.")}
+
+
+def test_only_clinician_records_investigational_consent():
+    codename = "planner.record_investigational_consent"
+
+    assert codename in group_permissions(CLINICIAN)
+    assert codename not in group_permissions(FRONT_DESK)
+    assert codename not in group_permissions(CLINIC_ADMIN)
+
+
+def test_role_permissions_user_check(front_desk, clinic_admin):
+    assert front_desk.has_perm("clinic.view_pricerange")
+    assert not front_desk.has_perm("clinic.change_pricerange")
+    assert clinic_admin.has_perm("clinic.change_pricerange")
+
+
+def test_sync_role_permissions_restores_drifted_groups():
+    Group.objects.get(name=FRONT_DESK).permissions.clear()
+    Group.objects.filter(name=CLINICIAN).delete()
+
+    sync_role_permissions()
+    sync_role_permissions()  # idempotent
+
+    assert {p for p in group_permissions(FRONT_DESK) if p.startswith("clinic.")} == CATALOG_READ
+    assert "planner.record_investigational_consent" in group_permissions(CLINICIAN)
+    assert Group.objects.filter(name__in=ALL_ROLES).count() == 3
