@@ -57,6 +57,16 @@ MIN_ABOVE_MAX = "The minimum cannot be more than the maximum."
 SERIES_NEEDS_SIZE = "A series price needs the number of sessions it covers (2 or more)."
 SESSION_HAS_NO_SIZE = "A single-session price must not name a number of sessions."
 INTERVAL_NEEDS_BOTH = "Give both the interval and its unit, or neither."
+PRICE_NEGATIVE = "A price cannot be negative."
+CURRENCY_CODE = "Use a three-letter currency code such as USD."
+CURRENCY_NOT_CLINICS = (
+    "This clinic quotes in {currency} (the CURRENCY setting); prices in another currency "
+    "could not be added up in a plan."
+)
+PRICE_DATE_TAKEN = (
+    "A price for this treatment and unit already starts on this date: pick another date "
+    "or edit that price."
+)
 
 
 def pair_ordered(low: str, high: str) -> Q:
@@ -123,6 +133,10 @@ class TreatmentType(models.Model):
                 name="treatment_sessions_min_positive",
             ),
             models.CheckConstraint(
+                condition=Q(sessions_max__isnull=True) | Q(sessions_max__gte=1),
+                name="treatment_sessions_max_positive",
+            ),
+            models.CheckConstraint(
                 condition=pair_ordered("sessions_min", "sessions_max"),
                 name="treatment_sessions_ordered",
             ),
@@ -132,7 +146,11 @@ class TreatmentType(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(interval_count__isnull=True) & Q(interval_unit=""))
-                | (Q(interval_count__gte=1) & ~Q(interval_unit="")),
+                | (
+                    Q(interval_count__isnull=False)
+                    & Q(interval_count__gte=1)
+                    & ~Q(interval_unit="")
+                ),
                 name="treatment_interval_complete",
             ),
             models.CheckConstraint(
@@ -237,18 +255,20 @@ class PriceRange(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(unit=PriceUnit.SESSION) & Q(series_size__isnull=True))
-                | (Q(unit=PriceUnit.SERIES) & Q(series_size__gte=2)),
+                | (Q(unit=PriceUnit.SERIES) & Q(series_size__isnull=False) & Q(series_size__gte=2)),
                 name="price_series_size_matches_unit",
             ),
             models.UniqueConstraint(
                 fields=["treatment", "effective_from"],
                 condition=Q(unit=PriceUnit.SESSION),
                 name="price_one_session_range_per_date",
+                violation_error_message=PRICE_DATE_TAKEN,
             ),
             models.UniqueConstraint(
                 fields=["treatment", "series_size", "effective_from"],
                 condition=Q(unit=PriceUnit.SERIES),
                 name="price_one_series_range_per_date",
+                violation_error_message=PRICE_DATE_TAKEN,
             ),
         ]
         indexes = [models.Index(fields=["treatment", "effective_from"])]
@@ -267,14 +287,17 @@ class PriceRange(models.Model):
     def clean(self):
         errors = {}
         if self.minimum is not None and self.minimum < 0:
-            errors["minimum"] = "A price cannot be negative."
+            errors["minimum"] = PRICE_NEGATIVE
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             errors["maximum"] = MIN_ABOVE_MAX
         if self.unit == PriceUnit.SERIES and (self.series_size is None or self.series_size < 2):
             errors["series_size"] = SERIES_NEEDS_SIZE
         if self.unit == PriceUnit.SESSION and self.series_size is not None:
             errors["series_size"] = SESSION_HAS_NO_SIZE
-        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
-            errors["currency"] = "Use a three-letter currency code such as USD."
+        self.currency = (self.currency or "").strip().upper()
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            errors["currency"] = CURRENCY_CODE
+        elif self.currency != settings.CURRENCY:
+            errors["currency"] = CURRENCY_NOT_CLINICS.format(currency=settings.CURRENCY)
         if errors:
             raise ValidationError(errors)

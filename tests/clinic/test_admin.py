@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from clinic.models import MIN_ABOVE_MAX, SERIES_NEEDS_SIZE, PriceRange
+from clinic.models import MIN_ABOVE_MAX, PRICE_DATE_TAKEN, SERIES_NEEDS_SIZE, PriceRange
 from tests.factories.accounts import UserFactory
 from tests.factories.clinic import PriceRangeFactory, TreatmentTypeFactory
 
@@ -155,7 +155,7 @@ def test_price_add_duplicate_date_refused_without_error_page(admin_client_clinic
         price_form(session.treatment, effective_from=session.effective_from.isoformat()),
     )
 
-    assert form_errors(response)
+    assert form_errors(response)["__all__"] == [PRICE_DATE_TAKEN]
     assert PriceRange.objects.count() == 3
 
 

@@ -77,18 +77,7 @@ def test_price_zero_minimum_allowed():
     assert PriceRange.objects.count() == 1
 
 
-# SQL CHECK passes when its condition is NULL, and `series_size >= 2` is NULL for NULL.
-NULL_PASSES_CHECK = pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason=(
-        "bug: clinic/models.py compares a nullable column inside an OR of a CheckConstraint; "
-        "with the column NULL the condition is NULL, which SQL CHECK accepts"
-    ),
-)
-
-
-@pytest.mark.parametrize("size", [pytest.param(None, marks=NULL_PASSES_CHECK), 1, 0])
+@pytest.mark.parametrize("size", [None, 1, 0])
 def test_price_series_without_real_size_refused_by_db(size):
     assert_db_refuses(
         "price_series_size_matches_unit",
@@ -157,11 +146,8 @@ def test_price_session_and_series_range_same_date_allowed():
         ("treatment_results_ordered", {"results_weeks_min": 6, "results_weeks_max": 4}),
         ("treatment_sessions_min_positive", {"sessions_min": 0, "sessions_max": 3}),
         ("treatment_interval_complete", {"interval_count": 1, "interval_unit": ""}),
-        pytest.param(
-            "treatment_interval_complete",
-            {"interval_count": None, "interval_unit": "months"},
-            marks=NULL_PASSES_CHECK,
-        ),
+        ("treatment_interval_complete", {"interval_count": None, "interval_unit": "months"}),
+        ("treatment_sessions_max_positive", {"sessions_min": None, "sessions_max": 0}),
         ("treatment_interval_complete", {"interval_count": 0, "interval_unit": "months"}),
     ],
 )
@@ -318,3 +304,13 @@ def test_treatment_full_clean_valid_kinds_pass():
     TreatmentTypeFactory.build().full_clean()
     TreatmentTypeFactory.build(laser=True).full_clean()
     TreatmentTypeFactory.build(injectable=True).full_clean()
+
+
+def test_price_in_another_currency_than_the_clinics_is_refused(settings):
+    from clinic.models import CURRENCY_NOT_CLINICS
+
+    settings.CURRENCY = "USD"
+    price = PriceRangeFactory.build(
+        treatment=TreatmentTypeFactory(), currency="eur", minimum=1, maximum=2
+    )
+    assert validation_errors(price) == {"currency": [CURRENCY_NOT_CLINICS.format(currency="USD")]}
