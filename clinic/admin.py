@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.models import PriceRange, TreatmentType
+from clinic.due_diligence import assess
+from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
 
 
 class PriceRangeInline(admin.TabularInline):
@@ -73,3 +76,88 @@ class PriceRangeAdmin(SimpleHistoryAdmin):
         from clinic.templatetags.catalog_format import money_range
 
         return money_range(obj.minimum, obj.maximum, obj.currency)
+
+
+@admin.register(ExosomeProduct)
+class ExosomeProductAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "manufacturer",
+        "exosome_source",
+        "grade",
+        "regulatory_status",
+        "due_diligence",
+        "active",
+    )
+    list_filter = ("exosome_source", "grade", "regulatory_status", "active")
+    search_fields = ("name", "manufacturer", "source_cell_line")
+    fieldsets = (
+        (None, {"fields": ("name", "manufacturer", "active")}),
+        ("Origin", {"fields": ("exosome_source", "source_cell_line", "grade")}),
+        ("Use", {"fields": ("route_topical", "route_injection")}),
+        ("Regulatory", {"fields": ("regulatory_status", "regulatory_reference")}),
+        ("Evidence", {"fields": ("clinical_evidence",)}),
+        ("Storage", {"fields": ("storage_min_celsius", "storage_max_celsius", "handling_notes")}),
+    )
+
+    @admin.display(description="due diligence (product questions)")
+    def due_diligence(self, obj):
+        answers = assess(obj, today=timezone.localdate()).answers
+        product_answers = [a for a in answers if a.key != "characterisation"]
+        answered = sum(a.answered for a in product_answers)
+        return f"{answered} of {len(product_answers)} answered"
+
+
+class StorageCheckInline(admin.TabularInline):
+    model = StorageCheck
+    extra = 1
+    fields = ("checked_on", "temperature_celsius", "checked_by", "notes")
+    readonly_fields = ("checked_by",)
+
+
+@admin.register(ProductLot)
+class ProductLotAdmin(SimpleHistoryAdmin):
+    list_display = ("lot_number", "product", "received_on", "expires_on", "warnings")
+    list_filter = ("product",)
+    search_fields = ("lot_number", "product__name")
+    list_select_related = ("product",)
+    inlines = [StorageCheckInline]
+    fieldsets = (
+        (None, {"fields": ("product", "lot_number", "received_on", "expires_on")}),
+        (
+            "Characterisation",
+            {
+                "fields": (
+                    "particles_per_ml",
+                    ("size_median_nm", "size_mode_nm"),
+                    ("size_min_nm", "size_max_nm"),
+                    "surface_markers",
+                    "characterisation_document",
+                )
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("storage_checks")
+
+    @admin.display(description="warnings")
+    def warnings(self, obj):
+        found = assess(
+            obj.product,
+            lot=obj,
+            readings=obj.storage_checks.all(),
+            today=timezone.localdate(),
+        ).warnings
+        if not found:
+            return "none"
+        return format_html_join("", "<p>{}</p>", ((w,) for w in found))
+
+    def save_formset(self, request, form, formset, change):
+        # Who took a storage reading is whoever records it.
+        for reading in formset.save(commit=False):
+            if reading.checked_by_id is None:
+                reading.checked_by = request.user
+            reading.save()
+        for deleted in formset.deleted_objects:
+            deleted.delete()

@@ -301,3 +301,211 @@ class PriceRange(models.Model):
             errors["currency"] = CURRENCY_NOT_CLINICS.format(currency=settings.CURRENCY)
         if errors:
             raise ValidationError(errors)
+
+
+# --- Exosome products and lots: the due-diligence record -------------------------------------
+
+
+class ProductGrade(models.TextChoices):
+    MEDICAL = "medical", "Medical / clinical grade"
+    COSMETIC = "cosmetic", "Cosmetic grade"
+
+
+class ProductRegulatoryStatus(models.TextChoices):
+    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
+    INVESTIGATIONAL = "investigational", "Investigational (IND or clinical trial)"
+    CLEARED = "cleared", "Cleared / approved product"
+
+
+INJECTION_NEEDS_STATUS = (
+    "A product used by injection must be investigational (IND or trial) or a cleared product."
+)
+NEEDS_A_ROUTE = "Choose at least one route: topical or injection."
+REFERENCE_NEEDED = "Give the IND, trial or clearance reference for this regulatory status."
+EXPIRY_BEFORE_RECEIVED = "The expiry date must be after the date the lot was received."
+SIZE_NOT_POSITIVE = "Sizes must be positive numbers of nanometres."
+STORAGE_RANGE_ORDER = "The lowest storage temperature cannot be above the highest."
+
+
+class ExosomeProduct(models.Model):
+    name = models.CharField(max_length=200)
+    manufacturer = models.CharField(max_length=200)
+    exosome_source = models.CharField(max_length=20, choices=ExosomeSource.choices)
+    source_cell_line = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The cell line or tissue the exosomes come from, as the manufacturer states it.",
+    )
+    grade = models.CharField(max_length=20, choices=ProductGrade.choices)
+    route_topical = models.BooleanField("topical use", default=True)
+    route_injection = models.BooleanField("injection", default=False)
+    regulatory_status = models.CharField(max_length=30, choices=ProductRegulatoryStatus.choices)
+    regulatory_reference = models.CharField(
+        "IND / trial / clearance reference", max_length=200, blank=True
+    )
+    clinical_evidence = models.TextField(
+        blank=True, help_text="Published outcome data for this product: references and links."
+    )
+    storage_min_celsius = models.DecimalField(
+        "store at least at (°C)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    storage_max_celsius = models.DecimalField(
+        "store at most at (°C)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    handling_notes = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "name"], name="product_unique_name"),
+            models.CheckConstraint(
+                condition=Q(route_topical=True) | Q(route_injection=True),
+                name="product_has_a_route",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(exosome_source=ExosomeSource.PLATELET) & Q(route_injection=True)),
+                name="product_platelet_topical_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(route_injection=False)
+                | Q(
+                    regulatory_status__in=[
+                        ProductRegulatoryStatus.INVESTIGATIONAL,
+                        ProductRegulatoryStatus.CLEARED,
+                    ]
+                ),
+                name="product_injection_needs_status",
+            ),
+            models.CheckConstraint(
+                condition=pair_ordered("storage_min_celsius", "storage_max_celsius"),
+                name="product_storage_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.manufacturer})"
+
+    def clean(self):
+        errors = {}
+        if not (self.route_topical or self.route_injection):
+            errors["route_topical"] = NEEDS_A_ROUTE
+        if self.exosome_source == ExosomeSource.PLATELET and self.route_injection:
+            errors["route_injection"] = PLATELET_TOPICAL_ONLY
+        elif self.route_injection and self.regulatory_status not in (
+            ProductRegulatoryStatus.INVESTIGATIONAL,
+            ProductRegulatoryStatus.CLEARED,
+        ):
+            errors["regulatory_status"] = INJECTION_NEEDS_STATUS
+        if (
+            self.regulatory_status
+            in (ProductRegulatoryStatus.INVESTIGATIONAL, ProductRegulatoryStatus.CLEARED)
+            and not self.regulatory_reference.strip()
+        ):
+            errors["regulatory_reference"] = REFERENCE_NEEDED
+        low, high = self.storage_min_celsius, self.storage_max_celsius
+        if low is not None and high is not None and low > high:
+            errors["storage_max_celsius"] = STORAGE_RANGE_ORDER
+        if errors:
+            raise ValidationError(errors)
+
+    def fits_route(self, route: str) -> bool:
+        return self.route_injection if route == DeliveryRoute.INJECTION else self.route_topical
+
+
+def positive_or_null(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": 0})
+
+
+class ProductLot(models.Model):
+    product = models.ForeignKey(ExosomeProduct, on_delete=models.PROTECT, related_name="lots")
+    lot_number = models.CharField(max_length=80)
+    received_on = models.DateField()
+    expires_on = models.DateField()
+    particles_per_ml = models.DecimalField(
+        "particle count (particles per mL)",
+        max_digits=20,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
+    size_median_nm = models.DecimalField(
+        "median size (nm)", max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    size_mode_nm = models.DecimalField(
+        "mode size (nm)", max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    size_min_nm = models.DecimalField(
+        "smallest size (nm)", max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    size_max_nm = models.DecimalField(
+        "largest size (nm)", max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    surface_markers = models.TextField(blank=True, help_text="e.g. CD9, CD63, CD81")
+    characterisation_document = models.CharField(
+        "characterisation document (reference)", max_length=300, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["product__name", "-received_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "lot_number"], name="lot_number_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("received_on")),
+                name="lot_expiry_after_received",
+            ),
+            models.CheckConstraint(
+                condition=positive_or_null("particles_per_ml"), name="lot_particles_positive"
+            ),
+            *[
+                models.CheckConstraint(condition=positive_or_null(f), name=f"lot_{f}_positive")
+                for f in ("size_median_nm", "size_mode_nm", "size_min_nm", "size_max_nm")
+            ],
+            models.CheckConstraint(
+                condition=pair_ordered("size_min_nm", "size_max_nm"), name="lot_size_range_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product.name} lot {self.lot_number}"
+
+    def clean(self):
+        errors = {}
+        if self.received_on and self.expires_on and self.expires_on <= self.received_on:
+            errors["expires_on"] = EXPIRY_BEFORE_RECEIVED
+        for field in ("size_median_nm", "size_mode_nm", "size_min_nm", "size_max_nm"):
+            value = getattr(self, field)
+            if value is not None and value <= 0:
+                errors[field] = SIZE_NOT_POSITIVE
+        if (
+            self.size_min_nm is not None
+            and self.size_max_nm is not None
+            and self.size_min_nm > self.size_max_nm
+        ):
+            errors["size_max_nm"] = MIN_ABOVE_MAX
+        if errors:
+            raise ValidationError(errors)
+
+
+class StorageCheck(models.Model):
+    """One reading of the cold chain: when, what temperature, who read it."""
+
+    lot = models.ForeignKey(ProductLot, on_delete=models.CASCADE, related_name="storage_checks")
+    checked_on = models.DateField()
+    temperature_celsius = models.DecimalField(max_digits=5, decimal_places=1)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    notes = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lot", "-checked_on", "-id"]
+
+    def __str__(self):
+        return f"{self.checked_on}: {self.temperature_celsius} °C"

@@ -11,7 +11,9 @@ CLINIC_ADMIN = "Clinic admin"
 ALL_ROLES = (FRONT_DESK, CLINICIAN, CLINIC_ADMIN)
 
 # app_label -> model names whose add/change/delete/view a role gets.
-CATALOG_MODELS = {"clinic": ["treatmenttype", "pricerange"]}
+CATALOG_MODELS = {
+    "clinic": ["treatmenttype", "pricerange", "exosomeproduct", "productlot", "storagecheck"]
+}
 STAFF_MODELS = {"planner": ["patient", "plan", "course"]}
 ADMIN_EXTRA_MODELS = {"auth": ["user", "group"]}
 

@@ -206,6 +206,7 @@ STORAGES = {
 CLINIC_NAME = env_str("CLINIC_NAME", "Your Clinic")
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "")
 CLINIC_CONTACT = env_str("CLINIC_CONTACT", "")
+QUOTE_VALID_DAYS = env_int("QUOTE_VALID_DAYS", 30)
 CURRENCY = env_str("CURRENCY", "USD").upper()
 if len(CURRENCY) != 3 or not CURRENCY.isalpha():
     raise ImproperlyConfigured("CURRENCY must be a three-letter ISO code such as USD.")

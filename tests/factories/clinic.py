@@ -5,9 +5,12 @@ import factory
 
 from clinic.models import (
     DeliveryRoute,
+    ExosomeProduct,
     PriceRange,
     PriceUnit,
+    ProductLot,
     RegulatoryStatus,
+    StorageCheck,
     TreatmentKind,
     TreatmentType,
 )
@@ -71,3 +74,52 @@ class PriceRangeFactory(factory.django.DjangoModelFactory):
             minimum=Decimal("2000.00"),
             maximum=Decimal("4000.00"),
         )
+
+
+class ExosomeProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExosomeProduct
+
+    name = factory.Sequence(lambda n: f"Exo serum {n}")
+    manufacturer = "Example Biologics"
+    exosome_source = "msc"
+    source_cell_line = "Umbilical-cord MSC line UC-12"
+    grade = "medical"
+    route_topical = True
+    route_injection = False
+    regulatory_status = "cosmetic_topical"
+    clinical_evidence = "Example et al. 2025, split-face trial, n=40"
+    storage_min_celsius = Decimal("2")
+    storage_max_celsius = Decimal("8")
+
+    class Params:
+        injectable = factory.Trait(
+            route_injection=True,
+            regulatory_status="investigational",
+            regulatory_reference="IND 012345",
+        )
+
+
+class ProductLotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductLot
+
+    product = factory.SubFactory(ExosomeProductFactory)
+    lot_number = factory.Sequence(lambda n: f"L{n:05d}")
+    received_on = date(2026, 10, 1)
+    expires_on = date(2027, 10, 1)
+    particles_per_ml = Decimal("1000000000000")
+    size_median_nm = Decimal("95")
+    size_min_nm = Decimal("40")
+    size_max_nm = Decimal("140")
+    surface_markers = "CD9, CD63, CD81"
+    characterisation_document = "CoA L-2026-10"
+
+
+class StorageCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StorageCheck
+
+    lot = factory.SubFactory(ProductLotFactory)
+    checked_on = date(2026, 10, 2)
+    temperature_celsius = Decimal("4")
