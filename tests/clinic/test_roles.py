@@ -8,12 +8,11 @@ from clinic.roles import ALL_ROLES, CLINIC_ADMIN, CLINICIAN, FRONT_DESK, sync_ro
 
 pytestmark = pytest.mark.django_db
 
+CATALOG = ("pricerange", "treatmenttype", "exosomeproduct", "productlot", "storagecheck")
 CATALOG_WRITE = {
-    f"clinic.{action}_{model}"
-    for action in ("add", "change", "delete")
-    for model in ("pricerange", "treatmenttype")
+    f"clinic.{action}_{model}" for action in ("add", "change", "delete") for model in CATALOG
 }
-CATALOG_READ = {"clinic.view_pricerange", "clinic.view_treatmenttype"}
+CATALOG_READ = {f"clinic.view_{model}" for model in CATALOG}
 
 
 def group_permissions(name) -> set[str]:
