@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from clinic.models import ExosomeSource, IntervalUnit, TreatmentType
+from clinic.models import (
+    ExosomeProduct,
+    ExosomeSource,
+    IntervalUnit,
+    ProductLot,
+    TreatmentType,
+)
 
 MAX_SESSIONS_PER_COURSE = 12
 
@@ -99,6 +105,14 @@ class Plan(Stamped):
     )
     investigational_recorded_at = models.DateTimeField(null=True, blank=True)
 
+    # A clinician's acknowledgement that a product's due diligence is incomplete, recorded
+    # before a plan using it is presented.
+    due_diligence_gaps_acknowledged = models.TextField(blank=True)
+    due_diligence_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    due_diligence_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
     history = HistoricalRecords(excluded_fields=["quote"])
 
     class Meta:
@@ -145,6 +159,12 @@ class Course(models.Model):
     interval_unit = models.CharField(max_length=10, choices=IntervalUnit.choices)
     first_session = models.DateField()
     exosome_source = models.CharField(max_length=20, choices=ExosomeSource.choices, blank=True)
+    product = models.ForeignKey(
+        ExosomeProduct, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lot = models.ForeignKey(
+        ProductLot, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:
