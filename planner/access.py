@@ -31,7 +31,9 @@ def get_plan_for_user(request, pk: int) -> Plan:
         ).prefetch_related(
             Prefetch(
                 "courses",
-                queryset=Course.objects.select_related("treatment").order_by("position", "id"),
+                queryset=Course.objects.select_related("treatment", "product", "lot")
+                .prefetch_related("lot__storage_checks")
+                .order_by("position", "id"),
             )
         ),
         pk=pk,

@@ -28,6 +28,10 @@ INVESTIGATIONAL_RECORD_MISSING = (
     "it can be presented or accepted."
 )
 NO_COURSES = "A plan needs at least one course before it can be presented."
+DUE_DILIGENCE_UNACKNOWLEDGED = (
+    "A product in this plan has open due-diligence questions. A clinician must acknowledge "
+    "the gaps before the plan can be presented or accepted."
+)
 
 
 def _claim_version(plan: Plan, expected_version: int | None, *, status: str | None = None):
@@ -100,6 +104,8 @@ def plan_save(
             interval_unit=draft.interval_unit,
             first_session=draft.first_session,
             exosome_source=draft.exosome_source,
+            product=draft.product,
+            lot=draft.lot,
         )
         for position, draft in enumerate(drafts)
     ]
@@ -137,6 +143,8 @@ def drafts_of(plan: Plan) -> list[CourseDraft]:
             interval_unit=c.interval_unit,
             first_session=c.first_session,
             exosome_source=c.exosome_source,
+            product=c.product,
+            lot=c.lot,
         )
         for index, c in enumerate(plan.courses.all())
     ]
@@ -167,6 +175,9 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             raise PlanActionError(NO_COURSES)
         if has_investigational_course(plan) and not investigational_recorded(plan):
             raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
+        gaps = due_diligence_gaps(plan)
+        if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
+            raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
@@ -198,6 +209,30 @@ def plan_record_investigational(
     return plan
 
 
+def due_diligence_gaps(plan: Plan) -> list[str]:
+    """The open due-diligence questions of the plan's products, as of today."""
+    from planner.planning import plan_outlook
+
+    outlook = plan_outlook(drafts=drafts_of(plan), prices_in_force=[], ready_by=None)
+    return outlook.due_diligence_gaps
+
+
+def gaps_text(gaps: list[str]) -> str:
+    return "\n".join(gaps)
+
+
+@transaction.atomic
+def plan_acknowledge_due_diligence(*, plan: Plan, gaps: list[str], user) -> Plan:
+    """A clinician accepts these exact gaps; if they change, a new acknowledgement is due."""
+    _claim_version(plan, plan.version)
+    plan.due_diligence_gaps_acknowledged = gaps_text(gaps)
+    plan.due_diligence_acknowledged_by = user
+    plan.due_diligence_acknowledged_at = timezone.now()
+    plan.updated_by = user
+    _save_with_history(plan, user)
+    return plan
+
+
 @transaction.atomic
 def plan_duplicate(*, plan: Plan, user) -> Plan:
     """Copy a plan and its courses into a new draft: an alternative to compare against."""
@@ -222,6 +257,8 @@ def plan_duplicate(*, plan: Plan, user) -> Plan:
             interval_unit=course.interval_unit,
             first_session=course.first_session,
             exosome_source=course.exosome_source,
+            product=course.product,
+            lot=course.lot,
         )
         _save_with_history(copied, user)
     return copy

@@ -9,7 +9,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from clinic.models import PriceRange, TreatmentType
+from django.utils import timezone
+
+from clinic.due_diligence import DueDiligence, assess
+from clinic.models import ExosomeProduct, PriceRange, ProductLot, TreatmentType
 from planner.estimates import (
     CourseEstimate,
     CoursePricing,
@@ -33,6 +36,20 @@ class CourseDraft:
     interval_unit: str
     first_session: date
     exosome_source: str = ""
+    product: ExosomeProduct | None = None
+    lot: ProductLot | None = None
+
+
+@dataclass(frozen=True)
+class ProductCheck:
+    """The due diligence on the product (and lot) one course names."""
+
+    course_key: str
+    course_number: int
+    treatment_name: str
+    product: ExosomeProduct
+    lot: ProductLot | None
+    due_diligence: DueDiligence
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,17 @@ class PlanOutlook:
     current_estimate: PlanEstimate | None = None
     # Any course uses an investigational (not FDA-approved) treatment.
     investigational: bool = False
+    product_checks: tuple[ProductCheck, ...] = ()
+
+    @property
+    def due_diligence_gaps(self) -> list[str]:
+        """One line per course whose product record leaves a question open."""
+        return [
+            f"Course {check.course_number} ({check.product.name}): "
+            + "; ".join(check.due_diligence.gaps)
+            for check in self.product_checks
+            if not check.due_diligence.complete
+        ]
 
     @property
     def prices_changed(self) -> bool:
@@ -105,19 +133,54 @@ def plan_outlook(
     prices_in_force: Sequence[PriceRange],
     ready_by: date | None,
     frozen_quote: dict | None = None,
+    today: date | None = None,
 ) -> PlanOutlook:
     schedule = build_schedule([course_input(d) for d in drafts], ready_by=ready_by)
-    today = current_estimate(drafts, prices_in_force)
-    investigational = any(d.treatment.is_investigational for d in drafts)
+    todays_estimate = current_estimate(drafts, prices_in_force)
+    common = {
+        "schedule": schedule,
+        "investigational": any(d.treatment.is_investigational for d in drafts),
+        "product_checks": product_checks(drafts, schedule, today or timezone.localdate()),
+    }
     if frozen_quote is None:
-        return PlanOutlook(schedule=schedule, estimate=today, investigational=investigational)
+        return PlanOutlook(estimate=todays_estimate, **common)
     frozen = estimate_from_quote(frozen_quote)
     return PlanOutlook(
-        schedule=schedule,
         estimate=frozen,
-        current_estimate=None if same_figures(frozen, today) else today,
-        investigational=investigational,
+        current_estimate=None if same_figures(frozen, todays_estimate) else todays_estimate,
+        **common,
     )
+
+
+def product_checks(
+    drafts: Sequence[CourseDraft], schedule: Schedule, today: date
+) -> tuple[ProductCheck, ...]:
+    """Due diligence for every course that names a product; the lot's storage readings must
+    be prefetched (`storage_checks`), so this costs no query."""
+    checks = []
+    for number, draft in enumerate(drafts, start=1):
+        if draft.product is None:
+            continue
+        planned = [
+            (s.number, s.session_date) for s in schedule.sessions if s.course_key == draft.key
+        ]
+        checks.append(
+            ProductCheck(
+                course_key=draft.key,
+                course_number=number,
+                treatment_name=draft.treatment.name,
+                product=draft.product,
+                lot=draft.lot,
+                due_diligence=assess(
+                    draft.product,
+                    lot=draft.lot,
+                    readings=draft.lot.storage_checks.all() if draft.lot else (),
+                    today=today,
+                    planned_sessions=planned,
+                ),
+            )
+        )
+    return tuple(checks)
 
 
 def same_figures(a: PlanEstimate, b: PlanEstimate) -> bool:

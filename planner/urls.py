@@ -17,6 +17,11 @@ urlpatterns = [
         plans.plan_record_investigational,
         name="plan-investigational",
     ),
+    path(
+        "plans/<int:pk>/due-diligence/",
+        plans.plan_acknowledge_due_diligence,
+        name="plan-due-diligence",
+    ),
     path("plans/<int:pk>/duplicate/", plans.plan_duplicate, name="plan-duplicate"),
     path("plans/<int:pk>/compare/<int:other_pk>/", plans.plan_compare, name="plan-compare"),
     path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),

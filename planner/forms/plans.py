@@ -10,7 +10,14 @@ from django import forms
 from django.db.models import Q
 from django.forms import BaseFormSet, formset_factory
 
-from clinic.models import DeliveryRoute, ExosomeSource, IntervalUnit, TreatmentType
+from clinic.models import (
+    DeliveryRoute,
+    ExosomeProduct,
+    ExosomeSource,
+    IntervalUnit,
+    ProductLot,
+    TreatmentType,
+)
 from planner.models import MAX_SESSIONS_PER_COURSE, Indication, Plan, PlanStatus
 from planner.planning import CourseDraft
 
@@ -28,6 +35,11 @@ INTERVAL_NEEDS_UNIT = "Choose days, weeks or calendar months for the interval."
 PLATELET_NOT_FOR_INJECTION = "Platelet-derived exosomes are for topical use only, never injection."
 SOURCE_FIXED = "{treatment} always uses {source} exosomes."
 CHOOSE_TREATMENT = "Choose a treatment."
+PRODUCT_NOT_FOR_ROUTE = "{product} is not recorded for {route} use, which {treatment} needs."
+PRODUCT_UNKNOWN = "Choose one of the clinic's active products."
+LOT_NOT_OF_PRODUCT = "Choose a lot of the product chosen for this course."
+LOT_NEEDS_PRODUCT = "Choose the product first, then its lot."
+SOURCE_NOT_PRODUCTS = "{product} is made from {source} exosomes."
 NEED_A_COURSE = "A plan needs at least one course."
 TOO_MANY_COURSES = "A plan can hold at most 12 courses."
 MAX_COURSES = 12
@@ -106,13 +118,72 @@ class CourseForm(forms.Form):
         required=False,
         choices=[("", "not specified")] + ExosomeSource.choices,
     )
+    product = forms.TypedChoiceField(
+        label="Product",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": PRODUCT_UNKNOWN},
+    )
+    lot = forms.TypedChoiceField(
+        label="Lot",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": LOT_NOT_OF_PRODUCT},
+    )
 
-    def __init__(self, *args, treatments: dict[int, TreatmentType], **kwargs):
+    def __init__(
+        self,
+        *args,
+        treatments: dict[int, TreatmentType],
+        products: dict[int, ExosomeProduct] | None = None,
+        lots: dict[int, ProductLot] | None = None,
+        refresh_url: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.treatments = treatments
+        self.products = products or {}
+        self.lots = lots or {}
         self.fields["treatment"].choices = [("", "Choose a treatment")] + [
             (pk, t.name) for pk, t in treatments.items()
         ]
+        # Offer only what fits: products usable by this treatment's route, lots of the
+        # chosen product. The server re-checks both in clean().
+        treatment = self.treatments.get(_as_int(self._raw("treatment")))
+        product_id = _as_int(self._raw("product"))
+        lot_id = _as_int(self._raw("lot"))
+        # The current choice stays listed even when it no longer fits, so clean() can say why.
+        fitting = [
+            p
+            for p in self.products.values()
+            if treatment is None or p.fits_route(treatment.route) or p.pk == product_id
+        ]
+        self.fields["product"].choices = [("", "not specified")] + [(p.pk, str(p)) for p in fitting]
+        self.fields["lot"].choices = [("", "not specified")] + [
+            (lot.pk, f"{lot.lot_number} (expires {lot.expires_on:%d %b %Y})")
+            for lot in self.lots.values()
+            if lot.product_id == product_id or lot.pk == lot_id
+        ]
+        if refresh_url:
+            # Changing these changes what the next select offers: redraw the editor.
+            for name in ("treatment", "product"):
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-post": refresh_url,
+                        "hx-trigger": "change",
+                        "hx-target": "#plan-editor",
+                        "hx-select": "#plan-editor",
+                        "hx-swap": "outerHTML",
+                        "hx-vals": '{"action": "refresh"}',
+                    }
+                )
+
+    def _raw(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
 
     def clean_treatment(self):
         pk = self.cleaned_data["treatment"]
@@ -149,7 +220,15 @@ class CourseForm(forms.Form):
             self.add_error("interval_count", INTERVAL_OUT_OF_RANGE)
 
         source = data.get("exosome_source") or ""
-        if treatment.exosome_source and source and source != treatment.exosome_source:
+        product = self._clean_product(data, treatment)
+        if product is not None and source and source != product.exosome_source:
+            self.add_error(
+                "exosome_source",
+                SOURCE_NOT_PRODUCTS.format(
+                    product=product.name, source=product.get_exosome_source_display()
+                ),
+            )
+        elif treatment.exosome_source and source and source != treatment.exosome_source:
             self.add_error(
                 "exosome_source",
                 SOURCE_FIXED.format(
@@ -160,6 +239,31 @@ class CourseForm(forms.Form):
             self.add_error("exosome_source", PLATELET_NOT_FOR_INJECTION)
         return data
 
+    def _clean_product(self, data, treatment):
+        product_id, lot_id = data.get("product"), data.get("lot")
+        product = self.products.get(product_id) if product_id is not None else None
+        if product_id is not None and product is None:
+            self.add_error("product", PRODUCT_UNKNOWN)
+        elif product is not None and not product.fits_route(treatment.route):
+            self.add_error(
+                "product",
+                PRODUCT_NOT_FOR_ROUTE.format(
+                    product=product.name,
+                    route="injection" if treatment.route == DeliveryRoute.INJECTION else "topical",
+                    treatment=treatment.name,
+                ),
+            )
+            product = None
+        if lot_id is not None:
+            lot = self.lots.get(lot_id)
+            if product_id is None:
+                self.add_error("lot", LOT_NEEDS_PRODUCT)
+            elif lot is None or lot.product_id != product_id:
+                self.add_error("lot", LOT_NOT_OF_PRODUCT)
+        data["product"] = product
+        data["lot"] = self.lots.get(lot_id) if product is not None and lot_id is not None else None
+        return product
+
     def draft(self, key: str) -> CourseDraft:
         data = self.cleaned_data
         return CourseDraft(
@@ -169,7 +273,13 @@ class CourseForm(forms.Form):
             interval_count=data["interval_count"],
             interval_unit=data["interval_unit"],
             first_session=data["first_session"],
-            exosome_source=data.get("exosome_source") or data["treatment"].exosome_source,
+            exosome_source=(
+                data.get("exosome_source")
+                or (data["product"].exosome_source if data.get("product") else "")
+                or data["treatment"].exosome_source
+            ),
+            product=data.get("product"),
+            lot=data.get("lot"),
         )
 
 
@@ -196,6 +306,29 @@ CourseFormSet = formset_factory(
     absolute_max=MAX_COURSES,
 )
 COURSE_PREFIX = "courses"
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def product_choices(also=()) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:
+    """Active products and their lots (with storage readings), plus any a saved course still
+    names. Three queries."""
+    products = {p.pk: p for p in ExosomeProduct.objects.filter(active=True).order_by("name")}
+    for product in (c.product for c in also if c.product_id):
+        products.setdefault(product.pk, product)
+    lots = {
+        lot.pk: lot
+        for lot in ProductLot.objects.filter(product__in=list(products))
+        .select_related("product")
+        .prefetch_related("storage_checks")
+        .order_by("-received_on", "lot_number")
+    }
+    return products, lots
 
 
 def treatment_choices(also: Iterable[TreatmentType] = ()) -> dict[int, TreatmentType]:
@@ -270,6 +403,18 @@ class InvestigationalForm(forms.Form):
         if not reference:
             raise forms.ValidationError(REFERENCE_REQUIRED)
         return reference
+
+
+ACKNOWLEDGE_REQUIRED = "Tick the box to acknowledge the open due-diligence questions."
+
+
+class DueDiligenceAcknowledgementForm(forms.Form):
+    acknowledge = forms.BooleanField(
+        label=(
+            "I have reviewed the open due-diligence questions above and accept them for this plan."
+        ),
+        error_messages={"required": ACKNOWLEDGE_REQUIRED},
+    )
 
 
 class PlanListFilter(forms.Form):

@@ -20,9 +20,11 @@ from planner.actions import PlanActionError
 from planner.forms.plans import (
     COURSE_PREFIX,
     CourseFormSet,
+    DueDiligenceAcknowledgementForm,
     InvestigationalForm,
     PlanForm,
     PlanListFilter,
+    product_choices,
     treatment_choices,
     with_added_course,
     without_course,
@@ -82,6 +84,8 @@ def _course_defaults(treatments, drafts) -> dict[str, str]:
         "interval_unit": "",
         "first_session": first.isoformat(),
         "exosome_source": "",
+        "product": "",
+        "lot": "",
     }
 
 
@@ -107,6 +111,8 @@ def _saved_course_rows(plan: Plan) -> list[dict]:
             "interval_unit": c.interval_unit,
             "first_session": c.first_session.isoformat(),
             "exosome_source": c.exosome_source,
+            "product": c.product_id or "",
+            "lot": c.lot_id or "",
         }
         for c in plan.courses.all()
     ]
@@ -115,6 +121,7 @@ def _saved_course_rows(plan: Plan) -> list[dict]:
 def _plan_editor(request, *, plan: Plan | None, patient):
     existing = [c.treatment for c in plan.courses.all()] if plan else []
     treatments = treatment_choices(also=existing)
+    products, lots = product_choices(also=plan.courses.all() if plan else ())
     prices = PriceRange.objects.in_force(timezone.localdate())
     action = request.POST.get("action", "recalculate") if request.method == "POST" else ""
     save_error = stale_plan_url = ""
@@ -123,7 +130,9 @@ def _plan_editor(request, *, plan: Plan | None, patient):
         data = request.POST
         if action == "add_course":
             posted = CourseFormSet(
-                data, prefix=COURSE_PREFIX, form_kwargs={"treatments": treatments}
+                data,
+                prefix=COURSE_PREFIX,
+                form_kwargs={"treatments": treatments, "products": products, "lots": lots},
             )
             defaults = _course_defaults(treatments, posted.drafts() if posted.is_valid() else [])
             data = with_added_course(data, defaults=defaults)
@@ -139,9 +148,13 @@ def _plan_editor(request, *, plan: Plan | None, patient):
         plan_form = PlanForm(instance=plan)
         rows = _saved_course_rows(plan) if plan else [_course_defaults(treatments, [])]
         course_data = _course_data(rows)
-    formset = CourseFormSet(
-        course_data, prefix=COURSE_PREFIX, form_kwargs={"treatments": treatments}
-    )
+    form_kwargs = {
+        "treatments": treatments,
+        "products": products,
+        "lots": lots,
+        "refresh_url": request.get_full_path(),
+    }
+    formset = CourseFormSet(course_data, prefix=COURSE_PREFIX, form_kwargs=form_kwargs)
     courses_ok = formset.is_valid()
     plan_ok = plan_form.is_bound and plan_form.is_valid()
 
@@ -237,6 +250,8 @@ def _plan_context(request, plan: Plan) -> dict:
         frozen_quote=plan.quote,
     )
     investigational = actions.has_investigational_course(plan)
+    gaps = outlook.due_diligence_gaps
+    acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == actions.gaps_text(gaps)
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -248,6 +263,9 @@ def _plan_context(request, plan: Plan) -> dict:
         "investigational": investigational,
         "investigational_recorded": actions.investigational_recorded(plan),
         "can_record_investigational": has_any_role(request.user, CLINICIAN),
+        "due_diligence_gaps": gaps,
+        "due_diligence_acknowledged": acknowledged,
+        "due_diligence_form": DueDiligenceAcknowledgementForm(),
         "investigational_form": InvestigationalForm(
             initial={
                 "reference": plan.investigational_reference,
@@ -307,6 +325,28 @@ def plan_record_investigational(request, pk):
         user=request.user,
     )
     messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
+    return redirect(plan)
+
+
+@require_POST
+def plan_acknowledge_due_diligence(request, pk):
+    require_role(request, CLINICIAN)
+    plan = get_plan_for_user(request, pk)
+    form = DueDiligenceAcknowledgementForm(request.POST)
+    gaps = actions.due_diligence_gaps(plan)
+    if not gaps:
+        messages.info(request, "Every product in this plan has a complete due-diligence record.")
+        return redirect(plan)
+    if not form.is_valid():
+        context = _plan_context(request, plan)
+        context["due_diligence_form"] = form
+        return render(request, "planner/plan_detail.html", context, status=400)
+    try:
+        actions.plan_acknowledge_due_diligence(plan=plan, gaps=gaps, user=request.user)
+    except PlanActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Due-diligence gaps acknowledged.")
     return redirect(plan)
 
 
