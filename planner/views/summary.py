@@ -1,14 +1,111 @@
+"""The patient summary: a print-ready page, the same summary as a PDF, and the sessions as
+an .ics calendar. All three read the plan exactly as the plan page does and write nothing."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from clinic.models import PriceRange
 from planner.access import get_plan_for_user
+from planner.calendar import calendar_ics
+from planner.summary import PlanSummary, plan_summary_context
+
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+# Relative links in the PDF template resolve against this; the fetcher reads only the path,
+# so the host is never contacted (.invalid is reserved and never resolves).
+PDF_BASE_URL = "https://summary.invalid/"
 
 
-def _todo(request, pk):
-    get_plan_for_user(request, pk)
-    return HttpResponse("Coming soon")
+def _summary(request, pk) -> PlanSummary:
+    plan = get_plan_for_user(request, pk)
+    today = timezone.localdate()
+    return plan_summary_context(
+        plan=plan,
+        prepared_by=request.user,
+        today=today,
+        prices_in_force=PriceRange.objects.in_force(today),
+    )
 
 
-plan_summary = require_GET(_todo)
-plan_summary_pdf = require_GET(_todo)
-plan_calendar = require_GET(_todo)
+def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
+    """'summary-ann-lee-2026-11-23.pdf': the patient and the day it was prepared."""
+    name = slugify(summary.patient_name) or "patient"
+    return f"{prefix}-{name}-{summary.prepared_on.isoformat()}.{extension}"
+
+
+@require_GET
+def plan_summary(request, pk):
+    summary = _summary(request, pk)
+    return render(request, "planner/summary.html", {"summary": summary, "plan": summary.plan})
+
+
+def _static_only_fetcher():
+    """A WeasyPrint URL fetcher that reads files found by the staticfiles finders and
+    refuses everything else, so rendering a PDF never touches the network."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_prefix = urlsplit(settings.STATIC_URL).path
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = urlsplit(url).path
+            if not path.startswith(static_prefix):
+                raise ValueError(f"Only static files are loaded into the PDF, not {url}")
+            try:
+                found = finders.find(unquote(path.removeprefix(static_prefix)))
+            except SuspiciousFileOperation:
+                found = None
+            if not found:
+                raise ValueError(f"No static file at {url}")
+            file = Path(found)
+            mime = "text/css" if file.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(
+                file.as_uri(), file.read_bytes(), headers={"Content-Type": mime}
+            )
+
+    return StaticOnlyFetcher()
+
+
+@require_GET
+def plan_summary_pdf(request, pk):
+    # Imported here: WeasyPrint loads Pango and fonts, which only this view needs.
+    from weasyprint import HTML
+
+    summary = _summary(request, pk)
+    paper = request.GET.get("paper", "").lower()
+    if paper not in PAPER_SIZES:
+        paper = summary.paper_default
+    html = render_to_string(
+        "planner/summary_pdf.html", {"summary": summary, "page_size": PAPER_SIZES[paper]}
+    )
+    pdf = HTML(
+        string=html,
+        base_url=PDF_BASE_URL,
+        url_fetcher=_static_only_fetcher(),
+    ).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _filename(summary, "summary", "pdf")
+    )
+    return response
+
+
+@require_GET
+def plan_calendar(request, pk):
+    summary = _summary(request, pk)
+    body = calendar_ics(summary, host=request.get_host(), now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _filename(summary, "sessions", "ics")
+    )
+    return response

@@ -1,0 +1,73 @@
+"""The plan's sessions as an iCalendar file (RFC 5545) the patient can import.
+
+One all-day event per session (no time of day is recorded), with the expected downtime and
+the aftercare pointers in its description. No price ever goes into the file: calendars are
+shared and synced to places a quote does not belong."""
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event, vText
+
+from planner.patient_info import KIND_TEXTS
+from planner.summary import PlanSummary, SessionRow
+
+PRODID = "-//Exosome treatment planner//Patient calendar//EN"
+
+
+def session_uid(*, plan_pk: int, course_position: int, session_number: int, host: str) -> str:
+    """Stable across downloads, so importing the file again updates events, not doubles them."""
+    return f"plan-{plan_pk}-course-{course_position}-session-{session_number}@{host}"
+
+
+def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> str:
+    lines = [f"Session {row.number} of {row.of}: {row.treatment_name}."]
+    facts = facts_by_name.get(row.treatment_name)
+    if row.downtime_documented:
+        typical = f" ({facts.downtime.text})" if facts else ""
+        lines.append(f"Expected downtime{typical}: until {row.downtime_until}.")
+    else:
+        lines.append("Expected downtime: not documented; ask your clinician what to plan for.")
+    text = KIND_TEXTS.get(row.kind)
+    pointers = (text.aftercare if text else ()) + summary.general_aftercare
+    if pointers:
+        lines += ["", "Aftercare:"]
+        lines += [f"- {pointer}" for pointer in pointers]
+    contact = ", ".join(v for v in (summary.clinic_name, summary.clinic_contact) if v)
+    lines += ["", contact]
+    return "\n".join(lines)
+
+
+def calendar_ics(summary: PlanSummary, *, host: str, now: datetime) -> bytes:
+    """`now` must be timezone-aware; DTSTAMP is written in UTC."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    # X- properties are not escaped as text unless typed so, and a name is one line.
+    name = " ".join(f"{summary.title} – {summary.clinic_name}".split())
+    cal.add("x-wr-calname", vText(name))
+
+    facts_by_name = {f.name: f for k in summary.kinds for f in k.treatments}
+    stamp = now.astimezone(UTC)
+    for row in summary.sessions:
+        event = Event()
+        event.add(
+            "uid",
+            session_uid(
+                plan_pk=summary.plan.pk,
+                course_position=row.course_index,
+                session_number=row.number,
+                host=host,
+            ),
+        )
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row.session_date)
+        event.add("dtend", row.session_date + timedelta(days=1))
+        event.add("summary", f"{row.treatment_name} – session {row.number} of {row.of}")
+        event.add("description", _description(summary, row, facts_by_name))
+        if summary.clinic_address:
+            event.add("location", summary.clinic_address)
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()

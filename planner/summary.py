@@ -1,0 +1,486 @@
+"""Everything the patient summary shows, gathered in one place for the page, the PDF and
+the calendar.
+
+No request and no queries of its own: the caller passes a plan fetched with
+planner.access.get_plan_for_user (courses and treatments prefetched) and the price ranges in
+force, so the summary costs the same whatever the plan's size. Each figure is the catalog's
+or the frozen quote's, with the source key it came from; what no source documents reads
+"not documented"."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from clinic.catalog_seed import SOURCES
+from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
+from planner import actions
+from planner.estimates import CourseEstimate, PlanEstimate, format_money_range
+from planner.models import Course, Plan
+from planner.patient_info import (
+    EXOSOME_SOURCE_TEXTS,
+    GENERAL_AFTERCARE,
+    GENERAL_RISKS,
+    GENERAL_SOURCES,
+    INVESTIGATIONAL_SOURCE,
+    INVESTIGATIONAL_WITH_REFERENCE,
+    INVESTIGATIONAL_WITHOUT_REFERENCE,
+    KIND_TEXTS,
+    NOT_FDA_APPROVED,
+    TOPICAL_COSMETIC,
+    Statement,
+)
+from planner.planning import plan_outlook
+from planner.scheduling import (
+    DowntimeTotal,
+    Interval,
+    ResultsWindow,
+    format_date,
+    format_hours,
+    format_interval,
+)
+
+NOT_DOCUMENTED = "not documented"
+PRICE_NOT_SET = "price not set"
+CLINIC_SOURCE = "clinic"
+SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own price list"}
+UNKNOWN_SOURCE_TITLE = "Recorded by the clinic (no title on file)"
+# Short enough for the schedule's notes column; the disclosures say what each one is.
+SHORT_SOURCE_LABELS = {
+    ExosomeSource.PLATELET: "Platelet-derived",
+    ExosomeSource.MSC: "MSC-derived",
+    ExosomeSource.PLACENTAL: "Placental / amniotic",
+    ExosomeSource.PLANT: "Plant-derived",
+    ExosomeSource.SYNTHETIC: "Synthetic (exosome-like)",
+}
+
+
+# Formatting --------------------------------------------------------------------------------
+
+
+def format_day_range(first: date, last: date) -> str:
+    """'12 Mar 2027', '11–12 Mar 2027', '30 Mar – 2 Apr 2027', '30 Dec 2027 – 3 Jan 2028'."""
+    if first == last:
+        return format_date(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last)}"
+    if first.year == last.year:
+        return f"{format_date(first).rsplit(' ', 1)[0]} – {format_date(last)}"
+    return f"{format_date(first)} – {format_date(last)}"
+
+
+def format_hours_range(low: int | None, high: int | None) -> str:
+    """'24–48 hours' as documented; '3–7 days' when both ends are whole days of 3 or more."""
+    if low is None and high is None:
+        return NOT_DOCUMENTED
+    if low is None:
+        return f"up to {format_hours(high)}"
+    if high is None:
+        return f"at least {format_hours(low)}"
+    if low == high:
+        return format_hours(low)
+    if low % 24 == 0 and high % 24 == 0 and low >= 72:
+        return f"{low // 24}–{high // 24} days"
+    return f"{low}–{high} hours"
+
+
+def _count_range(low: int | None, high: int | None, word: str) -> str:
+    if low is None and high is None:
+        return NOT_DOCUMENTED
+    if low is None or high is None or low == high:
+        value = high if low is None else low
+        return f"{value} {word}{'' if value == 1 else 's'}"
+    return f"{low}–{high} {word}s"
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+# What the summary holds --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One catalog figure as shown, with the key of the source it came from ('' if none)."""
+
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    course_index: int  # the course's place in the plan, from 0
+    kind: str
+    number: int
+    of: int
+    session_date: date
+    treatment_name: str
+    downtime_until: str  # a date range, or "not documented"
+    notes: tuple[str, ...]
+
+    @property
+    def downtime_documented(self) -> bool:
+        return self.downtime_until != NOT_DOCUMENTED
+
+
+@dataclass(frozen=True)
+class EstimateRow:
+    treatment_name: str
+    description: str
+    unit_price: str  # "USD 600–1,500 each", or "" for a line with no price
+    amount: str  # "USD 2,000–4,000", or "price not set"
+    source: str
+    price_not_set: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TreatmentFacts:
+    name: str
+    downtime: Fact
+    series: Fact
+    interval: Fact
+    results: Fact
+
+
+@dataclass(frozen=True)
+class KindSection:
+    kind: str
+    label: str
+    treatments: tuple[TreatmentFacts, ...]
+    what_to_expect: str
+    aftercare: tuple[str, ...]
+    risks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan: Plan
+    clinic_name: str
+    clinic_address: str
+    clinic_contact: str
+    prepared_on: date
+    prepared_by: str
+    status: str
+    is_frozen: bool
+    quoted_on: date | None
+    quote_valid_until: date
+    quote_expired: bool
+
+    patient_name: str
+    patient_date_of_birth: date | None
+    title: str
+    indications: tuple[str, ...]
+    ready_by: date | None
+
+    sessions: tuple[SessionRow, ...]
+    results: tuple[Fact, ...]
+    downtime_total: str
+    warnings: tuple[str, ...]
+
+    estimate: PlanEstimate
+    estimate_rows: tuple[EstimateRow, ...]
+    total: str
+    total_complete: bool
+    total_notes: tuple[str, ...]
+
+    kinds: tuple[KindSection, ...]
+    general_aftercare: tuple[str, ...]
+    general_risks: tuple[str, ...]
+    investigational: bool
+    investigational_reference: str
+    disclosures: tuple[Statement, ...]
+    sources: tuple[SourceRef, ...]
+
+    @property
+    def paper_default(self) -> str:
+        # US clinics print on Letter; everyone else on A4.
+        return "letter" if settings.CURRENCY == "USD" else "a4"
+
+
+# Gathering ---------------------------------------------------------------------------------
+
+
+def _exosome_source(course: Course) -> str:
+    return course.exosome_source or course.treatment.exosome_source
+
+
+def _session_notes(course: Course) -> tuple[str, ...]:
+    notes = []
+    source = _exosome_source(course)
+    if source in SHORT_SOURCE_LABELS:
+        notes.append(SHORT_SOURCE_LABELS[source])
+    if course.treatment.is_investigational:
+        notes.append("investigational")
+    return tuple(notes)
+
+
+def _session_rows(schedule, courses_by_key: dict[str, Course]) -> tuple[SessionRow, ...]:
+    rows = []
+    for s in schedule.sessions:
+        course = courses_by_key[s.course_key]
+        if s.downtime_until_min and s.downtime_until_max:
+            downtime = format_day_range(s.downtime_until_min, s.downtime_until_max)
+        elif s.downtime_until_max:
+            downtime = f"up to {format_date(s.downtime_until_max)}"
+        else:
+            downtime = NOT_DOCUMENTED
+        rows.append(
+            SessionRow(
+                course_index=int(s.course_key),
+                kind=course.treatment.kind,
+                number=s.number,
+                of=course.sessions,
+                session_date=s.session_date,
+                treatment_name=s.treatment_name,
+                downtime_until=downtime,
+                notes=_session_notes(course),
+            )
+        )
+    return tuple(rows)
+
+
+def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
+    last = f"(last session {format_date(window.after_session_date)})"
+    if window.starts is None:
+        return Fact(f"{window.treatment_name}: when results show is {NOT_DOCUMENTED} {last}.")
+    text = f"{window.treatment_name}: results usually show from {format_date(window.starts)}"
+    if window.ends is not None and window.ends != window.starts:
+        text += f", developing until {format_date(window.ends)}"
+    return Fact(f"{text} {last}.", treatment.results_source)
+
+
+def _downtime_total(total: DowntimeTotal) -> str:
+    if total.undocumented_sessions and not total.max_hours:
+        return f"not documented for any of the {total.undocumented_sessions} sessions"
+    text = format_hours_range(total.min_hours, total.max_hours)
+    if total.undocumented_sessions:
+        count = total.undocumented_sessions
+        text += (
+            f", plus {count} session{'' if count == 1 else 's'} whose downtime is not documented"
+        )
+    return text
+
+
+def _estimate_rows(estimate: PlanEstimate) -> tuple[EstimateRow, ...]:
+    rows = []
+    for course in estimate.courses:
+        for item in course.line_items:
+            price = item.price
+            rows.append(
+                EstimateRow(
+                    treatment_name=item.treatment_name,
+                    description=item.description,
+                    unit_price=(
+                        f"{format_money_range(price.minimum, price.maximum, price.currency)} each"
+                        if item.quantity > 1
+                        else ""
+                    ),
+                    amount=format_money_range(item.total_min, item.total_max, price.currency),
+                    source=price.source or CLINIC_SOURCE,
+                )
+            )
+        if course.price_not_set:
+            unpriced = _unpriced_sessions(course)
+            rows.append(
+                EstimateRow(
+                    treatment_name=course.treatment_name,
+                    description=f"{unpriced} session{'' if unpriced == 1 else 's'}",
+                    unit_price="",
+                    amount=PRICE_NOT_SET,
+                    source="",
+                    price_not_set=True,
+                    note=course.note,
+                )
+            )
+    return tuple(rows)
+
+
+def _unpriced_sessions(course: CourseEstimate) -> int:
+    return course.sessions - sum(item.sessions_covered for item in course.line_items)
+
+
+def _total(estimate: PlanEstimate) -> str:
+    if estimate.currency is None:
+        return PRICE_NOT_SET
+    return format_money_range(estimate.total_min, estimate.total_max, estimate.currency)
+
+
+def _total_notes(estimate: PlanEstimate) -> tuple[str, ...]:
+    notes = [c.note for c in estimate.courses if c.price_not_set and c.note]
+    if estimate.note:
+        notes.append(estimate.note)
+    return tuple(notes)
+
+
+def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
+    interval = NOT_DOCUMENTED
+    if treatment.interval_count:
+        interval = format_interval(Interval(treatment.interval_count, treatment.interval_unit))
+        interval = f"{interval} apart"
+    weeks = _count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
+    documented_results = treatment.results_weeks_min is not None
+    return TreatmentFacts(
+        name=treatment.name,
+        downtime=Fact(
+            format_hours_range(treatment.downtime_min_hours, treatment.downtime_max_hours),
+            treatment.downtime_source,
+        ),
+        series=Fact(
+            _count_range(treatment.sessions_min, treatment.sessions_max, "session"),
+            treatment.sessions_source,
+        ),
+        interval=Fact(interval, treatment.interval_source if treatment.interval_count else ""),
+        results=Fact(
+            weeks if documented_results else NOT_DOCUMENTED,
+            treatment.results_source if documented_results else "",
+        ),
+    )
+
+
+def _kind_sections(treatments: list[TreatmentType]) -> tuple[KindSection, ...]:
+    by_kind: dict[str, list[TreatmentType]] = {}
+    for treatment in treatments:
+        by_kind.setdefault(treatment.kind, []).append(treatment)
+    sections = []
+    for kind, members in by_kind.items():
+        text = KIND_TEXTS.get(kind)
+        sections.append(
+            KindSection(
+                kind=kind,
+                label=TreatmentKind(kind).label if kind in TreatmentKind.values else kind,
+                treatments=tuple(_treatment_facts(t) for t in members),
+                what_to_expect=text.what_to_expect if text else "",
+                aftercare=text.aftercare if text else (),
+                risks=text.risks if text else (),
+            )
+        )
+    return tuple(sections)
+
+
+def _disclosures(plan: Plan, courses: list[Course], treatments: list[TreatmentType]):
+    statements = [NOT_FDA_APPROVED]
+    reference = plan.investigational_reference.strip()
+    for treatment in treatments:
+        if treatment.is_investigational:
+            template = (
+                INVESTIGATIONAL_WITH_REFERENCE if reference else INVESTIGATIONAL_WITHOUT_REFERENCE
+            )
+            text = template.format(treatment=treatment.name, reference=reference)
+            statements.append(Statement(text, INVESTIGATIONAL_SOURCE))
+    topical = [
+        t.name
+        for t in treatments
+        if not t.is_investigational and t.regulatory_status == RegulatoryStatus.COSMETIC_TOPICAL
+    ]
+    if topical:
+        text = TOPICAL_COSMETIC.text.format(treatments=" and ".join(topical))
+        statements.append(Statement(text, TOPICAL_COSMETIC.source))
+    seen_sources = []
+    for course in courses:
+        source = _exosome_source(course)
+        if source in EXOSOME_SOURCE_TEXTS and source not in seen_sources:
+            seen_sources.append(source)
+            statements.append(EXOSOME_SOURCE_TEXTS[source])
+    return tuple(statements)
+
+
+def _source_refs(keys) -> tuple[SourceRef, ...]:
+    unique = dict.fromkeys(k for k in keys if k)
+    return tuple(SourceRef(k, SOURCE_TITLES.get(k, UNKNOWN_SOURCE_TITLE)) for k in unique)
+
+
+def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
+    return list({c.treatment.pk: c.treatment for c in courses}.values())
+
+
+def plan_summary_context(
+    *, plan: Plan, prepared_by, today: date, prices_in_force: list[PriceRange]
+) -> PlanSummary:
+    """The summary of `plan` as prepared by `prepared_by` on `today`.
+
+    A presented (frozen) plan shows the figures of its quote, never today's prices, and its
+    quote stays valid for QUOTE_VALID_DAYS from the day it was quoted; a draft's estimate is
+    valid for as long from today."""
+    courses = list(plan.courses.all())
+    drafts = actions.drafts_of(plan)
+    courses_by_key = {d.key: c for d, c in zip(drafts, courses, strict=True)}
+    outlook = plan_outlook(
+        drafts=drafts,
+        prices_in_force=prices_in_force,
+        ready_by=plan.ready_by,
+        frozen_quote=plan.quote,
+        today=today,
+    )
+    schedule, estimate = outlook.schedule, outlook.estimate
+    treatments = _unique_treatments(courses)
+    kinds = _kind_sections(treatments)
+    disclosures = _disclosures(plan, courses, treatments)
+    results = tuple(
+        _results_fact(window, courses_by_key[window.course_key].treatment)
+        for window in schedule.results
+    )
+
+    quoted_on = timezone.localdate(plan.quoted_at) if plan.is_frozen and plan.quoted_at else None
+    valid_until = (quoted_on or today) + timedelta(days=settings.QUOTE_VALID_DAYS)
+
+    figure_sources = [
+        fact.source
+        for section in kinds
+        for facts in section.treatments
+        for fact in (facts.downtime, facts.series, facts.interval, facts.results)
+    ]
+    figure_sources += [fact.source for fact in results]
+    figure_sources += [
+        item.price.source or CLINIC_SOURCE for c in estimate.courses for item in c.line_items
+    ]
+    figure_sources += [s.source for s in disclosures]
+    figure_sources += [
+        key for k in kinds if k.kind in KIND_TEXTS for key in KIND_TEXTS[k.kind].sources
+    ]
+    figure_sources += list(GENERAL_SOURCES) if kinds else []
+
+    return PlanSummary(
+        plan=plan,
+        clinic_name=settings.CLINIC_NAME,
+        clinic_address=settings.CLINIC_ADDRESS,
+        clinic_contact=settings.CLINIC_CONTACT,
+        prepared_on=today,
+        prepared_by=_person(prepared_by),
+        status=plan.get_status_display(),
+        is_frozen=plan.is_frozen,
+        quoted_on=quoted_on,
+        quote_valid_until=valid_until,
+        quote_expired=valid_until < today,
+        patient_name=plan.patient.full_name,
+        patient_date_of_birth=plan.patient.date_of_birth,
+        title=plan.title,
+        indications=tuple(plan.indication_labels()),
+        ready_by=plan.ready_by,
+        sessions=_session_rows(schedule, courses_by_key),
+        results=results,
+        downtime_total=_downtime_total(schedule.downtime_total) if schedule.sessions else "",
+        warnings=tuple(w.message for w in schedule.warnings),
+        estimate=estimate,
+        estimate_rows=_estimate_rows(estimate),
+        total=_total(estimate),
+        total_complete=estimate.complete,
+        total_notes=_total_notes(estimate),
+        kinds=kinds,
+        general_aftercare=GENERAL_AFTERCARE if kinds else (),
+        general_risks=GENERAL_RISKS if kinds else (),
+        investigational=outlook.investigational,
+        investigational_reference=plan.investigational_reference.strip(),
+        disclosures=disclosures,
+        sources=_source_refs(figure_sources),
+    )
