@@ -167,14 +167,17 @@ class CourseForm(forms.Form):
             if lot.product_id == product_id or lot.pk == lot_id
         ]
         if refresh_url:
-            # Changing these changes what the next select offers: redraw the editor.
+            # The treatment decides which products fit, the product which lots exist: a
+            # change redraws just this course's product and lot selects, never fields the
+            # user may be typing in.
+            target = f"#{self.prefix}-product-fields"
             for name in ("treatment", "product"):
                 self.fields[name].widget.attrs.update(
                     {
                         "hx-post": refresh_url,
                         "hx-trigger": "change",
-                        "hx-target": "#plan-editor",
-                        "hx-select": "#plan-editor",
+                        "hx-target": target,
+                        "hx-select": target,
                         "hx-swap": "outerHTML",
                         "hx-vals": '{"action": "refresh"}',
                     }
