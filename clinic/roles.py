@@ -15,7 +15,7 @@ CATALOG_MODELS = {
     "clinic": ["treatmenttype", "pricerange", "exosomeproduct", "productlot", "storagecheck"]
 }
 STAFF_MODELS = {"planner": ["patient", "plan", "course"]}
-ADMIN_EXTRA_MODELS = {"auth": ["user", "group"]}
+ADMIN_EXTRA_MODELS = {"auth": ["user", "group"], "planner": ["summaryaccess"]}
 
 ROLE_MODEL_PERMISSIONS = {
     FRONT_DESK: [STAFF_MODELS],

@@ -254,5 +254,8 @@ LOGGING = {
         # Failed and successful logins, lockouts.
         "axes": {"level": "INFO"},
         "clinic.auth": {"level": "INFO"},
+        # WeasyPrint reports every font and image it loads at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from planner.models import Course, Patient, Plan
+from planner.models import Course, Patient, Plan, SummaryAccess
 
 
 @admin.register(Patient)
@@ -45,3 +45,23 @@ class CourseAdmin(SimpleHistoryAdmin):
 
     def has_module_permission(self, request):
         return False  # reached through the plan; listed for its history page
+
+
+@admin.register(SummaryAccess)
+class SummaryAccessAdmin(admin.ModelAdmin):
+    """The log of who opened which plan's patient material; read-only."""
+
+    list_display = ("at", "user", "kind", "plan")
+    list_filter = ("kind",)
+    search_fields = ("plan__title", "plan__patient__full_name", "user__username")
+    list_select_related = ("user", "plan")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

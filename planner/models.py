@@ -181,3 +181,24 @@ class Course(models.Model):
 
     def __str__(self):
         return f"{self.treatment} × {self.sessions}"
+
+
+class SummaryAccess(models.Model):
+    """Who opened a plan's patient material, and when: the page, the PDF or the calendar."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", "Summary page"
+        PDF = "pdf", "Summary PDF"
+        CALENDAR = "calendar", "Calendar (.ics)"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="summary_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "summary accesses"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of plan {self.plan_id} by {self.user} at {self.at:%F %R}"

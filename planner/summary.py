@@ -164,6 +164,22 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class ProductInfo:
+    """What the record holds on a course's exosome product, for the patient; nothing more."""
+
+    course_number: int
+    treatment_name: str
+    name: str
+    manufacturer: str
+    source: str
+    grade: str
+    regulatory: str
+    lot_number: str
+    characterisation: tuple[tuple[str, bool], ...]  # (item, available)
+    storage: str
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     plan: Plan
     clinic_name: str
@@ -201,6 +217,7 @@ class PlanSummary:
     investigational_reference: str
     disclosures: tuple[Statement, ...]
     sources: tuple[SourceRef, ...]
+    products: tuple[ProductInfo, ...] = ()
 
     @property
     def paper_default(self) -> str:
@@ -400,6 +417,59 @@ def _source_refs(keys) -> tuple[SourceRef, ...]:
     return tuple(SourceRef(k, SOURCE_TITLES.get(k, UNKNOWN_SOURCE_TITLE)) for k in unique)
 
 
+def _celsius(value) -> str:
+    return f"{value.normalize():f} °C"
+
+
+def _storage(product) -> str:
+    low, high = product.storage_min_celsius, product.storage_max_celsius
+    if low is not None and high is not None:
+        return f"Kept at {_celsius(low)} to {_celsius(high)}"
+    if low is not None:
+        return f"Kept at {_celsius(low)} or warmer"
+    if high is not None:
+        return f"Kept at {_celsius(high)} or colder"
+    return NOT_DOCUMENTED
+
+
+def _product_infos(checks) -> tuple[ProductInfo, ...]:
+    infos = []
+    for check in checks:
+        product, lot = check.product, check.lot
+        reference = product.regulatory_reference.strip()
+        regulatory = product.get_regulatory_status_display() + (
+            f" ({reference})" if reference else ""
+        )
+        characterisation = (
+            ("Particle count", lot is not None and lot.particles_per_ml is not None),
+            (
+                "Size distribution",
+                lot is not None
+                and (
+                    lot.size_median_nm is not None
+                    or (lot.size_min_nm is not None and lot.size_max_nm is not None)
+                ),
+            ),
+            ("Surface markers", lot is not None and bool(lot.surface_markers.strip())),
+            ("Characterisation document", lot is not None and bool(lot.characterisation_document)),
+        )
+        infos.append(
+            ProductInfo(
+                course_number=check.course_number,
+                treatment_name=check.treatment_name,
+                name=product.name,
+                manufacturer=product.manufacturer,
+                source=product.get_exosome_source_display(),
+                grade=product.get_grade_display(),
+                regulatory=regulatory,
+                lot_number=lot.lot_number if lot else "",
+                characterisation=characterisation,
+                storage=_storage(product),
+            )
+        )
+    return tuple(infos)
+
+
 def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
     return list({c.treatment.pk: c.treatment for c in courses}.values())
 
@@ -477,6 +547,7 @@ def plan_summary_context(
         total_complete=estimate.complete,
         total_notes=_total_notes(estimate),
         kinds=kinds,
+        products=_product_infos(outlook.product_checks),
         general_aftercare=GENERAL_AFTERCARE if kinds else (),
         general_risks=GENERAL_RISKS if kinds else (),
         investigational=outlook.investigational,

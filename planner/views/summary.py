@@ -1,5 +1,6 @@
 """The patient summary: a print-ready page, the same summary as a PDF, and the sessions as
-an .ics calendar. All three read the plan exactly as the plan page does and write nothing."""
+an .ics calendar. All three read the plan exactly as the plan page does; the only write is
+one row in the access log (who opened which plan's material, and when)."""
 
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 from clinic.models import PriceRange
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
+from planner.models import SummaryAccess
 from planner.summary import PlanSummary, plan_summary_context
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
@@ -26,8 +28,9 @@ PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 PDF_BASE_URL = "https://summary.invalid/"
 
 
-def _summary(request, pk) -> PlanSummary:
+def _summary(request, pk, kind: str) -> PlanSummary:
     plan = get_plan_for_user(request, pk)
+    SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
     return plan_summary_context(
         plan=plan,
@@ -45,7 +48,7 @@ def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
 
 @require_GET
 def plan_summary(request, pk):
-    summary = _summary(request, pk)
+    summary = _summary(request, pk, SummaryAccess.Kind.PAGE)
     return render(request, "planner/summary.html", {"summary": summary, "plan": summary.plan})
 
 
@@ -81,7 +84,7 @@ def plan_summary_pdf(request, pk):
     # Imported here: WeasyPrint loads Pango and fonts, which only this view needs.
     from weasyprint import HTML
 
-    summary = _summary(request, pk)
+    summary = _summary(request, pk, SummaryAccess.Kind.PDF)
     paper = request.GET.get("paper", "").lower()
     if paper not in PAPER_SIZES:
         paper = summary.paper_default
@@ -102,7 +105,7 @@ def plan_summary_pdf(request, pk):
 
 @require_GET
 def plan_calendar(request, pk):
-    summary = _summary(request, pk)
+    summary = _summary(request, pk, SummaryAccess.Kind.CALENDAR)
     body = calendar_ics(summary, host=request.get_host(), now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from clinic.models import PriceRange, TreatmentType
 from planner import actions
-from planner.models import Course, Plan, PlanStatus
+from planner.models import Course, Plan, PlanStatus, SummaryAccess
 from planner.views.summary import PDF_BASE_URL, _static_only_fetcher
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
@@ -177,7 +177,9 @@ def test_markup_in_the_patient_name_is_printed_as_text(desk_client, catalog):
     assert "<" not in response["Content-Disposition"]
 
 
-def test_generating_the_pdf_writes_nothing(desk_client, catalog, patient):
+def test_generating_the_pdf_writes_nothing_but_the_access_log(
+    desk_client, front_desk, catalog, patient
+):
     plan = two_course_plan(patient, catalog)
     counts = (
         Plan.objects.count(),
@@ -190,7 +192,11 @@ def test_generating_the_pdf_writes_nothing(desk_client, catalog, patient):
     with CaptureQueriesContext(connection) as queries:
         get_pdf(desk_client, plan)
 
-    assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1
+    assert "planner_summaryaccess" in writes[0]
+    logged = SummaryAccess.objects.get()
+    assert (logged.plan_id, logged.user, logged.kind) == (plan.pk, front_desk, "pdf")
     assert counts == (
         Plan.objects.count(),
         Course.objects.count(),
