@@ -76,11 +76,10 @@ def test_refused_access_is_not_logged_as_a_view(client, no_role_user, plan):
     assert not SummaryAccess.objects.exists()
 
 
-def test_clinic_admin_sees_the_access_log_in_the_admin(
-    admin_client_clinic, front_desk, plan, client
-):
-    client.force_login(front_desk)
-    client.get(reverse("plan-summary", args=[plan.pk]))
+def test_clinic_admin_sees_the_access_log_in_the_admin(admin_client_clinic, front_desk, plan):
+    desk = Client()
+    desk.force_login(front_desk)
+    desk.get(reverse("plan-summary", args=[plan.pk]))
     response = admin_client_clinic.get(reverse("admin:planner_summaryaccess_changelist"))
     assert response.status_code == 200
     assert "Summary page" in response.content.decode()
