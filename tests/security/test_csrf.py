@@ -1,0 +1,318 @@
+"""CSRF on every state-changing request, htmx included.
+
+Each endpoint is posted three ways by a logged-in client that enforces CSRF checks like a
+browser's server would: with no token and with a forged one it is refused (403) and nothing
+changes; with the token the page itself hands out (its form field, or the X-CSRFToken header
+htmx sends from `hx-headers` on <body>) it works."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from clinic.models import PriceRange, PriceUnit
+from planner.models import Course, Patient, Plan
+from tests.security.conftest import MICRONEEDLING, logged_in
+
+FORGED = "x" * 64
+PASSWORD = "correct-horse-battery"  # tests.factories.accounts.UserFactory's
+
+
+def body_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def form_token(client, url: str) -> str:
+    """The token in the page's form, as a browser submits it."""
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body_of(client, url))[1]
+
+
+class _BodyAttributes(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.attributes = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body" and self.attributes is None:
+            self.attributes = dict(attrs)
+
+
+def htmx_token(client, url: str) -> str:
+    """The token htmx sends with every request it makes from this page: the X-CSRFToken
+    header in `hx-headers` on <body>, which every element inherits."""
+    parser = _BodyAttributes()
+    parser.feed(body_of(client, url))
+    assert parser.attributes is not None, f"no <body> in {url}"
+    assert "hx-headers" in parser.attributes, f"no hx-headers on <body> of {url}"
+    return json.loads(parser.attributes["hx-headers"])["X-CSRFToken"]
+
+
+def editor_data(treatment, *, action: str, **extra) -> dict:
+    return {
+        "courses-TOTAL_FORMS": "1",
+        "courses-INITIAL_FORMS": "0",
+        "courses-0-treatment": str(treatment.pk),
+        "courses-0-sessions": "3",
+        "courses-0-interval_count": "",
+        "courses-0-interval_unit": "",
+        "courses-0-first_session": (timezone.localdate() + timedelta(days=14)).isoformat(),
+        "courses-0-exosome_source": "",
+        "title": "Glow plan",
+        "ready_by": "",
+        "notes": "",
+        "action": action,
+        **extra,
+    }
+
+
+def state() -> tuple:
+    """Everything a state-changing request here could change."""
+    return (
+        list(Patient.objects.values_list("id", "full_name", "archived")),
+        list(Plan.objects.values_list("id", "title", "status", "version")),
+        Course.objects.count(),
+        list(PriceRange.objects.values_list("id", "minimum", "maximum")),
+    )
+
+
+@dataclass
+class Endpoint:
+    role: str  # the fixture of the user who posts
+    page: str  # where the token comes from
+    url: str
+    data: dict = field(default_factory=dict)
+    htmx: bool = False
+    ok: int = 302
+
+
+@pytest.fixture
+def endpoints(catalog, patient, draft_plan, investigational_plan):
+    treatment = catalog[MICRONEEDLING]
+    create = f"{reverse('plan-create')}?patient={patient.pk}"
+    edit = reverse("plan-edit", args=[draft_plan.pk])
+    detail = draft_plan.get_absolute_url()
+    version = str(draft_plan.version)
+    price = PriceRange.objects.filter(treatment=treatment, unit=PriceUnit.SESSION).first()
+    price_change = reverse("admin:clinic_pricerange_change", args=[price.pk])
+    price_fields = {
+        "treatment": str(price.treatment_id),
+        "unit": price.unit,
+        "series_size": "",
+        "minimum": str(price.minimum),
+        "maximum": str(price.maximum + 100),
+        "currency": price.currency,
+        "effective_from": price.effective_from.isoformat(),
+        "source": price.source,
+        "notes": "",
+        "_save": "Save",
+    }
+    return {
+        "patient-create": Endpoint(
+            "front_desk", reverse("patient-create"), reverse("patient-create"), {"full_name": "Bo"}
+        ),
+        "patient-edit": Endpoint(
+            "front_desk",
+            reverse("patient-edit", args=[patient.pk]),
+            reverse("patient-edit", args=[patient.pk]),
+            {"full_name": "Ada Changed"},
+        ),
+        "plan-create save": Endpoint(
+            "front_desk", create, create, editor_data(treatment, action="save")
+        ),
+        "plan-create htmx recalculation": Endpoint(
+            "front_desk", create, create, editor_data(treatment, action="recalculate"), True, 200
+        ),
+        "plan-edit save": Endpoint(
+            "front_desk", edit, edit, editor_data(treatment, action="save", version=version)
+        ),
+        "plan-edit htmx recalculation": Endpoint(
+            "front_desk",
+            edit,
+            edit,
+            editor_data(treatment, action="recalculate", version=version),
+            True,
+            200,
+        ),
+        "plan-edit htmx add course": Endpoint(
+            "front_desk",
+            edit,
+            edit,
+            editor_data(treatment, action="add_course", version=version),
+            True,
+            200,
+        ),
+        "plan-transition": Endpoint(
+            "front_desk",
+            detail,
+            reverse("plan-transition", args=[draft_plan.pk]),
+            {"to": "presented", "version": version},
+        ),
+        "plan-investigational": Endpoint(
+            "clinician",
+            investigational_plan.get_absolute_url(),
+            reverse("plan-investigational", args=[investigational_plan.pk]),
+            {"reference": "IND 123456", "patient_acknowledged": "on"},
+        ),
+        "plan-duplicate": Endpoint(
+            "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])
+        ),
+        "logout": Endpoint("front_desk", reverse("home"), reverse("logout")),
+        "admin price-range change": Endpoint(
+            "clinic_admin", price_change, price_change, price_fields
+        ),
+    }
+
+
+ENDPOINTS = [
+    "patient-create",
+    "patient-edit",
+    "plan-create save",
+    "plan-create htmx recalculation",
+    "plan-edit save",
+    "plan-edit htmx recalculation",
+    "plan-edit htmx add course",
+    "plan-transition",
+    "plan-investigational",
+    "plan-duplicate",
+    "logout",
+    "admin price-range change",
+]
+
+
+def csrf_client(request, endpoint: Endpoint):
+    return logged_in(request.getfixturevalue(endpoint.role), enforce_csrf_checks=True)
+
+
+def post(client, endpoint: Endpoint, token: str | None):
+    headers = {"HX-Request": "true"} if endpoint.htmx else {}
+    data = dict(endpoint.data)
+    if token is not None:
+        if endpoint.htmx:
+            headers["X-CSRFToken"] = token
+        else:
+            data["csrfmiddlewaretoken"] = token
+    return client.post(endpoint.url, data, headers=headers)
+
+
+def test_every_state_changing_endpoint_is_covered(endpoints):
+    assert sorted(endpoints) == sorted(ENDPOINTS)
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+@pytest.mark.parametrize("token", [None, FORGED], ids=["no token", "forged token"])
+def test_refused_without_a_valid_token(request, endpoints, name, token):
+    endpoint = endpoints[name]
+    client = csrf_client(request, endpoint)
+    body_of(client, endpoint.page)  # the browser has the CSRF cookie, as after any page view
+    before = state()
+
+    response = post(client, endpoint, token)
+
+    assert response.status_code == 403
+    assert state() == before
+    assert client.session.get(SESSION_KEY)  # still logged in: logout was refused too
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_works_with_the_token_the_page_hands_out(request, endpoints, name):
+    endpoint = endpoints[name]
+    client = csrf_client(request, endpoint)
+    token = (htmx_token if endpoint.htmx else form_token)(client, endpoint.page)
+
+    response = post(client, endpoint, token)
+
+    assert response.status_code == endpoint.ok, response.content.decode()[:500]
+
+
+def test_a_token_from_the_cookie_alone_is_refused(request, endpoints):
+    """The cookie is sent by the browser on any cross-site post: it must not be enough."""
+    endpoint = endpoints["plan-duplicate"]
+    client = csrf_client(request, endpoint)
+    body_of(client, endpoint.page)
+    before = state()
+
+    response = client.post(endpoint.url)
+
+    assert settings.CSRF_COOKIE_NAME in client.cookies
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["home", "patient-list", "plan-list", "catalog", "plan detail", "plan editor", "patient form"],
+)
+def test_every_page_gives_htmx_the_token_on_body(request, endpoints, draft_plan, page):
+    urls = {
+        "plan detail": draft_plan.get_absolute_url(),
+        "plan editor": reverse("plan-edit", args=[draft_plan.pk]),
+        "patient form": reverse("patient-create"),
+    }
+    client = logged_in(request.getfixturevalue("front_desk"), enforce_csrf_checks=True)
+    url = urls.get(page) or reverse(page)
+
+    token = htmx_token(client, url)
+
+    # The header value is a usable token: an htmx post from this page goes through.
+    response = client.post(
+        reverse("plan-duplicate", args=[draft_plan.pk]),
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 302
+
+
+def test_login_needs_a_token(front_desk):
+    client = Client(enforce_csrf_checks=True)
+    credentials = {"username": front_desk.username, "password": PASSWORD}
+
+    assert client.post(reverse("login"), credentials).status_code == 403
+    assert SESSION_KEY not in client.session
+
+    token = form_token(client, reverse("login"))
+    response = client.post(reverse("login"), {**credentials, "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(front_desk.pk)
+
+
+def _views(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_no_view_is_exempt_from_csrf():
+    exempt = [
+        route
+        for route, view in _views(get_resolver().url_patterns)
+        if getattr(view, "csrf_exempt", False)
+    ]
+
+    assert exempt == []
+
+
+@pytest.mark.parametrize(
+    "name", ["plan-transition", "plan-investigational", "plan-duplicate", "logout"]
+)
+def test_state_changing_endpoints_refuse_get(request, endpoints, name):
+    """A link or an <img> on another site can make a GET, never a POST with a token."""
+    endpoint = endpoints[name]
+    client = csrf_client(request, endpoint)
+    before = state()
+
+    response = client.get(endpoint.url)
+
+    assert response.status_code == 405
+    assert state() == before
