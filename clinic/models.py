@@ -58,6 +58,7 @@ SERIES_NEEDS_SIZE = "A series price needs the number of sessions it covers (2 or
 SESSION_HAS_NO_SIZE = "A single-session price must not name a number of sessions."
 INTERVAL_NEEDS_BOTH = "Give both the interval and its unit, or neither."
 PRICE_NEGATIVE = "A price cannot be negative."
+EFFECTIVE_FROM_RANGE = "Enter an effective date between 1 Jan 2000 and ten years from today."
 CURRENCY_CODE = "Use a three-letter currency code such as USD."
 CURRENCY_NOT_CLINICS = (
     "This clinic quotes in {currency} (the CURRENCY setting); prices in another currency "
@@ -290,6 +291,12 @@ class PriceRange(models.Model):
             errors["minimum"] = PRICE_NEGATIVE
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             errors["maximum"] = MIN_ABOVE_MAX
+        if self.effective_from and not (
+            date(2000, 1, 1)
+            <= self.effective_from
+            <= date.today().replace(year=date.today().year + 10)
+        ):
+            errors["effective_from"] = EFFECTIVE_FROM_RANGE
         if self.unit == PriceUnit.SERIES and (self.series_size is None or self.series_size < 2):
             errors["series_size"] = SERIES_NEEDS_SIZE
         if self.unit == PriceUnit.SESSION and self.series_size is not None:

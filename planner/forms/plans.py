@@ -3,6 +3,7 @@
 Treatments are fetched once per request and handed to every course form, so a plan with
 twelve courses costs the same queries as a plan with one."""
 
+import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -289,6 +290,13 @@ class CourseForm(forms.Form):
 class BaseCourseFormSet(BaseFormSet):
     default_error_messages = {"too_few_forms": NEED_A_COURSE, "too_many_forms": TOO_MANY_COURSES}
 
+    def _construct_form(self, i, **kwargs):
+        # Every row on the page is a course: an emptied one must say what is missing, not
+        # pass as "unchanged" the way Django treats spare formset rows.
+        form = super()._construct_form(i, **kwargs)
+        form.empty_permitted = False
+        return form
+
     def drafts(self) -> list[CourseDraft]:
         """Drafts of the valid courses; an invalid one is left out, never guessed."""
         return [form.draft(str(i)) for i, form in enumerate(self.forms) if form.is_valid()]
@@ -420,10 +428,21 @@ class DueDiligenceAcknowledgementForm(forms.Form):
     )
 
 
+MONTH_INVALID = "Enter a month such as 2027-06."
+SEARCH_TOO_LONG = "Search for at most 100 characters."
+
+
 class PlanListFilter(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
     status = forms.ChoiceField(required=False, choices=[("", "Any status")] + PlanStatus.choices)
-    patient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    patient = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     ready_by_month = forms.CharField(
         label="Ready-by month",
         required=False,
@@ -434,11 +453,10 @@ class PlanListFilter(forms.Form):
         value = self.cleaned_data["ready_by_month"]
         if not value:
             return None
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError:
-            raise forms.ValidationError("Enter a month such as 2027-06.") from None
+        match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise forms.ValidationError(MONTH_INVALID)
+        return date(int(match[1]), int(match[2]), 1)
 
     def apply(self, plans):
         """Apply every filter that validated; call after is_valid()."""
