@@ -71,6 +71,8 @@ ENDPOINTS = [
     # Posted empty on purpose: 400 (the form's errors) proves the clinician got past the
     # permission check without recording anything.
     Endpoint("plan-investigational", "post", "get", ok_status=400),
+    # No product in these plans: the clinician is let in and told there is nothing to do.
+    Endpoint("plan-due-diligence", "post", "get", ok_status=302),
     Endpoint("plan-duplicate", "post", "get", ok_status=302),
     Endpoint("plan-compare", "get", "post"),
 ]
@@ -128,8 +130,8 @@ def test_staff_with_a_role_get_the_page(client, request, plans, endpoint, role):
 
     response = call(client, endpoint, url_for(endpoint, plans))
 
-    # Only a clinician may record an IND/trial reference.
-    if endpoint.name == "plan-investigational" and role != "clinician":
+    # Only a clinician may record an IND/trial reference or accept due-diligence gaps.
+    if endpoint.name in ("plan-investigational", "plan-due-diligence") and role != "clinician":
         assert response.status_code == 403
     else:
         assert response.status_code == endpoint.ok_status
