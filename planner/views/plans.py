@@ -272,12 +272,13 @@ def _plan_context(request, plan: Plan) -> dict:
                 "patient_acknowledged": plan.patient_acknowledged_investigational,
             }
         ),
-        "alternatives": list(
-            Plan.objects.filter(patient=plan.patient)
+        "alternatives": [
+            {**row, "status": PlanStatus(row["status"]).label}
+            for row in Plan.objects.filter(patient=plan.patient)
             .exclude(pk=plan.pk)
             .order_by("-updated_at")
             .values("pk", "title", "status")[:20]
-        ),
+        ],
     }
 
 
