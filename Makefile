@@ -38,3 +38,15 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The benchmark (README, Performance): server time and queries of each page as a multiple of a
+# floor view, on a small and a clinic-chain-sized database (SQLite, or DATABASE_URL's
+# PostgreSQL). `make bench BENCH_ARGS=--quick` is a smoke run; `--datasets small` skips the
+# large database.
+.PHONY: bench load
+bench: install-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load test: gunicorn on 127.0.0.1 driven by locust, 32 users for 30 s per phase.
+load: install-dev
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
