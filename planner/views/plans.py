@@ -5,7 +5,6 @@ from copy import copy
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,6 +30,7 @@ from planner.forms.plans import (
 )
 from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
+from planner.pagination import window_page
 from planner.planning import plan_outlook
 from planner.scheduling import Interval, nth_session_date
 
@@ -55,8 +55,8 @@ def plan_list(request):
     filters = PlanListFilter(request.GET)
     filters.is_valid()  # invalid fields are reported on the page; the valid ones still apply
     plans = filters.apply(plans)
-    page = Paginator(plans.order_by("-updated_at", "-id"), PLANS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = window_page(
+        plans.order_by("-updated_at", "-id"), request.GET.get("page"), PLANS_PER_PAGE
     )
     return render(
         request,

@@ -167,7 +167,8 @@ def test_patient_list_pagination_keeps_search_term_escaped(desk_client):
     PatientFactory.create_batch(26, full_name='Smith & "Co" <b>')
     response = desk_client.get(reverse("patient-list"), {"q": 'Smith & "Co" <b>'})
     html = response.content.decode()
-    assert response.context["page"].paginator.count == 26
+    assert len(response.context["page"].object_list) == 25
+    assert response.context["page"].has_next
     assert 'href="?q=Smith+%26+%22Co%22+%3Cb%3E&amp;page=2"' in html
     second = desk_client.get(reverse("patient-list"), {"q": 'Smith & "Co" <b>', "page": 2})
     assert len(second.context["page"].object_list) == 1

@@ -249,7 +249,8 @@ def test_list_paginates_and_keeps_the_filter_in_page_links(desk_client, patient)
     assert len(first.context["page"].object_list) == PLANS_PER_PAGE
     assert len(listed(second)) == 30 - PLANS_PER_PAGE
     assert set(listed(first)).isdisjoint(listed(second))
-    assert "Page 2 of 2" in second.content.decode()
+    assert "Page 2" in second.content.decode()
+    assert not second.context["page"].has_next
     assert "?status=draft&amp;page=2" in first.content.decode()
     assert "?status=draft&amp;page=1" in second.content.decode()
     # Newest first.

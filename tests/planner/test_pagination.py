@@ -1,0 +1,39 @@
+"""Previous/next pagination that never counts the whole table."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from planner.models import Patient
+from planner.pagination import window_page
+from tests.factories.planner import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def patients(db):
+    PatientFactory.create_batch(7)
+    return Patient.objects.order_by("pk")
+
+
+def test_pages_split_the_rows_without_loss_or_overlap(patients):
+    pages = [window_page(patients, str(n), 3) for n in (1, 2, 3)]
+    seen = [p.pk for page in pages for p in page]
+    assert seen == list(patients.values_list("pk", flat=True))
+    assert [page.has_next for page in pages] == [True, True, False]
+    assert [page.has_previous for page in pages] == [False, True, True]
+
+
+@pytest.mark.parametrize("junk", [None, "", "abc", "-1", "0", "1.5", "9" * 30])
+def test_unreadable_or_past_the_end_page_shows_the_first(patients, junk):
+    page = window_page(patients, junk, 3)
+    assert page.number == 1
+    assert len(page) == 3
+
+
+def test_one_query_and_no_count(patients):
+    with CaptureQueriesContext(connection) as queries:
+        window_page(patients, "2", 3)
+    assert len(queries) == 1
+    assert "COUNT(" not in queries[0]["sql"].upper()
