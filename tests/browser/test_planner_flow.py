@@ -93,3 +93,19 @@ def test_investigational_course_blocks_presentation_for_front_desk(
     expect(page.get_by_text("Only a clinician can record")).to_be_visible()
     assert Plan.objects.get().status == PlanStatus.DRAFT
     page.screenshot(path="/tmp/guardrail.png", full_page=True)
+
+
+def test_enter_in_a_field_recalculates_and_never_removes_a_course(
+    page, live_server, login, front_desk, patient
+):
+    login("desk")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_role("button", name="Add a course").click()
+    expect(page.get_by_role("group", name="Course 2")).to_be_visible()
+    page.get_by_label("Title").fill("Two courses")
+    with page.expect_request(lambda r: r.method == "POST") as posted:
+        page.get_by_label("Title").press("Enter")
+    assert "action=recalculate" in (posted.value.post_data or "")
+    page.wait_for_load_state()
+    expect(page.locator("legend", has_text=re.compile(r"^Course \d+$"))).to_have_count(2)
+    expect(page.get_by_label("Title")).to_have_value("Two courses")
