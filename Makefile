@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # uv installs the stack in seconds; it must never try to download a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
+# TEST_BROWSER=0 leaves the Chromium tests out of `make test` (CI runs them as a leg of their own).
+TEST_BROWSER ?= 1
 
 .PHONY: run test install install-dev lint migrate-check serve bootstrap
 
@@ -33,7 +35,13 @@ run: bootstrap
 test: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+# Browser tests run in a process of their own: the live server's threads outlive the tests
+# that used them and would be blamed on whichever test runs next. They are skipped, with the
+# reason, when no Chromium is installed.
+ifneq ($(TEST_BROWSER),0)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+endif
 
 lint: install-dev
 	$(BIN)/ruff check .
