@@ -7,7 +7,14 @@ export UV_PYTHON_DOWNLOADS := never
 # TEST_BROWSER=0 leaves the Chromium tests out of `make test` (CI runs them as a leg of their own).
 TEST_BROWSER ?= 1
 
-.PHONY: run test install install-dev lint migrate-check serve bootstrap
+.PHONY: run test install install-dev lint migrate-check serve bootstrap system-packages system-packages-test
+
+# System libraries (WeasyPrint's; for the tests also Chromium, poppler, Java): installed with
+# apt-get only when missing, otherwise the script names the one command to run and stops.
+system-packages:
+	@.ci/system-packages
+system-packages-test:
+	@.ci/system-packages --test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-bootstrap: install
+bootstrap: install system-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py create_first_admin
@@ -32,7 +39,7 @@ bootstrap: install
 run: bootstrap
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install-dev
+test: install-dev system-packages-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
@@ -40,7 +47,11 @@ test: install-dev
 # that used them and would be blamed on whichever test runs next. They are skipped, with the
 # reason, when no Chromium is installed.
 ifneq ($(TEST_BROWSER),0)
-	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null; then \
+	  $(BIN)/pytest -m browser $(PYTEST_ARGS); \
+	else echo "Browser tests skipped: no Chromium (run: apt-get install chromium)"; fi
+else
+	@echo "Browser tests skipped: TEST_BROWSER=0"
 endif
 
 lint: install-dev
