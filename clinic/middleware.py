@@ -1,13 +1,20 @@
 """Login and session rules that apply to every request."""
 
+import logging
 import time
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.shortcuts import resolve_url
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils.cache import patch_cache_control
+from django.utils.html import escape
 from django_htmx.http import HttpResponseClientRedirect
+
+logger = logging.getLogger(__name__)
 
 SESSION_STARTED_KEY = "clinic_session_started"
 SESSION_REFRESHED_KEY = "clinic_session_refreshed"
@@ -55,3 +62,60 @@ class SessionLifetimeMiddleware:
             elif now - request.session.get(SESSION_REFRESHED_KEY, 0) >= REFRESH_EVERY_SECONDS:
                 request.session[SESSION_REFRESHED_KEY] = now
         return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """Nothing shown to a logged-in user may be kept by a browser or proxy cache: patient
+    pages, plans, summaries, PDFs and calendars all carry health details, and a shared
+    clinic machine's back button or disk cache must not bring them back after logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+DATABASE_UNAVAILABLE = (
+    "The database could not be reached for a moment, so nothing was saved. Try again in a "
+    "few seconds."
+)
+INPUT_KEPT = "What you typed is still on this page."
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is briefly unavailable (a PostgreSQL restart, a read-only SQLite file)
+    gets a page in the app's layout saying nothing was saved, instead of a bare 500; an htmx
+    request gets the message in place, so the page and what was typed on it stay."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        if getattr(request, "htmx", False):
+            response = HttpResponse(
+                f'<p class="message message-error">{escape(DATABASE_UNAVAILABLE)} {INPUT_KEPT}</p>',
+                status=503,
+            )
+            # base.html's htmx-config lets a 503 swap, into the alert region every page has.
+            response["HX-Retarget"] = "#server-error"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        try:
+            return render(
+                request, "db_unavailable.html", {"message": DATABASE_UNAVAILABLE}, status=503
+            )
+        except Exception:  # the layout itself may need the database (the user, the messages)
+            return HttpResponse(
+                f"<!doctype html><title>Not saved</title><p>{escape(DATABASE_UNAVAILABLE)}</p>",
+                status=503,
+            )

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.middleware.ClinicLoginRequiredMiddleware",
     "clinic.middleware.SessionLifetimeMiddleware",
+    "clinic.middleware.PrivateResponseMiddleware",
+    "clinic.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
