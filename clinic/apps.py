@@ -1,5 +1,26 @@
+import os
+import stat
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+
+
+def keep_sqlite_file_private(sender, connection, **kwargs):
+    """The SQLite file holds every patient's record: readable by the app's user only, like
+    its backups, whatever umask created it (WAL and shared-memory files included)."""
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or name.startswith("file:"):
+        return
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(mode) & 0o700)
 
 
 class ClinicConfig(AppConfig):
@@ -12,6 +33,7 @@ class ClinicConfig(AppConfig):
         # Permissions only exist after every app has migrated, so the groups created by
         # the migration get their permissions here, idempotently, on every migrate.
         post_migrate.connect(sync_role_permissions, dispatch_uid="clinic.sync_roles")
+        connection_created.connect(keep_sqlite_file_private, dispatch_uid="clinic.sqlite_mode")
 
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 

@@ -1,3 +1,4 @@
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, destination: Path, **options):
         destination.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(destination)
         if connection.vendor == "sqlite":
             backup_sqlite(destination)
         elif connection.vendor == "postgresql":
@@ -25,6 +27,22 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"No backup method for {connection.vendor}.")
         self.stdout.write(f"Backup written to {destination}")
+
+
+BACKUP_IS_SYMLINK = "{path} is a symbolic link; write the backup to a plain file path."
+
+
+def create_private_file(path: Path) -> None:
+    """Create (or empty) `path` readable by its owner only, never through a symlink: a
+    backup holds every patient's record, and a planted link must not redirect it."""
+    if path.is_symlink():
+        raise CommandError(BACKUP_IS_SYMLINK.format(path=path))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    except OSError as error:
+        raise CommandError(f"Cannot write {path}: {error.strerror}.") from error
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    os.close(fd)
 
 
 def backup_sqlite(destination: Path) -> None:
