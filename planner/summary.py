@@ -242,7 +242,7 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
 
 def _downtime_total(total: DowntimeTotal) -> str:
     if total.undocumented_sessions and not total.max_hours:
-        return f"not documented for any of the {total.undocumented_sessions} sessions"
+        return f"{NOT_DOCUMENTED} for any of the {total.undocumented_sessions} sessions"
     text = format_hours_range(total.min_hours, total.max_hours)
     if total.undocumented_sessions:
         count = total.undocumented_sessions
