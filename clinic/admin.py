@@ -4,6 +4,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.due_diligence import assess
+from clinic.formatting import format_hours_range, format_money_range
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
 
 
@@ -53,9 +54,7 @@ class TreatmentTypeAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="downtime")
     def downtime_display(self, obj):
-        from clinic.templatetags.catalog_format import downtime
-
-        return downtime(obj)
+        return format_hours_range(obj.downtime_min_hours, obj.downtime_max_hours)
 
 
 @admin.register(PriceRange)
@@ -73,9 +72,7 @@ class PriceRangeAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="range", ordering="minimum")
     def range_display(self, obj):
-        from clinic.templatetags.catalog_format import money_range
-
-        return money_range(obj.minimum, obj.maximum, obj.currency)
+        return format_money_range(obj.minimum, obj.maximum, obj.currency)
 
 
 @admin.register(ExosomeProduct)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from clinic.formatting import format_celsius, format_celsius_range, format_date
+
 # Exosomes are 30-150 nm across (regen-2026, difrancesco); outside that, the preparation
 # holds something else as well.
 EXOSOME_SIZE_MIN_NM = Decimal(30)
@@ -43,14 +45,6 @@ class DueDiligence:
     @property
     def gaps(self) -> list[str]:
         return [a.question for a in self.answers if not a.answered]
-
-
-def _fmt_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def _fmt_celsius(value: Decimal) -> str:
-    return f"{value.normalize():f} °C"
 
 
 def _characterisation(lot) -> Answer:
@@ -127,28 +121,22 @@ def _storage_warnings(product, lot, readings) -> list[str]:
     for reading in readings:
         t = reading.temperature_celsius
         if (low is not None and t < low) or (high is not None and t > high):
-            required = (
-                f"{_fmt_celsius(low)} to {_fmt_celsius(high)}"
-                if low is not None and high is not None
-                else f"at least {_fmt_celsius(low)}"
-                if low is not None
-                else f"at most {_fmt_celsius(high)}"
-            )
+            required = format_celsius_range(low, high)
             warnings.append(
-                f"Lot {lot.lot_number} was stored at {_fmt_celsius(t)} on "
-                f"{_fmt_day(reading.checked_on)}, outside the required {required}."
+                f"Lot {lot.lot_number} was stored at {format_celsius(t)} on "
+                f"{format_date(reading.checked_on)}, outside the required {required}."
             )
     return warnings
 
 
 def _expiry_warnings(lot, today: date, planned: Sequence[tuple[int, date]]) -> list[str]:
     if lot.expires_on < today:
-        return [f"Lot {lot.lot_number} expired on {_fmt_day(lot.expires_on)}."]
+        return [f"Lot {lot.lot_number} expired on {format_date(lot.expires_on)}."]
     for number, day in planned:
         if day > lot.expires_on:
             return [
-                f"Lot {lot.lot_number} expires on {_fmt_day(lot.expires_on)}, before session "
-                f"{number} on {_fmt_day(day)}."
+                f"Lot {lot.lot_number} expires on {format_date(lot.expires_on)}, before session "
+                f"{number} on {format_date(day)}."
             ]
     return []
 

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from clinic.formatting import PLATELET_TOPICAL_ONLY, format_celsius, format_date
+
 
 def default_currency() -> str:
     return settings.CURRENCY
@@ -49,7 +51,6 @@ class IntervalUnit(models.TextChoices):
     MONTHS = "months", "calendar months"
 
 
-PLATELET_TOPICAL_ONLY = "Platelet-derived exosomes are for topical use only, never injection."
 INJECTION_NEEDS_INVESTIGATIONAL = (
     "An injected exosome treatment must be marked investigational (IND or trial required)."
 )
@@ -515,4 +516,4 @@ class StorageCheck(models.Model):
         ordering = ["lot", "-checked_on", "-id"]
 
     def __str__(self):
-        return f"{self.checked_on}: {self.temperature_celsius} °C"
+        return f"{format_date(self.checked_on)}: {format_celsius(self.temperature_celsius)}"

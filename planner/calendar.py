@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vText
 
+from clinic.formatting import NOT_DOCUMENTED
 from planner.patient_info import KIND_TEXTS
 from planner.summary import PlanSummary, SessionRow
 
@@ -26,7 +27,7 @@ def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> 
         typical = f" ({facts.downtime.text})" if facts else ""
         lines.append(f"Expected downtime{typical}: until {row.downtime_until}.")
     else:
-        lines.append("Expected downtime: not documented; ask your clinician what to plan for.")
+        lines.append(f"Expected downtime: {NOT_DOCUMENTED}; ask your clinician what to plan for.")
     text = KIND_TEXTS.get(row.kind)
     pointers = (text.aftercare if text else ()) + summary.general_aftercare
     if pointers:

@@ -18,10 +18,8 @@ Rules:
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
-
-_CENT = Decimal("0.01")
 
 
 class PriceUnit(StrEnum):
@@ -193,26 +191,3 @@ def estimate_plan(courses: Sequence[CoursePricing]) -> PlanEstimate:
         complete=not left_out and not any(e.price_not_set for e in estimates),
         note=note,
     )
-
-
-def _has_cents(amount: Decimal) -> bool:
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP) % 1 != 0
-
-
-def _digits(amount: Decimal, with_cents: bool) -> str:
-    rounded = amount.quantize(_CENT if with_cents else Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{rounded:,.2f}" if with_cents else f"{rounded:,.0f}"
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """'USD 2,000'; cents only when there are some: 'USD 1,234.50'."""
-    return f"{currency} {_digits(amount, _has_cents(amount))}"
-
-
-def format_money_range(minimum: Decimal, maximum: Decimal, currency: str) -> str:
-    """'USD 2,000–4,000', or 'USD 600' when both ends are the same amount."""
-    with_cents = _has_cents(minimum) or _has_cents(maximum)
-    low, high = _digits(minimum, with_cents), _digits(maximum, with_cents)
-    if low == high:
-        return f"{currency} {low}"
-    return f"{currency} {low}–{high}"

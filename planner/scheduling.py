@@ -31,9 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-_MONTH_ABBREVIATIONS = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+from clinic.formatting import format_date, format_interval, plural
 
 
 class IntervalUnit(StrEnum):
@@ -134,36 +132,6 @@ def _check_range(what: str, low: int | None, high: int | None) -> None:
             raise ValueError(f"The {what} cannot be negative, not {value}.")
     if low is not None and high is not None and low > high:
         raise ValueError(f"The minimum {what} ({low}) is more than the maximum ({high}).")
-
-
-# Formatting ------------------------------------------------------------------------------
-
-
-def format_date(day: date) -> str:
-    """'12 Mar 2027', independent of the server's locale."""
-    return f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def format_interval(interval: Interval) -> str:
-    """'1 month', '4 weeks', '10 days'."""
-    singular = {IntervalUnit.DAYS: "day", IntervalUnit.WEEKS: "week", IntervalUnit.MONTHS: "month"}
-    return _plural(interval.count, singular[interval.unit])
-
-
-def format_hours(hours: int) -> str:
-    """'2 days', '1 day 12 hours', '18 hours', '0 hours'."""
-    if hours < 0:
-        raise ValueError(f"Hours cannot be negative, not {hours}.")
-    days, rest = divmod(hours, 24)
-    if days == 0:
-        return _plural(rest, "hour")
-    if rest == 0:
-        return _plural(days, "day")
-    return f"{_plural(days, 'day')} {_plural(rest, 'hour')}"
 
 
 # Dates -------------------------------------------------------------------------------------
@@ -371,7 +339,7 @@ def _too_close_warnings(
         if session.session_date >= nth_session_date(previous.session_date, recommended, 1):
             continue
         gap_days = (session.session_date - previous.session_date).days
-        when = "on the same day as" if gap_days == 0 else f"only {_plural(gap_days, 'day')} after"
+        when = "on the same day as" if gap_days == 0 else f"only {plural(gap_days, 'day')} after"
         previous_name = f"session {previous.number}"
         if previous.course_key != session.course_key:
             previous_name += f" of another {previous.treatment_name} course"
@@ -381,7 +349,7 @@ def _too_close_warnings(
                 message=(
                     f"{_describe(session)} is {when} {previous_name} on "
                     f"{format_date(previous.session_date)}; the catalog recommends at least "
-                    f"{format_interval(recommended)} between sessions."
+                    f"{format_interval(recommended.count, recommended.unit)} between sessions."
                 ),
                 course_key=session.course_key,
             )
@@ -433,7 +401,7 @@ def _ready_by_warnings(
             "results_after_ready_by",
             f"Results of {name} are not yet expected by {ready}: they usually begin to show "
             f"from {format_date(results.starts)}, "
-            f"{_plural((results.starts - results.after_session_date).days // 7, 'week')} "
+            f"{plural((results.starts - results.after_session_date).days // 7, 'week')} "
             "after the last session "
             f"on {format_date(results.after_session_date)}.",
         )

@@ -14,9 +14,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from clinic.catalog_seed import SOURCES
+from clinic.formatting import (
+    NOT_DOCUMENTED,
+    PRICE_NOT_SET,
+    format_celsius,
+    format_celsius_range,
+    format_count_range,
+    format_date,
+    format_date_range,
+    format_hours_range,
+    format_interval,
+    format_money_range,
+)
 from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
 from planner import actions
-from planner.estimates import CourseEstimate, PlanEstimate, format_money_range
+from planner.estimates import CourseEstimate, PlanEstimate
 from planner.models import Course, Plan
 from planner.patient_info import (
     EXOSOME_SOURCE_TEXTS,
@@ -32,17 +44,8 @@ from planner.patient_info import (
     Statement,
 )
 from planner.planning import plan_outlook
-from planner.scheduling import (
-    DowntimeTotal,
-    Interval,
-    ResultsWindow,
-    format_date,
-    format_hours,
-    format_interval,
-)
+from planner.scheduling import DowntimeTotal, ResultsWindow
 
-NOT_DOCUMENTED = "not documented"
-PRICE_NOT_SET = "price not set"
 CLINIC_SOURCE = "clinic"
 SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own price list"}
 UNKNOWN_SOURCE_TITLE = "Recorded by the clinic (no title on file)"
@@ -54,44 +57,6 @@ SHORT_SOURCE_LABELS = {
     ExosomeSource.PLANT: "Plant-derived",
     ExosomeSource.SYNTHETIC: "Synthetic (exosome-like)",
 }
-
-
-# Formatting --------------------------------------------------------------------------------
-
-
-def format_day_range(first: date, last: date) -> str:
-    """'12 Mar 2027', '11–12 Mar 2027', '30 Mar – 2 Apr 2027', '30 Dec 2027 – 3 Jan 2028'."""
-    if first == last:
-        return format_date(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{format_date(last)}"
-    if first.year == last.year:
-        return f"{format_date(first).rsplit(' ', 1)[0]} – {format_date(last)}"
-    return f"{format_date(first)} – {format_date(last)}"
-
-
-def format_hours_range(low: int | None, high: int | None) -> str:
-    """'24–48 hours' as documented; '3–7 days' when both ends are whole days of 3 or more."""
-    if low is None and high is None:
-        return NOT_DOCUMENTED
-    if low is None:
-        return f"up to {format_hours(high)}"
-    if high is None:
-        return f"at least {format_hours(low)}"
-    if low == high:
-        return format_hours(low)
-    if low % 24 == 0 and high % 24 == 0 and low >= 72:
-        return f"{low // 24}–{high // 24} days"
-    return f"{low}–{high} hours"
-
-
-def _count_range(low: int | None, high: int | None, word: str) -> str:
-    if low is None and high is None:
-        return NOT_DOCUMENTED
-    if low is None or high is None or low == high:
-        value = high if low is None else low
-        return f"{value} {word}{'' if value == 1 else 's'}"
-    return f"{low}–{high} {word}s"
 
 
 def _person(user) -> str:
@@ -246,10 +211,8 @@ def _session_rows(schedule, courses_by_key: dict[str, Course]) -> tuple[SessionR
     rows = []
     for s in schedule.sessions:
         course = courses_by_key[s.course_key]
-        if s.downtime_until_min and s.downtime_until_max:
-            downtime = format_day_range(s.downtime_until_min, s.downtime_until_max)
-        elif s.downtime_until_max:
-            downtime = f"up to {format_date(s.downtime_until_max)}"
+        if s.downtime_until_max:
+            downtime = format_date_range(s.downtime_until_min, s.downtime_until_max)
         else:
             downtime = NOT_DOCUMENTED
         rows.append(
@@ -279,7 +242,7 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
 
 def _downtime_total(total: DowntimeTotal) -> str:
     if total.undocumented_sessions and not total.max_hours:
-        return f"not documented for any of the {total.undocumented_sessions} sessions"
+        return f"{NOT_DOCUMENTED} for any of the {total.undocumented_sessions} sessions"
     text = format_hours_range(total.min_hours, total.max_hours)
     if total.undocumented_sessions:
         count = total.undocumented_sessions
@@ -328,8 +291,6 @@ def _unpriced_sessions(course: CourseEstimate) -> int:
 
 
 def _total(estimate: PlanEstimate) -> str:
-    if estimate.currency is None:
-        return PRICE_NOT_SET
     return format_money_range(estimate.total_min, estimate.total_max, estimate.currency)
 
 
@@ -343,9 +304,9 @@ def _total_notes(estimate: PlanEstimate) -> tuple[str, ...]:
 def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
     interval = NOT_DOCUMENTED
     if treatment.interval_count:
-        interval = format_interval(Interval(treatment.interval_count, treatment.interval_unit))
+        interval = format_interval(treatment.interval_count, treatment.interval_unit)
         interval = f"{interval} apart"
-    weeks = _count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
+    weeks = format_count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
     documented_results = treatment.results_weeks_min is not None
     return TreatmentFacts(
         name=treatment.name,
@@ -354,7 +315,7 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
             treatment.downtime_source,
         ),
         series=Fact(
-            _count_range(treatment.sessions_min, treatment.sessions_max, "session"),
+            format_count_range(treatment.sessions_min, treatment.sessions_max, "session"),
             treatment.sessions_source,
         ),
         interval=Fact(interval, treatment.interval_source if treatment.interval_count else ""),
@@ -417,18 +378,14 @@ def _source_refs(keys) -> tuple[SourceRef, ...]:
     return tuple(SourceRef(k, SOURCE_TITLES.get(k, UNKNOWN_SOURCE_TITLE)) for k in unique)
 
 
-def _celsius(value) -> str:
-    return f"{value.normalize():f} °C"
-
-
 def _storage(product) -> str:
     low, high = product.storage_min_celsius, product.storage_max_celsius
     if low is not None and high is not None:
-        return f"Kept at {_celsius(low)} to {_celsius(high)}"
+        return f"Kept at {format_celsius_range(low, high)}"
     if low is not None:
-        return f"Kept at {_celsius(low)} or warmer"
+        return f"Kept at {format_celsius(low)} or warmer"
     if high is not None:
-        return f"Kept at {_celsius(high)} or colder"
+        return f"Kept at {format_celsius(high)} or colder"
     return NOT_DOCUMENTED
 
 

@@ -11,6 +11,8 @@ from django import forms
 from django.db.models import Q
 from django.forms import BaseFormSet, formset_factory
 
+from clinic.formatting import PLATELET_TOPICAL_ONLY, format_date
+from clinic.forms_util import int_or_none
 from clinic.models import (
     DeliveryRoute,
     ExosomeProduct,
@@ -33,7 +35,6 @@ NO_DEFAULT_INTERVAL = (
     "The catalog has no documented interval for {treatment}: enter the interval to use."
 )
 INTERVAL_NEEDS_UNIT = "Choose days, weeks or calendar months for the interval."
-PLATELET_NOT_FOR_INJECTION = "Platelet-derived exosomes are for topical use only, never injection."
 SOURCE_FIXED = "{treatment} always uses {source} exosomes."
 CHOOSE_TREATMENT = "Choose a treatment."
 PRODUCT_NOT_FOR_ROUTE = "{product} is not recorded for {route} use, which {treatment} needs."
@@ -152,9 +153,9 @@ class CourseForm(forms.Form):
         ]
         # Offer only what fits: products usable by this treatment's route, lots of the
         # chosen product. The server re-checks both in clean().
-        treatment = self.treatments.get(_as_int(self._raw("treatment")))
-        product_id = _as_int(self._raw("product"))
-        lot_id = _as_int(self._raw("lot"))
+        treatment = self.treatments.get(int_or_none(self._raw("treatment")))
+        product_id = int_or_none(self._raw("product"))
+        lot_id = int_or_none(self._raw("lot"))
         # The current choice stays listed even when it no longer fits, so clean() can say why.
         fitting = [
             p
@@ -163,7 +164,7 @@ class CourseForm(forms.Form):
         ]
         self.fields["product"].choices = [("", "not specified")] + [(p.pk, str(p)) for p in fitting]
         self.fields["lot"].choices = [("", "not specified")] + [
-            (lot.pk, f"{lot.lot_number} (expires {lot.expires_on:%d %b %Y})")
+            (lot.pk, f"{lot.lot_number} (expires {format_date(lot.expires_on)})")
             for lot in self.lots.values()
             if lot.product_id == product_id or lot.pk == lot_id
         ]
@@ -240,7 +241,7 @@ class CourseForm(forms.Form):
                 ),
             )
         elif source == ExosomeSource.PLATELET and treatment.route == DeliveryRoute.INJECTION:
-            self.add_error("exosome_source", PLATELET_NOT_FOR_INJECTION)
+            self.add_error("exosome_source", PLATELET_TOPICAL_ONLY)
         return data
 
     def _clean_product(self, data, treatment):
@@ -317,13 +318,6 @@ CourseFormSet = formset_factory(
     absolute_max=MAX_COURSES,
 )
 COURSE_PREFIX = "courses"
-
-
-def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def product_choices(also=()) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
+from clinic.forms_util import int_or_none
 from clinic.models import PriceRange
 from clinic.roles import CLINICIAN, has_any_role, require_role
 from planner import actions, workflow
@@ -40,13 +41,6 @@ FIX_TO_RECALCULATE = (
     "valid entry."
 )
 PARTIAL_ESTIMATE = "Courses with errors are left out of the schedule and estimate until fixed."
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @require_GET
@@ -137,9 +131,9 @@ def _plan_editor(request, *, plan: Plan | None, patient):
             defaults = _course_defaults(treatments, posted.drafts() if posted.is_valid() else [])
             data = with_added_course(data, defaults=defaults)
         elif action.startswith("remove_course:"):
-            index = _int_or_none(action.partition(":")[2])
+            index = int_or_none(action.partition(":")[2])
             data = without_course(data, -1 if index is None else index)
-        version = _int_or_none(data.get("version"))
+        version = int_or_none(data.get("version"))
         # A copy, so a refused save never shows unsaved values as the plan's own (heading).
         plan_form = PlanForm(data, instance=copy(plan) if plan else Plan(patient=patient))
         course_data = data
@@ -220,7 +214,7 @@ def _plan_editor(request, *, plan: Plan | None, patient):
 
 @require_http_methods(["GET", "POST"])
 def plan_create(request):
-    patient_id = _int_or_none(request.GET.get("patient") or request.POST.get("patient"))
+    patient_id = int_or_none(request.GET.get("patient") or request.POST.get("patient"))
     if patient_id is None:
         require_role(request)
         messages.info(request, "Choose the patient first, then start a plan from their page.")
@@ -301,7 +295,7 @@ def plan_transition(request, pk):
             plan=plan,
             to_status=target,
             user=request.user,
-            expected_version=_int_or_none(request.POST.get("version")) or 0,
+            expected_version=int_or_none(request.POST.get("version")) or 0,
         )
     except PlanActionError as error:
         messages.error(request, str(error))

@@ -11,8 +11,6 @@ from planner.estimates import (
     PriceUnit,
     estimate_course,
     estimate_plan,
-    format_money,
-    format_money_range,
 )
 
 MICRONEEDLING = "Microneedling + topical exosome"
@@ -229,37 +227,6 @@ def test_plan_never_adds_two_currencies():
     assert plan.note == (
         "Prices in another currency are not added to the USD total: Injectable MSC exosome (EUR)."
     )
-
-
-# Formatting --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("amount", "expected"),
-    [
-        ("2000", "USD 2,000"),
-        ("2000.00", "USD 2,000"),
-        ("1234.5", "USD 1,234.50"),
-        ("0", "USD 0"),
-        ("999.999", "USD 1,000"),
-        ("1000000.05", "USD 1,000,000.05"),
-    ],
-)
-def test_format_money(amount, expected):
-    assert format_money(Decimal(amount), "USD") == expected
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "expected"),
-    [
-        ("2000", "4000", "USD 2,000–4,000"),
-        ("600", "600", "USD 600"),
-        ("600.00", "600", "USD 600"),
-        ("1234.5", "2000", "USD 1,234.50–2,000.00"),
-    ],
-)
-def test_format_money_range(low, high, expected):
-    assert format_money_range(Decimal(low), Decimal(high), "USD") == expected
 
 
 # Properties --------------------------------------------------------------------------------

@@ -13,9 +13,6 @@ from planner.scheduling import (
     IntervalUnit,
     PlanWarning,
     build_schedule,
-    format_date,
-    format_hours,
-    format_interval,
     nth_session_date,
     shift_courses,
 )
@@ -439,40 +436,6 @@ def test_downtime_total_counts_undocumented_sessions_instead_of_zero():
 def test_downtime_total_complete_when_all_documented():
     total = build_schedule([microneedling(), laser()]).downtime_total
     assert (total.min_hours, total.max_hours, total.complete) == (144, 312, True)
-
-
-@pytest.mark.parametrize(
-    ("hours", "expected"),
-    [
-        (0, "0 hours"),
-        (1, "1 hour"),
-        (18, "18 hours"),
-        (24, "1 day"),
-        (25, "1 day 1 hour"),
-        (36, "1 day 12 hours"),
-        (48, "2 days"),
-        (168, "7 days"),
-    ],
-)
-def test_format_hours(hours, expected):
-    assert format_hours(hours) == expected
-
-
-def test_format_date_uses_english_abbreviations():
-    assert format_date(date(2027, 3, 12)) == "12 Mar 2027"
-
-
-@pytest.mark.parametrize(
-    ("interval", "expected"),
-    [
-        (Interval(1, IntervalUnit.MONTHS), "1 month"),
-        (Interval(3, IntervalUnit.MONTHS), "3 months"),
-        (Interval(1, IntervalUnit.WEEKS), "1 week"),
-        (Interval(10, IntervalUnit.DAYS), "10 days"),
-    ],
-)
-def test_format_interval(interval, expected):
-    assert format_interval(interval) == expected
 
 
 # Properties --------------------------------------------------------------------------------

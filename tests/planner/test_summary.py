@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.catalog_seed import SOURCES
+from clinic.formatting import format_date
 from clinic.models import PriceRange, TreatmentType
 from planner import actions
 from planner.models import Plan, PlanStatus
-from planner.scheduling import format_date
-from planner.summary import format_day_range, format_hours_range
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 MICRONEEDLING = "microneedling-topical-exosome"
@@ -337,37 +336,6 @@ def test_page_links_to_the_pdf_the_calendar_and_back_to_the_plan(desk_client, mi
     assert f'href="{reverse("plan-calendar", args=[pk])}"' in html
     assert f'href="{reverse("plan-detail", args=[pk])}"' in html
     assert "js/print-button.js" in html
-
-
-# --- formatting helpers ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("first", "last", "expected"),
-    [
-        (date(2027, 3, 12), date(2027, 3, 12), "12 Mar 2027"),
-        (date(2027, 3, 11), date(2027, 3, 12), "11–12 Mar 2027"),
-        (date(2027, 3, 30), date(2027, 4, 2), "30 Mar – 2 Apr 2027"),
-        (date(2027, 12, 30), date(2028, 1, 3), "30 Dec 2027 – 3 Jan 2028"),
-    ],
-)
-def test_format_day_range(first, last, expected):
-    assert format_day_range(first, last) == expected
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "expected"),
-    [
-        (24, 48, "24–48 hours"),
-        (72, 168, "3–7 days"),
-        (48, 48, "2 days"),
-        (None, None, "not documented"),
-        (None, 48, "up to 2 days"),
-        (24, None, "at least 1 day"),
-    ],
-)
-def test_format_hours_range(low, high, expected):
-    assert format_hours_range(low, high) == expected
 
 
 # --- access ----------------------------------------------------------------------------------

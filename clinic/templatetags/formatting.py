@@ -1,0 +1,62 @@
+"""Template filters and tags over clinic.formatting: `{% load formatting %}`."""
+
+from django import template
+
+from clinic import formatting as fmt
+
+register = template.Library()
+
+
+@register.filter
+def day(value) -> str:
+    """'12 Mar 2027'; a blank date reads 'not documented'."""
+    return fmt.format_date(value) if value else fmt.NOT_DOCUMENTED
+
+
+@register.simple_tag
+def date_range(first, last) -> str:
+    return fmt.format_date_range(first or None, last or None)
+
+
+@register.simple_tag
+def hours_range(low, high) -> str:
+    return fmt.format_hours_range(low, high)
+
+
+@register.simple_tag
+def money_range(low, high, currency) -> str:
+    return fmt.format_money_range(low, high, currency or None)
+
+
+@register.filter
+def estimate_total(estimate) -> str:
+    return fmt.format_money_range(estimate.total_min, estimate.total_max, estimate.currency)
+
+
+# A catalog treatment's figures -------------------------------------------------------------
+
+
+@register.filter
+def downtime(treatment) -> str:
+    return fmt.format_hours_range(treatment.downtime_min_hours, treatment.downtime_max_hours)
+
+
+@register.filter
+def typical_sessions(treatment) -> str:
+    return fmt.format_count_range(treatment.sessions_min, treatment.sessions_max, "session")
+
+
+@register.filter
+def interval(treatment) -> str:
+    if treatment.interval_count is None:
+        return fmt.NOT_DOCUMENTED
+    unit = treatment.get_interval_unit_display()
+    if treatment.interval_count == 1:
+        return f"every {unit.removesuffix('s')}"
+    return f"every {treatment.interval_count} {unit}"
+
+
+@register.filter
+def results_window(treatment) -> str:
+    text = fmt.format_count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
+    return text if text == fmt.NOT_DOCUMENTED else f"{text} after a session"
