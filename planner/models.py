@@ -145,6 +145,19 @@ class Plan(Stamped):
     def is_editable(self) -> bool:
         return self.status == PlanStatus.DRAFT
 
+    @property
+    def has_investigational_course(self) -> bool:
+        """Uses the prefetched courses (planner.access.get_plan_for_user)."""
+        return any(c.treatment.is_investigational for c in self.courses.all())
+
+    @property
+    def investigational_recorded(self) -> bool:
+        """A clinician has recorded the IND/trial reference and the patient's acknowledgement."""
+        return (
+            bool(self.investigational_reference.strip())
+            and self.patient_acknowledged_investigational
+        )
+
     def indication_labels(self) -> list[str]:
         labels = dict(Indication.choices)
         return [labels.get(key, key) for key in self.indications]

@@ -16,10 +16,10 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.models import PriceRange
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
 from planner.models import SummaryAccess
+from planner.selectors import plan_outlook_for
 from planner.summary import PlanSummary, plan_summary_context
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
@@ -36,7 +36,7 @@ def _summary(request, pk, kind: str) -> PlanSummary:
         plan=plan,
         prepared_by=request.user,
         today=today,
-        prices_in_force=PriceRange.objects.in_force(today),
+        outlook=plan_outlook_for(plan=plan, today=today),
     )
 
 
