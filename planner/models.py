@@ -119,6 +119,7 @@ class Plan(Stamped):
         ordering = ["-updated_at", "-id"]
         permissions = [
             ("record_investigational_consent", "Can record an IND/trial reference and consent"),
+            ("acknowledge_due_diligence", "Can acknowledge a product's open due-diligence gaps"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),

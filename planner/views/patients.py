@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.roles import require_role
+from clinic.permissions import require_permission
 from planner.access import get_patient_for_user, patients_for_user
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
@@ -15,6 +15,7 @@ PATIENTS_PER_PAGE = 25
 
 
 @require_GET
+@require_permission("planner.view_patient")
 def patient_list(request):
     search = PatientSearchForm(request.GET)
     patients = search.apply(
@@ -31,12 +32,13 @@ def patient_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.add_patient")
 def patient_create(request):
-    require_role(request)
     return _patient_form(request, patient=None)
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.change_patient")
 def patient_edit(request, pk):
     return _patient_form(request, patient=get_patient_for_user(request, pk))
 
@@ -62,6 +64,7 @@ def _patient_form(request, *, patient: Patient | None):
 
 
 @require_GET
+@require_permission("planner.view_patient")
 def patient_detail(request, pk):
     patient = get_patient_for_user(request, pk)
     plans = patient_plans(patient=patient)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
-from clinic.roles import CLINICIAN, has_any_role, require_role
+from clinic.permissions import require_permission
 from clinic.selectors import product_choices, treatment_choices
 from planner import actions, workflow
 from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
@@ -49,6 +49,7 @@ def _int_or_none(value):
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_list(request):
     plans = plans_for_user(request)
     filters = PlanListFilter(request.GET)
@@ -219,10 +220,10 @@ def _plan_editor(request, *, plan: Plan | None, patient):
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.add_plan")
 def plan_create(request):
     patient_id = _int_or_none(request.GET.get("patient") or request.POST.get("patient"))
     if patient_id is None:
-        require_role(request)
         messages.info(request, "Choose the patient first, then start a plan from their page.")
         return redirect("patient-list")
     patient = get_patient_for_user(request, patient_id)
@@ -230,6 +231,7 @@ def plan_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.change_plan")
 def plan_edit(request, pk):
     plan = get_plan_for_user(request, pk)
     if not plan.is_editable:
@@ -255,7 +257,6 @@ def _plan_context(request, plan: Plan) -> dict:
         ],
         "investigational": plan.has_investigational_course,
         "investigational_recorded": plan.investigational_recorded,
-        "can_record_investigational": has_any_role(request.user, CLINICIAN),
         "due_diligence_gaps": gaps,
         "due_diligence_acknowledged": acknowledged,
         "due_diligence_form": DueDiligenceAcknowledgementForm(),
@@ -270,6 +271,7 @@ def _plan_context(request, plan: Plan) -> dict:
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
     context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
@@ -277,6 +279,7 @@ def plan_detail(request, pk):
 
 
 @require_POST
+@require_permission("planner.change_plan")
 def plan_transition(request, pk):
     plan = get_plan_for_user(request, pk)
     target = request.POST.get("to", "")
@@ -298,8 +301,8 @@ def plan_transition(request, pk):
 
 
 @require_POST
+@require_permission("planner.record_investigational_consent")
 def plan_record_investigational(request, pk):
-    require_role(request, CLINICIAN)
     plan = get_plan_for_user(request, pk)
     form = InvestigationalForm(request.POST)
     if not form.is_valid():
@@ -317,8 +320,8 @@ def plan_record_investigational(request, pk):
 
 
 @require_POST
+@require_permission("planner.acknowledge_due_diligence")
 def plan_acknowledge_due_diligence(request, pk):
-    require_role(request, CLINICIAN)
     plan = get_plan_for_user(request, pk)
     form = DueDiligenceAcknowledgementForm(request.POST)
     gaps = due_diligence_gaps(plan=plan, today=timezone.localdate())
@@ -339,6 +342,7 @@ def plan_acknowledge_due_diligence(request, pk):
 
 
 @require_POST
+@require_permission("planner.add_plan")
 def plan_duplicate(request, pk):
     plan = get_plan_for_user(request, pk)
     copy = actions.plan_duplicate(plan=plan, user=request.user)
@@ -347,6 +351,7 @@ def plan_duplicate(request, pk):
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_compare(request, pk, other_pk):
     plan = get_plan_for_user(request, pk)
     other = get_plan_for_user(request, other_pk)
