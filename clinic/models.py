@@ -54,6 +54,10 @@ class IntervalUnit(models.TextChoices):
 INJECTION_NEEDS_INVESTIGATIONAL = (
     "An injected exosome treatment must be marked investigational (IND or trial required)."
 )
+INJECTABLE_IS_INJECTED = (
+    "An injectable treatment is delivered by injection, and only an injectable one is: "
+    "the kind and the delivery route must agree."
+)
 MIN_ABOVE_MAX = "The minimum cannot be more than the maximum."
 SERIES_NEEDS_SIZE = "A series price needs the number of sessions it covers (2 or more)."
 SESSION_HAS_NO_SIZE = "A single-session price must not name a number of sessions."
@@ -166,6 +170,13 @@ class TreatmentType(models.Model):
                 | Q(regulatory_status=RegulatoryStatus.INVESTIGATIONAL),
                 name="treatment_injection_investigational",
             ),
+            # Kind and route say the same thing twice; the investigational rule keys on the
+            # route, so an "injectable" filed as topical would escape it.
+            models.CheckConstraint(
+                condition=(Q(kind=TreatmentKind.INJECTABLE) & Q(route=DeliveryRoute.INJECTION))
+                | (~Q(kind=TreatmentKind.INJECTABLE) & ~Q(route=DeliveryRoute.INJECTION)),
+                name="treatment_injectable_is_injected",
+            ),
         ]
 
     def __str__(self):
@@ -185,6 +196,8 @@ class TreatmentType(models.Model):
             errors["interval_count"] = INTERVAL_NEEDS_BOTH
         if self.exosome_source == ExosomeSource.PLATELET and self.route == DeliveryRoute.INJECTION:
             errors["exosome_source"] = PLATELET_TOPICAL_ONLY
+        if (self.kind == TreatmentKind.INJECTABLE) != (self.route == DeliveryRoute.INJECTION):
+            errors["route"] = INJECTABLE_IS_INJECTED
         if (
             self.route == DeliveryRoute.INJECTION
             and self.regulatory_status != RegulatoryStatus.INVESTIGATIONAL

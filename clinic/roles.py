@@ -1,4 +1,5 @@
-"""The three staff roles, as Django groups, and what each may do.
+"""The three staff roles, as Django groups, and what each may do: views check the
+permissions granted here (clinic.permissions.require_permission), never a role's name.
 
 Groups are created by a migration; their permissions are (re)applied after every migrate,
 because permissions only exist once every app has migrated."""
@@ -24,8 +25,14 @@ ROLE_MODEL_PERMISSIONS = {
 }
 # Everyone with a role may read the catalog; only clinic admins change it.
 ROLE_VIEW_ONLY = {FRONT_DESK: [CATALOG_MODELS], CLINICIAN: [CATALOG_MODELS]}
-# Clinicians alone may record an IND/trial reference for an investigational course.
-ROLE_EXTRA_CODENAMES = {CLINICIAN: [("planner", "record_investigational_consent")]}
+# Clinicians alone may record an IND/trial reference for an investigational course, and
+# accept a product's open due-diligence questions for a plan: both are clinical judgements.
+ROLE_EXTRA_CODENAMES = {
+    CLINICIAN: [
+        ("planner", "record_investigational_consent"),
+        ("planner", "acknowledge_due_diligence"),
+    ]
+}
 
 
 def _permissions_for(model_groups, actions):
@@ -66,18 +73,3 @@ def user_roles(user) -> set[str]:
             cached |= {CLINIC_ADMIN}
         user._role_names = cached
     return cached
-
-
-def has_any_role(user, *roles: str) -> bool:
-    wanted = set(roles or ALL_ROLES)
-    return bool(user_roles(user) & wanted)
-
-
-def require_role(request, *roles: str) -> None:
-    """Raise 403 unless the user holds one of `roles` (any clinic role when none given).
-
-    Views call this server-side; templates only hide what a view already refuses."""
-    from django.core.exceptions import PermissionDenied
-
-    if not has_any_role(request.user, *roles):
-        raise PermissionDenied

@@ -1,30 +1,34 @@
 """One lookup per guarded object: the permission check and the related rows a page needs,
-in one place. Views never fetch patients or plans any other way."""
+in one place. Views never fetch patients or plans any other way.
+
+The views declare what they need with @require_permission; the lookups check the view
+permission again, by the same mechanism, so a view that forgot its decorator still reads
+nothing it should not."""
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from clinic.roles import require_role
+from clinic.permissions import check_permission
 from planner.models import Course, Patient, Plan
 
 
 def get_patient_for_user(request, pk: int) -> Patient:
-    require_role(request)
+    check_permission(request.user, "planner.view_patient")
     return get_object_or_404(Patient.objects.select_related("created_by", "updated_by"), pk=pk)
 
 
 def patients_for_user(request):
-    require_role(request)
+    check_permission(request.user, "planner.view_patient")
     return Patient.objects.all()
 
 
 def plans_for_user(request):
-    require_role(request)
+    check_permission(request.user, "planner.view_plan")
     return Plan.objects.select_related("patient")
 
 
 def get_plan_for_user(request, pk: int) -> Plan:
-    require_role(request)
+    check_permission(request.user, "planner.view_plan")
     return get_object_or_404(
         Plan.objects.select_related(
             "patient", "created_by", "updated_by", "investigational_recorded_by"

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clinic.models import PriceRange
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
-from planner.planning import CourseDraft, current_estimate, quote_from_estimate
+from planner.planning import CourseDraft, gaps_text, quote_from_estimate
+from planner.selectors import plan_outlook_for
 
 
 class PlanActionError(Exception):
@@ -132,34 +132,6 @@ def _investigational_signature(courses) -> list[tuple]:
     ]
 
 
-def drafts_of(plan: Plan) -> list[CourseDraft]:
-    """The plan's saved courses as drafts; uses the prefetched courses."""
-    return [
-        CourseDraft(
-            key=str(index),
-            treatment=c.treatment,
-            sessions=c.sessions,
-            interval_count=c.interval_count,
-            interval_unit=c.interval_unit,
-            first_session=c.first_session,
-            exosome_source=c.exosome_source,
-            product=c.product,
-            lot=c.lot,
-        )
-        for index, c in enumerate(plan.courses.all())
-    ]
-
-
-def has_investigational_course(plan: Plan) -> bool:
-    return any(c.treatment.is_investigational for c in plan.courses.all())
-
-
-def investigational_recorded(plan: Plan) -> bool:
-    return (
-        bool(plan.investigational_reference.strip()) and plan.patient_acknowledged_investigational
-    )
-
-
 @transaction.atomic
 def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) -> Plan:
     """Move a plan along the workflow, freezing or thawing its quote on the way."""
@@ -170,20 +142,20 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
                 target=PlanStatus(to_status).label.lower(),
             )
         )
+    outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
     if to_status in workflow.NEEDS_INVESTIGATIONAL_RECORD:
         if not plan.courses.all():
             raise PlanActionError(NO_COURSES)
-        if has_investigational_course(plan) and not investigational_recorded(plan):
+        if plan.has_investigational_course and not plan.investigational_recorded:
             raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
-        gaps = due_diligence_gaps(plan)
+        gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
-        today = timezone.localdate()
-        prices = PriceRange.objects.in_force(today)
-        plan.quote = quote_from_estimate(current_estimate(drafts_of(plan), prices))
+        # No quote yet, so the outlook's estimate is today's: the figures the patient sees.
+        plan.quote = quote_from_estimate(outlook.estimate)
         plan.quoted_at = timezone.now()
     elif to_status == PlanStatus.DRAFT:
         plan.quote = None
@@ -207,18 +179,6 @@ def plan_record_investigational(
     plan.updated_by = user
     _save_with_history(plan, user)
     return plan
-
-
-def due_diligence_gaps(plan: Plan) -> list[str]:
-    """The open due-diligence questions of the plan's products, as of today."""
-    from planner.planning import plan_outlook
-
-    outlook = plan_outlook(drafts=drafts_of(plan), prices_in_force=[], ready_by=None)
-    return outlook.due_diligence_gaps
-
-
-def gaps_text(gaps: list[str]) -> str:
-    return "\n".join(gaps)
 
 
 @transaction.atomic

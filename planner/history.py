@@ -15,7 +15,6 @@ PLAN_FIELDS = {
     "investigational_reference": "IND / trial reference",
     "patient_acknowledged_investigational": "patient acknowledgement",
 }
-ACTIONS = {"+": "added", "-": "removed", "~": "changed"}
 
 
 @dataclass(frozen=True)

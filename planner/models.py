@@ -119,6 +119,7 @@ class Plan(Stamped):
         ordering = ["-updated_at", "-id"]
         permissions = [
             ("record_investigational_consent", "Can record an IND/trial reference and consent"),
+            ("acknowledge_due_diligence", "Can acknowledge a product's open due-diligence gaps"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
@@ -144,6 +145,19 @@ class Plan(Stamped):
     @property
     def is_editable(self) -> bool:
         return self.status == PlanStatus.DRAFT
+
+    @property
+    def has_investigational_course(self) -> bool:
+        """Uses the prefetched courses (planner.access.get_plan_for_user)."""
+        return any(c.treatment.is_investigational for c in self.courses.all())
+
+    @property
+    def investigational_recorded(self) -> bool:
+        """A clinician has recorded the IND/trial reference and the patient's acknowledgement."""
+        return (
+            bool(self.investigational_reference.strip())
+            and self.patient_acknowledged_investigational
+        )
 
     def indication_labels(self) -> list[str]:
         labels = dict(Indication.choices)

@@ -77,6 +77,31 @@ class PlanOutlook:
         return self.current_estimate is not None
 
 
+def drafts_of(plan) -> list[CourseDraft]:
+    """The plan's saved courses as drafts, keyed by their place in the plan; uses the
+    prefetched courses (planner.access.get_plan_for_user), so it costs no query."""
+    return [
+        CourseDraft(
+            key=str(index),
+            treatment=c.treatment,
+            sessions=c.sessions,
+            interval_count=c.interval_count,
+            interval_unit=c.interval_unit,
+            first_session=c.first_session,
+            exosome_source=c.exosome_source,
+            product=c.product,
+            lot=c.lot,
+        )
+        for index, c in enumerate(plan.courses.all())
+    ]
+
+
+def gaps_text(gaps: list[str]) -> str:
+    """The due-diligence gaps as a clinician acknowledges them: compared as text, so a
+    changed gap needs a new acknowledgement."""
+    return "\n".join(gaps)
+
+
 def catalog_interval(treatment: TreatmentType) -> Interval | None:
     if treatment.interval_count is None:
         return None

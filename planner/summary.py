@@ -2,8 +2,9 @@
 the calendar.
 
 No request and no queries of its own: the caller passes a plan fetched with
-planner.access.get_plan_for_user (courses and treatments prefetched) and the price ranges in
-force, so the summary costs the same whatever the plan's size. Each figure is the catalog's
+planner.access.get_plan_for_user (courses and treatments prefetched) and its outlook from
+planner.selectors.plan_outlook_for, so the summary costs the same whatever the plan's size.
+Each figure is the catalog's
 or the frozen quote's, with the source key it came from; what no source documents reads
 "not documented"."""
 
@@ -26,8 +27,7 @@ from clinic.formatting import (
     format_interval,
     format_money_range,
 )
-from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
-from planner import actions
+from clinic.models import ExosomeSource, RegulatoryStatus, TreatmentKind, TreatmentType
 from planner.estimates import CourseEstimate, PlanEstimate
 from planner.models import Course, Plan
 from planner.patient_info import (
@@ -43,7 +43,7 @@ from planner.patient_info import (
     TOPICAL_COSMETIC,
     Statement,
 )
-from planner.planning import plan_outlook
+from planner.planning import PlanOutlook, drafts_of
 from planner.scheduling import DowntimeTotal, ResultsWindow
 
 CLINIC_SOURCE = "clinic"
@@ -432,7 +432,7 @@ def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
 
 
 def plan_summary_context(
-    *, plan: Plan, prepared_by, today: date, prices_in_force: list[PriceRange]
+    *, plan: Plan, prepared_by, today: date, outlook: PlanOutlook
 ) -> PlanSummary:
     """The summary of `plan` as prepared by `prepared_by` on `today`.
 
@@ -440,15 +440,7 @@ def plan_summary_context(
     quote stays valid for QUOTE_VALID_DAYS from the day it was quoted; a draft's estimate is
     valid for as long from today."""
     courses = list(plan.courses.all())
-    drafts = actions.drafts_of(plan)
-    courses_by_key = {d.key: c for d, c in zip(drafts, courses, strict=True)}
-    outlook = plan_outlook(
-        drafts=drafts,
-        prices_in_force=prices_in_force,
-        ready_by=plan.ready_by,
-        frozen_quote=plan.quote,
-        today=today,
-    )
+    courses_by_key = {d.key: c for d, c in zip(drafts_of(plan), courses, strict=True)}
     schedule, estimate = outlook.schedule, outlook.estimate
     treatments = _unique_treatments(courses)
     kinds = _kind_sections(treatments)

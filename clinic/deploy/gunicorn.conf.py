@@ -1,4 +1,5 @@
-"""gunicorn settings for production (README, Deploying): `gunicorn -c clinic/deploy/gunicorn.conf.py`."""
+"""gunicorn settings for production (README, Deploying):
+`gunicorn -c clinic/deploy/gunicorn.conf.py`."""
 
 import multiprocessing
 import os

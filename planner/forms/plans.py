@@ -4,7 +4,6 @@ Treatments are fetched once per request and handed to every course form, so a pl
 twelve courses costs the same queries as a plan with one."""
 
 import re
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django import forms
@@ -318,31 +317,6 @@ CourseFormSet = formset_factory(
     absolute_max=MAX_COURSES,
 )
 COURSE_PREFIX = "courses"
-
-
-def product_choices(also=()) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:
-    """Active products and their lots (with storage readings), plus any a saved course still
-    names. Three queries."""
-    products = {p.pk: p for p in ExosomeProduct.objects.filter(active=True).order_by("name")}
-    for product in (c.product for c in also if c.product_id):
-        products.setdefault(product.pk, product)
-    lots = {
-        lot.pk: lot
-        for lot in ProductLot.objects.filter(product__in=list(products))
-        .select_related("product")
-        .prefetch_related("storage_checks")
-        .order_by("-received_on", "lot_number")
-    }
-    return products, lots
-
-
-def treatment_choices(also: Iterable[TreatmentType] = ()) -> dict[int, TreatmentType]:
-    """Active treatments, plus any inactive one a saved course still uses (so an old plan
-    stays editable). One query."""
-    choices = {t.pk: t for t in TreatmentType.objects.filter(active=True).order_by("name")}
-    for treatment in also:
-        choices.setdefault(treatment.pk, treatment)
-    return choices
 
 
 def _course_count(data) -> int:

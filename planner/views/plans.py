@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap
 
 from clinic.forms_util import int_or_none
-from clinic.models import PriceRange
-from clinic.roles import CLINICIAN, has_any_role, require_role
+from clinic.permissions import require_permission
+from clinic.selectors import product_choices, treatment_choices
 from planner import actions, workflow
 from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
 from planner.actions import PlanActionError
@@ -24,16 +24,15 @@ from planner.forms.plans import (
     InvestigationalForm,
     PlanForm,
     PlanListFilter,
-    product_choices,
-    treatment_choices,
     with_added_course,
     without_course,
 )
 from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
 from planner.pagination import window_page
-from planner.planning import plan_outlook
+from planner.planning import gaps_text
 from planner.scheduling import Interval, nth_session_date
+from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
 
 PLANS_PER_PAGE = 25
 FIX_TO_RECALCULATE = (
@@ -44,6 +43,7 @@ PARTIAL_ESTIMATE = "Courses with errors are left out of the schedule and estimat
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_list(request):
     plans = plans_for_user(request)
     filters = PlanListFilter(request.GET)
@@ -116,7 +116,6 @@ def _plan_editor(request, *, plan: Plan | None, patient):
     existing = [c.treatment for c in plan.courses.all()] if plan else []
     treatments = treatment_choices(also=existing)
     products, lots = product_choices(also=plan.courses.all() if plan else ())
-    prices = PriceRange.objects.in_force(timezone.localdate())
     action = request.POST.get("action", "recalculate") if request.method == "POST" else ""
     save_error = stale_plan_url = ""
 
@@ -188,7 +187,9 @@ def _plan_editor(request, *, plan: Plan | None, patient):
         ready_by = plan_form.cleaned_data.get("ready_by") if ready_by_ok else None
     else:
         ready_by_ok, ready_by = True, plan.ready_by if plan else None
-    outlook = plan_outlook(drafts=formset.drafts(), prices_in_force=prices, ready_by=ready_by)
+    outlook = plan_outlook_for(
+        plan=plan, today=timezone.localdate(), drafts=formset.drafts(), ready_by=ready_by
+    )
     input_errors = formset.has_course_errors() or not ready_by_ok
     context = {
         "patient": patient,
@@ -213,10 +214,10 @@ def _plan_editor(request, *, plan: Plan | None, patient):
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.add_plan")
 def plan_create(request):
     patient_id = int_or_none(request.GET.get("patient") or request.POST.get("patient"))
     if patient_id is None:
-        require_role(request)
         messages.info(request, "Choose the patient first, then start a plan from their page.")
         return redirect("patient-list")
     patient = get_patient_for_user(request, patient_id)
@@ -224,6 +225,7 @@ def plan_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@require_permission("planner.change_plan")
 def plan_edit(request, pk):
     plan = get_plan_for_user(request, pk)
     if not plan.is_editable:
@@ -236,16 +238,9 @@ def plan_edit(request, pk):
 
 
 def _plan_context(request, plan: Plan) -> dict:
-    prices = PriceRange.objects.in_force(timezone.localdate())
-    outlook = plan_outlook(
-        drafts=actions.drafts_of(plan),
-        prices_in_force=prices,
-        ready_by=plan.ready_by,
-        frozen_quote=plan.quote,
-    )
-    investigational = actions.has_investigational_course(plan)
+    outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
     gaps = outlook.due_diligence_gaps
-    acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == actions.gaps_text(gaps)
+    acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == gaps_text(gaps)
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -254,9 +249,8 @@ def _plan_context(request, plan: Plan) -> dict:
             (status, workflow.action_label(plan.status, status))
             for status in workflow.allowed_transitions(plan.status)
         ],
-        "investigational": investigational,
-        "investigational_recorded": actions.investigational_recorded(plan),
-        "can_record_investigational": has_any_role(request.user, CLINICIAN),
+        "investigational": plan.has_investigational_course,
+        "investigational_recorded": plan.investigational_recorded,
         "due_diligence_gaps": gaps,
         "due_diligence_acknowledged": acknowledged,
         "due_diligence_form": DueDiligenceAcknowledgementForm(),
@@ -266,17 +260,12 @@ def _plan_context(request, plan: Plan) -> dict:
                 "patient_acknowledged": plan.patient_acknowledged_investigational,
             }
         ),
-        "alternatives": [
-            {**row, "status": PlanStatus(row["status"]).label}
-            for row in Plan.objects.filter(patient=plan.patient)
-            .exclude(pk=plan.pk)
-            .order_by("-updated_at")
-            .values("pk", "title", "status")[:20]
-        ],
+        "alternatives": plan_alternatives(plan=plan),
     }
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
     context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
@@ -284,6 +273,7 @@ def plan_detail(request, pk):
 
 
 @require_POST
+@require_permission("planner.change_plan")
 def plan_transition(request, pk):
     plan = get_plan_for_user(request, pk)
     target = request.POST.get("to", "")
@@ -305,8 +295,8 @@ def plan_transition(request, pk):
 
 
 @require_POST
+@require_permission("planner.record_investigational_consent")
 def plan_record_investigational(request, pk):
-    require_role(request, CLINICIAN)
     plan = get_plan_for_user(request, pk)
     form = InvestigationalForm(request.POST)
     if not form.is_valid():
@@ -324,11 +314,11 @@ def plan_record_investigational(request, pk):
 
 
 @require_POST
+@require_permission("planner.acknowledge_due_diligence")
 def plan_acknowledge_due_diligence(request, pk):
-    require_role(request, CLINICIAN)
     plan = get_plan_for_user(request, pk)
     form = DueDiligenceAcknowledgementForm(request.POST)
-    gaps = actions.due_diligence_gaps(plan)
+    gaps = due_diligence_gaps(plan=plan, today=timezone.localdate())
     if not gaps:
         messages.info(request, "Every product in this plan has a complete due-diligence record.")
         return redirect(plan)
@@ -346,6 +336,7 @@ def plan_acknowledge_due_diligence(request, pk):
 
 
 @require_POST
+@require_permission("planner.add_plan")
 def plan_duplicate(request, pk):
     plan = get_plan_for_user(request, pk)
     copy = actions.plan_duplicate(plan=plan, user=request.user)
@@ -354,6 +345,7 @@ def plan_duplicate(request, pk):
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_compare(request, pk, other_pk):
     plan = get_plan_for_user(request, pk)
     other = get_plan_for_user(request, other_pk)

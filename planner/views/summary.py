@@ -16,10 +16,11 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.models import PriceRange
+from clinic.permissions import require_permission
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
 from planner.models import SummaryAccess
+from planner.selectors import plan_outlook_for
 from planner.summary import PlanSummary, plan_summary_context
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
@@ -36,7 +37,7 @@ def _summary(request, pk, kind: str) -> PlanSummary:
         plan=plan,
         prepared_by=request.user,
         today=today,
-        prices_in_force=PriceRange.objects.in_force(today),
+        outlook=plan_outlook_for(plan=plan, today=today),
     )
 
 
@@ -47,6 +48,7 @@ def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_summary(request, pk):
     summary = _summary(request, pk, SummaryAccess.Kind.PAGE)
     return render(request, "planner/summary.html", {"summary": summary, "plan": summary.plan})
@@ -80,6 +82,7 @@ def _static_only_fetcher():
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_summary_pdf(request, pk):
     # Imported here: WeasyPrint loads Pango and fonts, which only this view needs.
     from weasyprint import HTML
@@ -104,6 +107,7 @@ def plan_summary_pdf(request, pk):
 
 
 @require_GET
+@require_permission("planner.view_plan")
 def plan_calendar(request, pk):
     summary = _summary(request, pk, SummaryAccess.Kind.CALENDAR)
     body = calendar_ics(summary, host=request.get_host(), now=timezone.now())

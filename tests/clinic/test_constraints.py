@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clinic.models import (
+    INJECTABLE_IS_INJECTED,
     INJECTION_NEEDS_INVESTIGATIONAL,
     INTERVAL_NEEDS_BOTH,
     MIN_ABOVE_MAX,
@@ -20,6 +21,7 @@ from clinic.models import (
     PriceRange,
     PriceUnit,
     RegulatoryStatus,
+    TreatmentKind,
     TreatmentType,
 )
 from tests.factories.clinic import PriceRangeFactory, TreatmentTypeFactory
@@ -211,6 +213,37 @@ def test_treatment_injection_cannot_be_relabelled_cosmetic_by_update():
     assert treatment.is_investigational
 
 
+def test_treatment_injectable_kind_applied_topically_refused_by_db():
+    # Cosmetic status as well: the case that slipped past the investigational rule.
+    assert_db_refuses(
+        "treatment_injectable_is_injected",
+        lambda: TreatmentTypeFactory(
+            kind=TreatmentKind.INJECTABLE,
+            route=DeliveryRoute.TOPICAL,
+            regulatory_status=RegulatoryStatus.COSMETIC_TOPICAL,
+        ),
+    )
+    assert TreatmentType.objects.count() == 0
+
+
+def test_treatment_injection_route_of_other_kind_refused_by_db():
+    # Investigational status is set so that only the kind/route rule can fail.
+    assert_db_refuses(
+        "treatment_injectable_is_injected",
+        lambda: TreatmentTypeFactory(
+            injectable=True, kind=TreatmentKind.MICRONEEDLING, exosome_source="msc"
+        ),
+    )
+
+
+def test_treatment_injectable_cannot_be_relabelled_topical_by_update():
+    treatment = TreatmentTypeFactory(injectable=True)
+    assert_db_refuses(
+        "treatment_injectable_is_injected",
+        lambda: TreatmentType.objects.filter(pk=treatment.pk).update(route=DeliveryRoute.TOPICAL),
+    )
+
+
 # full_clean(): the same rules, in words a clinic admin reads
 
 
@@ -298,6 +331,20 @@ def test_treatment_full_clean_injection_needs_investigational_message():
         injectable=True, regulatory_status=RegulatoryStatus.COSMETIC_TOPICAL
     )
     assert validation_errors(treatment) == {"regulatory_status": [INJECTION_NEEDS_INVESTIGATIONAL]}
+
+
+def test_treatment_full_clean_injectable_applied_topically_message():
+    treatment = TreatmentTypeFactory.build(
+        kind=TreatmentKind.INJECTABLE,
+        route=DeliveryRoute.TOPICAL,
+        regulatory_status=RegulatoryStatus.COSMETIC_TOPICAL,
+    )
+    assert validation_errors(treatment) == {"route": [INJECTABLE_IS_INJECTED]}
+
+
+def test_treatment_full_clean_injection_route_of_other_kind_message():
+    treatment = TreatmentTypeFactory.build(injectable=True, kind=TreatmentKind.MICRONEEDLING)
+    assert validation_errors(treatment) == {"route": [INJECTABLE_IS_INJECTED]}
 
 
 def test_treatment_full_clean_valid_kinds_pass():

@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from clinic.models import TreatmentType
 from planner.calendar import PRODID, calendar_ics
+from planner.selectors import plan_outlook_for
 from planner.summary import plan_summary_context
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
@@ -180,8 +181,12 @@ def test_clinic_address_is_the_location_when_set(settings, desk_client, plan):
 
 
 def test_calendar_builder_stamps_in_utc_whatever_the_local_zone(rf, front_desk, plan):
+    today = date(2026, 11, 23)
     summary = plan_summary_context(
-        plan=plan, prepared_by=front_desk, today=date(2026, 11, 23), prices_in_force=[]
+        plan=plan,
+        prepared_by=front_desk,
+        today=today,
+        outlook=plan_outlook_for(plan=plan, today=today),
     )
     local = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.get_fixed_timezone(-300))
 

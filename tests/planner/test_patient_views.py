@@ -15,9 +15,10 @@ pytestmark = pytest.mark.django_db
 
 MARKUP = "<script>alert(1)</script>"
 MARKUP_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-# Session, user, the user's roles, the count and the page of rows (detail: patient, plans).
+# Session, user, the user's permissions (two queries, Django's: granted directly and via the
+# role's group), the page of rows (detail: patient, plans).
 LIST_QUERY_BOUND = 5
-DETAIL_QUERY_BOUND = 5
+DETAIL_QUERY_BOUND = 6
 
 
 def patient_urls(patient):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.models import TreatmentType
-from planner import actions
+from planner import actions, selectors
 from planner.forms import plans as plan_forms
 from planner.models import Course, Plan, PlanStatus
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory, StorageCheckFactory
@@ -212,7 +212,9 @@ def test_a_new_gap_needs_a_new_acknowledgement(clinician, patient, microneedling
     plan = plan_with_product(patient, microneedling, product)
     plan = Plan.objects.get(pk=plan.pk)
     actions.plan_acknowledge_due_diligence(
-        plan=plan, gaps=actions.due_diligence_gaps(plan), user=clinician
+        plan=plan,
+        gaps=selectors.due_diligence_gaps(plan=plan, today=timezone.localdate()),
+        user=clinician,
     )
     product.clinical_evidence = ""  # a second question becomes open
     product.save()

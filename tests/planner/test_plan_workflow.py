@@ -462,7 +462,8 @@ def test_compare_of_two_patients_plans_is_not_found(desk_client, catalog, patien
 def test_changing_the_investigational_course_clears_the_recorded_acknowledgement(
     clinician, catalog, patient
 ):
-    from planner.actions import PlanFields, drafts_of, plan_record_investigational, plan_save
+    from planner.actions import PlanFields, plan_record_investigational, plan_save
+    from planner.planning import drafts_of
 
     injectable = catalog[INJECTABLE]
     plan = plan_save(
