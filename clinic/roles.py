@@ -14,16 +14,20 @@ ALL_ROLES = (FRONT_DESK, CLINICIAN, CLINIC_ADMIN)
 CATALOG_MODELS = {
     "clinic": ["treatmenttype", "pricerange", "exosomeproduct", "productlot", "storagecheck"]
 }
-STAFF_MODELS = {"planner": ["patient", "plan", "course"]}
-ADMIN_EXTRA_MODELS = {"auth": ["user", "group"], "planner": ["summaryaccess"]}
+# Patients, plans and courses change only through the planner's pages, which check roles;
+# no role holds a model permission on them, so the admin can never become a way around
+# the planner. The clinic admin reads them, their history and the summary-access log there.
+ADMIN_VIEW_MODELS = {"planner": ["patient", "plan", "course", "summaryaccess"]}
 
-ROLE_MODEL_PERMISSIONS = {
-    FRONT_DESK: [STAFF_MODELS],
-    CLINICIAN: [STAFF_MODELS],
-    CLINIC_ADMIN: [STAFF_MODELS, CATALOG_MODELS, ADMIN_EXTRA_MODELS],
-}
+# Staff accounts are managed on the Staff page (clinic.staff), not through auth permissions:
+# the raw user and group admin is for superusers only.
+ROLE_MODEL_PERMISSIONS = {CLINIC_ADMIN: [CATALOG_MODELS]}
 # Everyone with a role may read the catalog; only clinic admins change it.
-ROLE_VIEW_ONLY = {FRONT_DESK: [CATALOG_MODELS], CLINICIAN: [CATALOG_MODELS]}
+ROLE_VIEW_ONLY = {
+    FRONT_DESK: [CATALOG_MODELS],
+    CLINICIAN: [CATALOG_MODELS],
+    CLINIC_ADMIN: [ADMIN_VIEW_MODELS],
+}
 # Clinicians alone may record an IND/trial reference for an investigational course.
 ROLE_EXTRA_CODENAMES = {CLINICIAN: [("planner", "record_investigational_consent")]}
 

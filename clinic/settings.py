@@ -76,7 +76,7 @@ if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, for clinic admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,9 +4,6 @@ from django.urls import include, path
 
 from clinic import views
 
-admin.site.site_header = "Clinic administration"
-admin.site.site_title = "Clinic admin"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("catalog/", views.catalog, name="catalog"),
