@@ -516,3 +516,6 @@ class StorageCheck(models.Model):
 
     def __str__(self):
         return f"{self.checked_on}: {self.temperature_celsius} °C"
+
+
+from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)
