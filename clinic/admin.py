@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_site import HistoryIsReadOnlyMixin
 from clinic.due_diligence import assess
 from clinic.formatting import format_hours_range, format_money_range
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
@@ -16,7 +17,7 @@ class PriceRangeInline(admin.TabularInline):
 
 
 @admin.register(TreatmentType)
-class TreatmentTypeAdmin(SimpleHistoryAdmin):
+class TreatmentTypeAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "route", "regulatory_status", "downtime_display", "active")
     list_filter = ("kind", "route", "regulatory_status", "active")
     search_fields = ("name", "slug", "description")
@@ -58,7 +59,7 @@ class TreatmentTypeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PriceRange)
-class PriceRangeAdmin(SimpleHistoryAdmin):
+class PriceRangeAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("treatment", "unit_label", "range_display", "effective_from", "source")
     list_filter = ("treatment", "unit", "effective_from", "source")
     search_fields = ("treatment__name", "source", "notes")
@@ -76,7 +77,7 @@ class PriceRangeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExosomeProduct)
-class ExosomeProductAdmin(SimpleHistoryAdmin):
+class ExosomeProductAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "manufacturer",
@@ -113,7 +114,7 @@ class StorageCheckInline(admin.TabularInline):
 
 
 @admin.register(ProductLot)
-class ProductLotAdmin(SimpleHistoryAdmin):
+class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("lot_number", "product", "received_on", "expires_on", "warnings")
     list_filter = ("product",)
     search_fields = ("lot_number", "product__name")
@@ -158,3 +159,7 @@ class ProductLotAdmin(SimpleHistoryAdmin):
             reading.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
+
+
+# Staff accounts: superusers only in the admin; clinic admins use the Staff page.
+from clinic.staff import admin as _staff_admin  # noqa: E402, F401

@@ -530,3 +530,6 @@ class StorageCheck(models.Model):
 
     def __str__(self):
         return f"{format_date(self.checked_on)}: {format_celsius(self.temperature_celsius)}"
+
+
+from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)

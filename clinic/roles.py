@@ -15,23 +15,33 @@ ALL_ROLES = (FRONT_DESK, CLINICIAN, CLINIC_ADMIN)
 CATALOG_MODELS = {
     "clinic": ["treatmenttype", "pricerange", "exosomeproduct", "productlot", "storagecheck"]
 }
-STAFF_MODELS = {"planner": ["patient", "plan", "course"]}
-ADMIN_EXTRA_MODELS = {"auth": ["user", "group"], "planner": ["summaryaccess"]}
+# Patients, plans and courses change only through the planner's pages; in the admin the
+# clinic admin reads them, their history and the summary-access log.
+ADMIN_VIEW_MODELS = {"planner": ["patient", "plan", "course", "summaryaccess"]}
 
-ROLE_MODEL_PERMISSIONS = {
-    FRONT_DESK: [STAFF_MODELS],
-    CLINICIAN: [STAFF_MODELS],
-    CLINIC_ADMIN: [STAFF_MODELS, CATALOG_MODELS, ADMIN_EXTRA_MODELS],
-}
+# Staff accounts are managed on the Staff page (clinic.staff), not through auth permissions:
+# the raw user and group admin is for superusers only.
+ROLE_MODEL_PERMISSIONS = {CLINIC_ADMIN: [CATALOG_MODELS]}
 # Everyone with a role may read the catalog; only clinic admins change it.
-ROLE_VIEW_ONLY = {FRONT_DESK: [CATALOG_MODELS], CLINICIAN: [CATALOG_MODELS]}
+ROLE_VIEW_ONLY = {
+    FRONT_DESK: [CATALOG_MODELS],
+    CLINICIAN: [CATALOG_MODELS],
+    CLINIC_ADMIN: [ADMIN_VIEW_MODELS],
+}
+# What the planner's own pages check (clinic.permissions.require_permission): every role
+# reads, creates and changes patients and plans there. These are the permissions the admin
+# reads too, but planner/admin.py shows patients, plans and courses read-only to everyone,
+# and only clinic admins reach the admin at all (clinic.admin_site).
+PLANNER_MODELS = {"planner": ["patient", "plan", "course"]}
+ROLE_PLANNER_PERMISSIONS = {role: [PLANNER_MODELS] for role in ALL_ROLES}
 # Clinicians alone may record an IND/trial reference for an investigational course, and
 # accept a product's open due-diligence questions for a plan: both are clinical judgements.
 ROLE_EXTRA_CODENAMES = {
     CLINICIAN: [
         ("planner", "record_investigational_consent"),
         ("planner", "acknowledge_due_diligence"),
-    ]
+    ],
+    CLINIC_ADMIN: [("clinic", "manage_staff"), ("clinic", "use_admin")],
 }
 
 
@@ -52,6 +62,7 @@ def sync_role_permissions(**kwargs):
             )
         )
         wanted += list(_permissions_for(ROLE_VIEW_ONLY.get(role, []), ("view",)))
+        wanted += list(_permissions_for(ROLE_PLANNER_PERMISSIONS[role], ("view", "add", "change")))
         wanted += ROLE_EXTRA_CODENAMES.get(role, [])
         perms = [
             perm

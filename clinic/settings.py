@@ -76,7 +76,7 @@ if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, for clinic admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -164,6 +164,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # "aaaaaaaaaaaa", "qwertyuiopas", "abcabcabcabc": repeats and keyboard/alphabet runs.
+    {"NAME": "clinic.passwords.PredictablePasswordValidator"},
 ]
 
 # Lockout: 5 failures for one username from one address lock that pair for 15 minutes.
@@ -172,7 +174,18 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the TLS proxy every connection comes from the proxy: the client is read from
+# X-Forwarded-For, but only on connections from AXES_TRUSTED_PROXIES (or, with
+# AXES_PROXY_COUNT alone, from any connection). See clinic/client_ip.py.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_TRUSTED_IPS = env_list("AXES_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"
+if AXES_IPWARE_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("AXES_PROXY_COUNT must be 0 or more.")
+
+# The admin's history pages show old versions; their "revert" form would save one back
+# with only view-or-change permission checked, bypassing the planner's and catalog's rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Idle logoff: a session lasts SESSION_IDLE_MINUTES past the last request, and never more
 # than SESSION_MAX_HOURS from login (enforced by clinic.middleware.SessionLifetimeMiddleware).

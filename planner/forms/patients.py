@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from clinic.text import validate_visible_name
 from planner.models import Patient
 
 NAME_REQUIRED = "Enter the patient's full name."
@@ -67,6 +68,11 @@ class PatientForm(forms.ModelForm):
         self.fields["date_of_birth"].widget.attrs.update(
             {"min": EARLIEST_DOB.isoformat(), "max": timezone.localdate().isoformat()}
         )
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"]
+        validate_visible_name(name)  # only U+200B, U+202E, U+2066…: nothing a reader can see
+        return name
 
     def clean_date_of_birth(self) -> date | None:
         born = self.cleaned_data.get("date_of_birth")

@@ -225,4 +225,5 @@ def test_front_desk_cannot_change_products(client, front_desk):
     client.force_login(front_desk)
     product = ExosomeProductFactory()
     response = client.post(reverse("admin:clinic_exosomeproduct_change", args=[product.pk]), {})
-    assert response.status_code == 403
+    assert response.status_code == 302  # to the admin's login page: not a clinic admin
+    assert response.url.startswith(reverse("admin:login"))

@@ -39,10 +39,25 @@ def test_clinic_admin_may_change_catalog():
     assert perms >= CATALOG_WRITE | CATALOG_READ
 
 
-def test_clinic_admin_may_manage_staff_accounts():
-    assert {"auth.add_user", "auth.change_user", "auth.view_group"} <= group_permissions(
-        CLINIC_ADMIN
-    )
+def test_no_role_holds_account_permissions():
+    """Staff are managed on the Staff page; the raw user admin is for superusers only."""
+    for role in ALL_ROLES:
+        assert not {p for p in group_permissions(role) if p.startswith("auth.")}, role
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_no_role_may_add_change_or_delete_planner_records(role):
+    planner = {p for p in group_permissions(role) if p.startswith("planner.")}
+
+    assert not {p for p in planner if p.split(".")[1].startswith(("add_", "change_", "delete_"))}
+
+
+def test_clinic_admin_only_views_planner_records():
+    planner = {p for p in group_permissions(CLINIC_ADMIN) if p.startswith("planner.")}
+
+    assert planner == {
+        f"planner.view_{model}" for model in ("patient", "plan", "course", "summaryaccess")
+    }
 
 
 @pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN])

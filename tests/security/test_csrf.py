@@ -13,12 +13,14 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from clinic.models import PriceRange, PriceUnit
+from clinic.roles import FRONT_DESK
+from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
 from tests.security.conftest import MICRONEEDLING, logged_in
 
@@ -82,6 +84,8 @@ def state() -> tuple:
         list(Plan.objects.values_list("id", "title", "status", "version")),
         Course.objects.count(),
         list(PriceRange.objects.values_list("id", "minimum", "maximum")),
+        list(get_user_model().objects.values_list("id", "username", "is_active", "password")),
+        list(get_user_model().groups.through.objects.values_list("user_id", "group_id")),
     )
 
 
@@ -96,7 +100,7 @@ class Endpoint:
 
 
 @pytest.fixture
-def endpoints(catalog, patient, draft_plan, investigational_plan):
+def endpoints(catalog, patient, draft_plan, investigational_plan, front_desk):
     treatment = catalog[MICRONEEDLING]
     create = f"{reverse('plan-create')}?patient={patient.pk}"
     edit = reverse("plan-edit", args=[draft_plan.pk])
@@ -104,6 +108,7 @@ def endpoints(catalog, patient, draft_plan, investigational_plan):
     version = str(draft_plan.version)
     price = PriceRange.objects.filter(treatment=treatment, unit=PriceUnit.SESSION).first()
     price_change = reverse("admin:clinic_pricerange_change", args=[price.pk])
+    staff_page = reverse("staff-edit", args=[front_desk.pk])
     price_fields = {
         "treatment": str(price.treatment_id),
         "unit": price.unit,
@@ -170,6 +175,48 @@ def endpoints(catalog, patient, draft_plan, investigational_plan):
         "admin price-range change": Endpoint(
             "clinic_admin", price_change, price_change, price_fields
         ),
+        "staff-create": Endpoint(
+            "clinic_admin",
+            reverse("staff-create"),
+            reverse("staff-create"),
+            {"first_name": "Rosa", "username": "rosa", "role": FRONT_DESK, "password": ""},
+            ok=200,  # the generated password, shown once
+        ),
+        "staff-edit": Endpoint(
+            "clinic_admin",
+            staff_page,
+            staff_page,
+            {
+                "first_name": "Renamed",
+                "username": front_desk.username,
+                "role": FRONT_DESK,
+                "is_active": "on",
+                "version": staff_version(front_desk),
+            },
+        ),
+        "staff-password": Endpoint(
+            "clinic_admin",
+            staff_page,
+            reverse("staff-password", args=[front_desk.pk]),
+            {"reset-password": "", "reset-version": staff_version(front_desk)},
+            ok=200,
+        ),
+        "staff-unlock": Endpoint(
+            "clinic_admin",
+            staff_page,
+            reverse("staff-unlock", args=[front_desk.pk]),
+            {"version": staff_version(front_desk)},
+        ),
+        "password-change": Endpoint(
+            "front_desk",
+            reverse("password-change"),
+            reverse("password-change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "violet-harbour-anvil-42",
+                "new_password2": "violet-harbour-anvil-42",
+            },
+        ),
     }
 
 
@@ -186,6 +233,11 @@ ENDPOINTS = [
     "plan-duplicate",
     "logout",
     "admin price-range change",
+    "staff-create",
+    "staff-edit",
+    "staff-password",
+    "staff-unlock",
+    "password-change",
 ]
 
 
@@ -304,7 +356,15 @@ def test_no_view_is_exempt_from_csrf():
 
 
 @pytest.mark.parametrize(
-    "name", ["plan-transition", "plan-investigational", "plan-duplicate", "logout"]
+    "name",
+    [
+        "plan-transition",
+        "plan-investigational",
+        "plan-duplicate",
+        "logout",
+        "staff-password",
+        "staff-unlock",
+    ],
 )
 def test_state_changing_endpoints_refuse_get(request, endpoints, name):
     """A link or an <img> on another site can make a GET, never a POST with a token."""
