@@ -1,50 +1,21 @@
 """Who may open which plan page, the plan list's filters and pagination, and escaping."""
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
 from planner.models import Plan, PlanStatus
 from planner.views.plans import PLANS_PER_PAGE
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
+from tests.factories.planner import CourseFactory, PatientFactory, make_plan
 
-MICRONEEDLING = "microneedling-topical-exosome"
-INJECTABLE = "injectable-msc-exosome"
 UNKNOWN = 999_999
-
-
-@pytest.fixture
-def catalog(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return {t.slug: t for t in TreatmentType.objects.all()}
-
-
-@pytest.fixture
-def patient(db):
-    return PatientFactory(full_name="Ada Example")
-
-
-def make_plan(patient, treatment=None, *, title="Glow plan", **fields) -> Plan:
-    plan = PlanFactory(patient=patient, title=title, **fields)
-    if treatment is not None:
-        CourseFactory(
-            plan=plan,
-            treatment=treatment,
-            sessions=3,
-            interval_count=4,
-            interval_unit="weeks",
-            first_session=timezone.localdate() + timedelta(days=14),
-        )
-    return plan
 
 
 # --- access ----------------------------------------------------------------------------------
