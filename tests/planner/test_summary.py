@@ -1,42 +1,26 @@
 """The patient summary page: what it says, what it never says, who may open it, and what it
 costs in queries. The PDF and the calendar have their own test modules."""
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clinic.catalog_seed import SOURCES
-from clinic.models import PriceRange, TreatmentType
+from clinic.catalog_seed import INJECTABLE, LASER, MICRONEEDLING, SOURCES
+from clinic.models import PriceRange
 from planner import actions
 from planner.models import Plan, PlanStatus
 from planner.scheduling import format_date
 from planner.summary import format_day_range, format_hours_range
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
-MICRONEEDLING = "microneedling-topical-exosome"
-LASER = "fractional-laser-topical-exosome"
-INJECTABLE = "injectable-msc-exosome"
 UNKNOWN = 999_999
 SUMMARY_URLS = ["plan-summary", "plan-summary-pdf", "plan-calendar"]
-
-
-@pytest.fixture
-def catalog(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return {t.slug: t for t in TreatmentType.objects.all()}
-
-
-@pytest.fixture
-def patient(db):
-    return PatientFactory(full_name="Ann Lee", date_of_birth=date(1984, 5, 2))
 
 
 def add_course(plan, treatment, *, position=0, sessions=3, first=date(2027, 1, 12), **fields):
@@ -87,7 +71,7 @@ def test_summary_names_clinic_patient_sessions_and_total(
 
     for text in ("Lumen Skin Clinic", "120 Harbor Street, Boston", "(617) 555-0142"):
         assert text in html
-    assert "Ann Lee" in html
+    assert "Ada Example" in html
     assert "2 May 1984" in html
     assert "Glow plan" in html
     assert "Skin-quality decline (thinning, laxity, fine lines)" in html
