@@ -33,14 +33,14 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import ExosomeSource, IntervalUnit, PriceRange, PriceUnit
 from planner import workflow
 from planner.forms import plans as plan_forms
 from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
-from tests.security.conftest import MICRONEEDLING, plan_with_course
+from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 
 HTMX = {"HX-Request": "true"}
 SCRIPT = "<script>alert(1)</script>"
@@ -913,7 +913,7 @@ CRLF_TITLE = f"Glow {SCRIPT}\r\nBEGIN:VEVENT\r\nSUMMARY:injected;x=1,y\r\nEND:VE
 @pytest.fixture
 def marked_up_plan(catalog):
     patient = PatientFactory(full_name=f"Eve {IMG}\r\nX-Injected: yes")
-    return plan_with_course(patient, catalog[MICRONEEDLING], title=CRLF_TITLE, notes=SCRIPT)
+    return make_plan(patient, catalog[MICRONEEDLING], title=CRLF_TITLE, notes=SCRIPT)
 
 
 def test_calendar_keeps_a_hostile_title_as_text(desk_client, marked_up_plan):
