@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import TreatmentType
 from planner import actions
 from planner.models import Course, Plan
@@ -31,7 +32,7 @@ def snapshot():
 @pytest.fixture
 def plans(front_desk):
     call_command("load_catalog", stdout=io.StringIO())
-    treatment = TreatmentType.objects.get(slug="microneedling-topical-exosome")
+    treatment = TreatmentType.objects.get(slug=MICRONEEDLING)
     for n in range(3):
         actions.plan_save(
             plan=None,

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
+from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import TreatmentType
 from planner import actions
 from planner.models import Plan
@@ -36,7 +37,7 @@ def test_two_simultaneous_saves_one_wins_one_is_refused(front_desk, clinician):
         # SQLite file (WAL, busy timeout) and PostgreSQL are what this test is about.
         pytest.skip("in-memory SQLite test database; runs on PostgreSQL in CI")
     call_command("load_catalog", stdout=io.StringIO())
-    treatment = TreatmentType.objects.get(slug="microneedling-topical-exosome")
+    treatment = TreatmentType.objects.get(slug=MICRONEEDLING)
     plan = actions.plan_save(
         plan=None,
         patient=PatientFactory(),

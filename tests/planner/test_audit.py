@@ -1,18 +1,16 @@
 """Who changed what and when: the plan's change log, admin history, and records that are
 archived rather than deleted."""
 
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import MICRONEEDLING
 from planner import actions
 from planner.history import plan_change_log
 from planner.models import Patient, Plan
@@ -23,9 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def microneedling(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return TreatmentType.objects.get(slug="microneedling-topical-exosome")
+def microneedling(catalog):
+    return catalog[MICRONEEDLING]
 
 
 def draft(treatment, sessions=3, key="0"):

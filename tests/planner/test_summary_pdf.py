@@ -83,7 +83,9 @@ def test_pdf_is_served_as_an_attachment_named_after_the_patient_and_day(
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     today = timezone.localdate().isoformat()
-    assert response["Content-Disposition"] == f'attachment; filename="summary-ada-example-{today}.pdf"'
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="summary-ada-example-{today}.pdf"'
+    )
 
 
 def test_pdf_text_has_the_patient_every_session_date_and_the_total(
