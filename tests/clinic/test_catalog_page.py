@@ -4,10 +4,8 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,11 +21,6 @@ MICRONEEDLING = "Microneedling + topical exosome"
 LASER = "Fractional laser + topical exosome"
 INJECTABLE = "Injectable MSC exosome (investigational)"
 INVESTIGATIONAL_BADGE = "Investigational · IND or clinical trial required · not FDA-approved"
-
-
-@pytest.fixture
-def seeded():
-    call_command("load_catalog", stdout=StringIO())
 
 
 def page_text(response) -> str:
@@ -50,7 +43,7 @@ def fact(card: str, label: str, next_label: str) -> str:
 
 
 @pytest.fixture
-def seeded_cards(seeded, desk_client):
+def seeded_cards(catalog, desk_client):
     return cards(desk_client.get(CATALOG))
 
 
@@ -101,7 +94,7 @@ def test_catalog_investigational_badge_only_on_injectable(seeded_cards):
     assert "Cosmetic, topical use" in seeded_cards[MICRONEEDLING]
 
 
-def test_catalog_inactive_treatment_hidden(seeded, desk_client):
+def test_catalog_inactive_treatment_hidden(catalog, desk_client):
     TreatmentType.objects.filter(name=LASER).update(active=False)
 
     assert sorted(cards(desk_client.get(CATALOG))) == sorted([MICRONEEDLING, INJECTABLE])
@@ -160,13 +153,13 @@ def test_catalog_empty_says_how_to_load(desk_client):
 
 
 @pytest.mark.parametrize("role_client", ["desk_client", "clinician_client", "admin_client_clinic"])
-def test_catalog_every_role_may_read(request, role_client, seeded):
+def test_catalog_every_role_may_read(request, role_client, catalog):
     response = request.getfixturevalue(role_client).get(CATALOG)
 
     assert response.status_code == 200
 
 
-def test_catalog_no_role_forbidden(client, no_role_user, seeded):
+def test_catalog_no_role_forbidden(client, no_role_user, catalog):
     client.force_login(no_role_user)
 
     response = client.get(CATALOG)

@@ -10,7 +10,6 @@ from django.db import connection
 from django.utils import timezone
 
 from clinic.catalog_seed import MICRONEEDLING
-from clinic.models import TreatmentType
 from planner import actions
 from planner.models import Course, Plan
 from planner.planning import CourseDraft
@@ -30,9 +29,8 @@ def snapshot():
 
 
 @pytest.fixture
-def plans(front_desk):
-    call_command("load_catalog", stdout=io.StringIO())
-    treatment = TreatmentType.objects.get(slug=MICRONEEDLING)
+def plans(front_desk, catalog):
+    treatment = catalog[MICRONEEDLING]
     for n in range(3):
         actions.plan_save(
             plan=None,
