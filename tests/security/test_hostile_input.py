@@ -49,6 +49,9 @@ MARKUP = (SCRIPT, IMG)
 TODAY = timezone.localdate()
 INT64_MAX = 2**63 - 1
 
+# Unlike the engine's property tests (tests/conftest.py's profiles), every example here is a
+# full request against the database, rolled back by hand inside one test function: fewer
+# examples in every profile, no deadline, and the fixtures are function-scoped on purpose.
 hostile_settings = settings(
     max_examples=30,
     deadline=None,
@@ -856,7 +859,7 @@ def assert_escaped_on(client, url: str, *values: str, params=None) -> str:
     return body
 
 
-@settings(hostile_settings, max_examples=25)
+@hostile_settings
 @given(name=with_markup(), title=with_markup(), notes=with_markup())
 def test_markup_in_names_titles_and_notes_is_escaped_everywhere(
     desk_client, catalog, name, title, notes
