@@ -17,6 +17,7 @@ from planner.models import Course, Plan, PlanStatus, SummaryAccess
 from planner.views.summary import PDF_BASE_URL, _static_only_fetcher
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
+pytestmark = pytest.mark.slow
 # Session dates of the two-course plan below, as the summary prints them.
 SESSION_DATES = [
     "12 Jan 2027",

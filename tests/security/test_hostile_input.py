@@ -42,6 +42,7 @@ from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 
+pytestmark = pytest.mark.slow
 HTMX = {"HX-Request": "true"}
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
