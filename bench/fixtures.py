@@ -27,7 +27,6 @@ SEARCH_TERM = "garcia"
 # The plan the issue names: 3 courses × 6 sessions. The 1- and 12-course plans only show
 # that query counts do not depend on the plan's size.
 PLAN_SHAPES = {"plan": (3, 6), "one_course": (1, 1), "twelve_courses": (12, 6)}
-HTMX = {"HX-Request": "true"}
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,14 @@ SOURCES = {
     "regen-2026": "Exosome therapy overview, regenerative-clinic directory (2026)",
 }
 
+# The seeded treatments' slugs: what code and tests look them up by.
+MICRONEEDLING = "microneedling-topical-exosome"
+LASER = "fractional-laser-topical-exosome"
+INJECTABLE = "injectable-msc-exosome"
+
 TREATMENTS = [
     {
-        "slug": "microneedling-topical-exosome",
+        "slug": MICRONEEDLING,
         "name": "Microneedling + topical exosome",
         "kind": "microneedling",
         "route": "topical",
@@ -43,7 +48,7 @@ TREATMENTS = [
         "results_source": "regen-2026",
     },
     {
-        "slug": "fractional-laser-topical-exosome",
+        "slug": LASER,
         "name": "Fractional laser + topical exosome",
         "kind": "fractional_laser",
         "route": "topical",
@@ -68,7 +73,7 @@ TREATMENTS = [
         "results_source": "regen-2026",
     },
     {
-        "slug": "injectable-msc-exosome",
+        "slug": INJECTABLE,
         "name": "Injectable MSC exosome (investigational)",
         "kind": "injectable",
         "route": "injection",
@@ -98,13 +103,13 @@ TREATMENTS = [
 # (treatment slug, unit, series size, minimum, maximum, source)
 PRICES = [
     (
-        "microneedling-topical-exosome",
+        MICRONEEDLING,
         "session",
         None,
         Decimal("600"),
         Decimal("1500"),
         "regen-2026",
     ),
-    ("microneedling-topical-exosome", "series", 3, Decimal("2000"), Decimal("4000"), "regen-2026"),
-    ("injectable-msc-exosome", "session", None, Decimal("3000"), Decimal("6000"), "regen-2026"),
+    (MICRONEEDLING, "series", 3, Decimal("2000"), Decimal("4000"), "regen-2026"),
+    (INJECTABLE, "session", None, Decimal("3000"), Decimal("6000"), "regen-2026"),
 ]

@@ -1,8 +1,23 @@
+import io
+import os
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
+from clinic.models import TreatmentType
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
 from tests.factories.accounts import UserFactory
+from tests.factories.planner import PatientFactory
+
+# Property tests: a quick profile for local runs, a thorough one for CI (HYPOTHESIS_PROFILE=ci,
+# set in .ci/run). The engine under test is pure and fast; without a deadline a busy machine
+# cannot make a passing example fail.
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +73,16 @@ def clinician_client(client, clinician):
 def admin_client_clinic(client, clinic_admin):
     client.force_login(clinic_admin)
     return client
+
+
+@pytest.fixture
+def catalog(db) -> dict[str, TreatmentType]:
+    """The documented catalog as load_catalog seeds it, by slug (clinic.catalog_seed's
+    MICRONEEDLING, LASER, INJECTABLE)."""
+    call_command("load_catalog", stdout=io.StringIO())
+    return {t.slug: t for t in TreatmentType.objects.all()}
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(full_name="Ada Example", date_of_birth=date(1984, 5, 2))

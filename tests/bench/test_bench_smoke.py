@@ -10,7 +10,7 @@ from django.urls import reverse
 from bench import databases, run
 from bench.fixtures import create_bench_data, endpoints
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture

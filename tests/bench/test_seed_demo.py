@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from clinic.models import TreatmentType
 from planner.models import Course, Patient, Plan, PlanStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 TODAY = date(2026, 11, 23)
 
 

@@ -1,19 +1,12 @@
-import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from clinic.models import PriceRange
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def catalog(transactional_db):
-    call_command("load_catalog", stdout=io.StringIO())
 
 
 def serious_violations(page) -> list[str]:

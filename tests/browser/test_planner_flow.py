@@ -1,24 +1,15 @@
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from planner.models import Plan, PlanStatus
-from tests.factories.planner import PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def patient(transactional_db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return PatientFactory(full_name="Ann Lee")
-
-
 def test_front_desk_builds_saves_and_presents_a_plan_that_keeps_its_frozen_price(
-    page, browser, live_server, login, front_desk, clinic_admin, patient
+    page, browser, live_server, login, front_desk, clinic_admin, catalog, patient
 ):
     login("desk")
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
@@ -72,7 +63,7 @@ def test_front_desk_builds_saves_and_presents_a_plan_that_keeps_its_frozen_price
 
 
 def test_investigational_course_blocks_presentation_for_front_desk(
-    page, live_server, login, front_desk, patient
+    page, live_server, login, front_desk, catalog, patient
 ):
     login("desk")
     page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
@@ -96,7 +87,7 @@ def test_investigational_course_blocks_presentation_for_front_desk(
 
 
 def test_enter_in_a_field_recalculates_and_never_removes_a_course(
-    page, live_server, login, front_desk, patient
+    page, live_server, login, front_desk, catalog, patient
 ):
     login("desk")
     page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")

@@ -1,21 +1,15 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.factories.clinic import ExosomeProductFactory
-from tests.factories.planner import PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_admin_records_a_warm_storage_reading_and_the_clinician_sees_it_in_the_planner(
-    page, browser, live_server, login, clinic_admin, clinician
+    page, browser, live_server, login, clinic_admin, clinician, catalog, patient
 ):
-    call_command("load_catalog", stdout=io.StringIO())
     product = ExosomeProductFactory(name="Cord MSC serum")
-    patient = PatientFactory(full_name="Ann Lee")
 
     login("clinicadmin")
     page.goto(f"{live_server.url}/admin/clinic/productlot/add/")

@@ -1,29 +1,25 @@
-import io
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from clinic.models import TreatmentType
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
+from clinic.catalog_seed import LASER, MICRONEEDLING
+from tests.factories.planner import CourseFactory, PlanFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def plan(transactional_db):
-    call_command("load_catalog", stdout=io.StringIO())
-    treatments = {t.slug: t for t in TreatmentType.objects.all()}
+def plan(catalog, patient):
     plan = PlanFactory(
-        patient=PatientFactory(full_name="Ann Lee", date_of_birth=date(1984, 5, 2)),
+        patient=patient,
         title="Skin quality plan",
         ready_by=date(2027, 4, 20),
     )
     CourseFactory(
         plan=plan,
         position=0,
-        treatment=treatments["microneedling-topical-exosome"],
+        treatment=catalog[MICRONEEDLING],
         sessions=3,
         interval_count=1,
         interval_unit="months",
@@ -33,7 +29,7 @@ def plan(transactional_db):
     CourseFactory(
         plan=plan,
         position=1,
-        treatment=treatments["fractional-laser-topical-exosome"],
+        treatment=catalog[LASER],
         sessions=3,
         interval_count=6,
         interval_unit="weeks",
@@ -78,7 +74,7 @@ def test_summary_buttons_lead_to_the_pdf_and_the_calendar(
 
     with page.expect_download() as pdf:
         page.get_by_role("link", name="Download PDF").click()
-    assert pdf.value.suggested_filename.startswith("summary-ann-lee-")
+    assert pdf.value.suggested_filename.startswith("summary-ada-example-")
     with page.expect_download() as ics:
         page.get_by_role("link", name="Calendar (.ics)").click()
     assert ics.value.suggested_filename.endswith(".ics")

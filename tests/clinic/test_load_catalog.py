@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from clinic.catalog_seed import INJECTABLE, LASER, MICRONEEDLING
 from clinic.models import (
     DeliveryRoute,
     ExosomeSource,
@@ -19,10 +20,6 @@ from clinic.models import (
 
 pytestmark = pytest.mark.django_db
 
-MICRONEEDLING = "microneedling-topical-exosome"
-LASER = "fractional-laser-topical-exosome"
-INJECTABLE = "injectable-msc-exosome"
-
 
 def load_catalog() -> str:
     out = StringIO()
@@ -32,12 +29,6 @@ def load_catalog() -> str:
 
 def prices_of(slug):
     return PriceRange.objects.filter(treatment__slug=slug)
-
-
-@pytest.fixture
-def catalog():
-    load_catalog()
-    return {t.slug: t for t in TreatmentType.objects.all()}
 
 
 # The documented figures, each with its source

@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import date, timedelta
 
 import factory
+from django.utils import timezone
 
 from clinic.models import IntervalUnit
 from planner.models import Course, Patient, Plan, PlanStatus
@@ -38,3 +39,29 @@ class CourseFactory(factory.django.DjangoModelFactory):
     interval_count = 1
     interval_unit = IntervalUnit.MONTHS
     first_session = date(2027, 1, 10)
+
+
+def make_plan(
+    patient,
+    *treatments,
+    sessions=3,
+    interval_count=4,
+    interval_unit=IntervalUnit.WEEKS,
+    title="Glow plan",
+    **fields,
+) -> Plan:
+    """A saved plan with one course per treatment (none without), the first course starting
+    in 14 days and each further one 200 days after the one before, so courses never overlap.
+    `fields` go to the plan (status, ready_by, notes...)."""
+    plan = PlanFactory(patient=patient, title=title, **fields)
+    for position, treatment in enumerate(treatments):
+        CourseFactory(
+            plan=plan,
+            position=position,
+            treatment=treatment,
+            sessions=sessions,
+            interval_count=interval_count,
+            interval_unit=interval_unit,
+            first_session=timezone.localdate() + timedelta(days=14 + 200 * position),
+        )
+    return plan

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import MICRONEEDLING
 from planner import actions
 from planner.models import Course, Plan
 from planner.planning import CourseDraft
@@ -31,9 +31,8 @@ def snapshot():
 
 
 @pytest.fixture
-def plans(front_desk):
-    call_command("load_catalog", stdout=io.StringIO())
-    treatment = TreatmentType.objects.get(slug="microneedling-topical-exosome")
+def plans(front_desk, catalog):
+    treatment = catalog[MICRONEEDLING]
     for n in range(3):
         actions.plan_save(
             plan=None,

@@ -1,16 +1,14 @@
 """Two staff saving the same plan at the same moment, on two real database connections:
 exactly one save wins, the other is refused, and nothing is silently lost."""
 
-import io
 import threading
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import MICRONEEDLING
 from planner import actions
 from planner.models import Plan
 from planner.planning import CourseDraft
@@ -30,13 +28,12 @@ def draft(treatment, sessions):
     )
 
 
-def test_two_simultaneous_saves_one_wins_one_is_refused(front_desk, clinician):
+def test_two_simultaneous_saves_one_wins_one_is_refused(front_desk, clinician, catalog):
     if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["NAME"]):
         # The in-memory test database locks whole tables without waiting; the real
         # SQLite file (WAL, busy timeout) and PostgreSQL are what this test is about.
         pytest.skip("in-memory SQLite test database; runs on PostgreSQL in CI")
-    call_command("load_catalog", stdout=io.StringIO())
-    treatment = TreatmentType.objects.get(slug="microneedling-topical-exosome")
+    treatment = catalog[MICRONEEDLING]
     plan = actions.plan_save(
         plan=None,
         patient=PatientFactory(),

@@ -1,31 +1,19 @@
 """The plan's sessions as an .ics file: one all-day event per session, importable, stable
 UIDs, downtime and aftercare in the description, and never a price."""
 
-import io
 import re
 from datetime import UTC, date, datetime
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
 from planner.calendar import PRODID, calendar_ics
 from planner.selectors import plan_outlook_for
 from planner.summary import plan_summary_context
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
-
-MICRONEEDLING = "microneedling-topical-exosome"
-LASER = "fractional-laser-topical-exosome"
-INJECTABLE = "injectable-msc-exosome"
-
-
-@pytest.fixture
-def catalog(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return {t.slug: t for t in TreatmentType.objects.all()}
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.estimates import (
@@ -256,7 +256,6 @@ def course_pricings(draw, key="0"):
     )
 
 
-@settings(max_examples=200, deadline=None)
 @given(pricing=course_pricings())
 def test_estimate_course_invariants(pricing):
     estimate = estimate_course(pricing)
@@ -282,7 +281,6 @@ def test_estimate_course_invariants(pricing):
         assert not estimate.price_not_set
 
 
-@settings(max_examples=100, deadline=None)
 @given(data=st.data(), course_count=st.integers(min_value=0, max_value=4))
 def test_estimate_plan_totals_are_the_sum_of_course_totals(data, course_count):
     courses = [data.draw(course_pricings(key=str(i))) for i in range(course_count)]

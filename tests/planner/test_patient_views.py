@@ -2,8 +2,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,20 +194,17 @@ def test_patient_list_escapes_markup_in_name(desk_client):
     assert MARKUP not in html
 
 
-def _list_queries(client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("patient-list"))
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_patient_list_query_count_does_not_grow_with_rows(desk_client):
+def test_patient_list_query_count_does_not_grow_with_rows(
+    desk_client, django_assert_max_num_queries, django_assert_num_queries
+):
     for patient in PatientFactory.create_batch(3):
         PlanFactory.create_batch(2, patient=patient)
-    with_3 = _list_queries(desk_client)
+    with django_assert_max_num_queries(LIST_QUERY_BOUND) as with_3:
+        assert desk_client.get(reverse("patient-list")).status_code == 200
     for patient in PatientFactory.create_batch(27):
         PlanFactory.create_batch(2, patient=patient)
-    assert _list_queries(desk_client) == with_3
+    with django_assert_num_queries(len(with_3)):
+        assert desk_client.get(reverse("patient-list")).status_code == 200
 
 
 def test_patient_list_query_count_bounded(desk_client, django_assert_max_num_queries):
@@ -384,20 +379,18 @@ def test_patient_detail_escapes_markup_in_name(desk_client):
     assert MARKUP not in html
 
 
-def _detail_queries(client, patient):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("patient-detail", args=[patient.pk]))
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_patient_detail_query_count_does_not_grow_with_plans(desk_client):
+def test_patient_detail_query_count_does_not_grow_with_plans(
+    desk_client, django_assert_max_num_queries, django_assert_num_queries
+):
     patient = PatientFactory()
+    url = reverse("patient-detail", args=[patient.pk])
     CourseFactory(plan=PlanFactory(patient=patient))
-    with_1 = _detail_queries(desk_client, patient)
+    with django_assert_max_num_queries(DETAIL_QUERY_BOUND) as with_1:
+        assert desk_client.get(url).status_code == 200
     for plan in PlanFactory.create_batch(9, patient=patient):
         CourseFactory.create_batch(2, plan=plan)
-    assert _detail_queries(desk_client, patient) == with_1
+    with django_assert_num_queries(len(with_1)):
+        assert desk_client.get(url).status_code == 200
 
 
 def test_patient_detail_query_count_bounded(desk_client, django_assert_max_num_queries):

@@ -1,46 +1,33 @@
 """Products and lots in the planner: only fitting products are offered, the due diligence
 shows beside the estimate, and open questions need a clinician's acknowledgement."""
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
 from planner import actions, selectors
 from planner.forms import plans as plan_forms
 from planner.models import Course, Plan, PlanStatus
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory, StorageCheckFactory
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
+from tests.factories.planner import CourseFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def catalog(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return {t.slug: t for t in TreatmentType.objects.all()}
-
-
-@pytest.fixture
 def microneedling(catalog):
-    return catalog["microneedling-topical-exosome"]
+    return catalog[MICRONEEDLING]
 
 
 @pytest.fixture
 def injectable(catalog):
-    return catalog["injectable-msc-exosome"]
-
-
-@pytest.fixture
-def patient(db):
-    return PatientFactory(full_name="Ada Example")
+    return catalog[INJECTABLE]
 
 
 def in_days(days):

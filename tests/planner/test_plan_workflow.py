@@ -1,7 +1,6 @@
 """The plan status workflow, frozen quotes, the investigational guardrail, duplicate and
 compare."""
 
-import io
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -9,58 +8,29 @@ from decimal import Decimal
 import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clinic.models import PriceRange, TreatmentType
+from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
+from clinic.models import PriceRange
 from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
 from planner.planning import CourseDraft
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
+from tests.factories.planner import PatientFactory, make_plan
 
 S = PlanStatus
-MICRONEEDLING = "microneedling-topical-exosome"
-INJECTABLE = "injectable-msc-exosome"
-
-
-@pytest.fixture
-def catalog(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    return {t.slug: t for t in TreatmentType.objects.all()}
-
-
-@pytest.fixture
-def patient(db):
-    return PatientFactory(full_name="Ada Example")
-
-
-def make_plan(patient, *courses, status=S.DRAFT, title="Glow plan", **fields) -> Plan:
-    """A plan with one course per (treatment, sessions) pair."""
-    plan = PlanFactory(patient=patient, title=title, status=status, **fields)
-    for position, (treatment, sessions) in enumerate(courses):
-        CourseFactory(
-            plan=plan,
-            position=position,
-            treatment=treatment,
-            sessions=sessions,
-            interval_count=4,
-            interval_unit="weeks",
-            first_session=timezone.localdate() + timedelta(days=14 + 200 * position),
-        )
-    return plan
 
 
 @pytest.fixture
 def microneedling_plan(catalog, patient):
-    return make_plan(patient, (catalog[MICRONEEDLING], 3))
+    return make_plan(patient, catalog[MICRONEEDLING])
 
 
 @pytest.fixture
 def injectable_plan(catalog, patient):
-    return make_plan(patient, (catalog[INJECTABLE], 2), title="Injectable plan")
+    return make_plan(patient, catalog[INJECTABLE], sessions=2, title="Injectable plan")
 
 
 def transition(client, plan, to: str, version=None):
@@ -125,7 +95,7 @@ def test_every_allowed_move_has_a_button_label():
 @pytest.mark.parametrize("current", S.values)
 def test_plan_transition_succeeds_exactly_for_allowed_moves(catalog, patient, front_desk, current):
     for target in S.values:
-        plan = make_plan(patient, (catalog[MICRONEEDLING], 3), status=current)
+        plan = make_plan(patient, catalog[MICRONEEDLING], status=current)
         if workflow.can_transition(current, target):
             actions.plan_transition(
                 plan=plan, to_status=target, user=front_desk, expected_version=1
@@ -404,8 +374,8 @@ def test_duplicate_creates_a_draft_alternative_with_the_same_courses(
 ):
     original = make_plan(
         patient,
-        (catalog[MICRONEEDLING], 3),
-        (catalog[INJECTABLE], 2),
+        catalog[MICRONEEDLING],
+        catalog[INJECTABLE],
         status=S.PRESENTED,
         title="Glow plan",
         indications=["scars"],
@@ -437,8 +407,8 @@ def test_duplicate_creates_a_draft_alternative_with_the_same_courses(
 
 
 def test_compare_shows_both_plans_totals(desk_client, catalog, patient):
-    series = make_plan(patient, (catalog[MICRONEEDLING], 3), title="Series of three")
-    single = make_plan(patient, (catalog[MICRONEEDLING], 1), title="Single session")
+    series = make_plan(patient, catalog[MICRONEEDLING], title="Series of three")
+    single = make_plan(patient, catalog[MICRONEEDLING], sessions=1, title="Single session")
 
     response = desk_client.get(reverse("plan-compare", args=[series.pk, single.pk]))
 
@@ -451,8 +421,8 @@ def test_compare_shows_both_plans_totals(desk_client, catalog, patient):
 
 def test_compare_of_two_patients_plans_is_not_found(desk_client, catalog, patient):
     other_patient = PatientFactory(full_name="Bo Other")
-    mine = make_plan(patient, (catalog[MICRONEEDLING], 3))
-    theirs = make_plan(other_patient, (catalog[MICRONEEDLING], 3))
+    mine = make_plan(patient, catalog[MICRONEEDLING])
+    theirs = make_plan(other_patient, catalog[MICRONEEDLING])
 
     response = desk_client.get(reverse("plan-compare", args=[mine.pk, theirs.pk]))
 

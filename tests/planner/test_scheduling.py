@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.scheduling import (
@@ -483,13 +483,11 @@ def ready_by_violations(courses, ready_by) -> set[str]:
     return {warning.kind for warning in schedule.warnings} & READY_BY_KINDS
 
 
-@settings(max_examples=200, deadline=None)
 @given(first=dates, interval=intervals, index=st.integers(min_value=0, max_value=40))
 def test_nth_session_date_strictly_increasing_in_index(first, interval, index):
     assert nth_session_date(first, interval, index) < nth_session_date(first, interval, index + 1)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     first=dates,
     later_by=st.integers(min_value=0, max_value=400),
@@ -503,7 +501,6 @@ def test_nth_session_date_never_earlier_for_a_later_first_date(first, later_by, 
     )
 
 
-@settings(max_examples=150, deadline=None)
 @given(courses=plans(), ready_by=st.none() | dates)
 def test_build_schedule_invariants(courses, ready_by):
     schedule = build_schedule(courses, ready_by=ready_by)
@@ -540,7 +537,6 @@ def test_build_schedule_invariants(courses, ready_by):
     )
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     courses=plans(max_courses=3),
     ready_by_offset=st.integers(min_value=-60, max_value=500),

@@ -1,15 +1,13 @@
 """The summary's "About the product" section, and the log of who opened patient material."""
 
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import TreatmentType
+from clinic.catalog_seed import MICRONEEDLING
 from planner.models import SummaryAccess
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
@@ -18,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(db):
-    call_command("load_catalog", stdout=io.StringIO())
-    microneedling = TreatmentType.objects.get(slug="microneedling-topical-exosome")
+def plan(catalog):
+    microneedling = catalog[MICRONEEDLING]
     product = ExosomeProductFactory(name="Cord serum", manufacturer="Acme Bio")
     lot = ProductLotFactory(product=product, lot_number="Q-17", characterisation_document="")
     plan = PlanFactory(patient=PatientFactory(full_name="Ann Lee"))
@@ -47,12 +44,11 @@ def test_summary_says_what_the_record_holds_about_the_product(desk_client, plan)
     ) in html
 
 
-def test_summary_without_products_has_no_product_section(desk_client, db):
-    call_command("load_catalog", stdout=io.StringIO())
+def test_summary_without_products_has_no_product_section(desk_client, catalog):
     plan = PlanFactory()
     CourseFactory(
         plan=plan,
-        treatment=TreatmentType.objects.get(slug="microneedling-topical-exosome"),
+        treatment=catalog[MICRONEEDLING],
         first_session=timezone.localdate() + timedelta(days=10),
     )
     html = desk_client.get(reverse("plan-summary", args=[plan.pk])).content.decode()

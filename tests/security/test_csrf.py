@@ -18,11 +18,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import PriceRange, PriceUnit
 from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
-from tests.security.conftest import MICRONEEDLING, logged_in
+from tests.security.conftest import logged_in
 
 FORGED = "x" * 64
 PASSWORD = "correct-horse-battery"  # tests.factories.accounts.UserFactory's

@@ -33,15 +33,16 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import ExosomeSource, IntervalUnit, PriceRange, PriceUnit
 from planner import workflow
 from planner.forms import plans as plan_forms
 from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
-from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
-from tests.security.conftest import MICRONEEDLING, plan_with_course
+from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 
+pytestmark = pytest.mark.slow
 HTMX = {"HX-Request": "true"}
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -49,6 +50,9 @@ MARKUP = (SCRIPT, IMG)
 TODAY = timezone.localdate()
 INT64_MAX = 2**63 - 1
 
+# Unlike the engine's property tests (tests/conftest.py's profiles), every example here is a
+# full request against the database, rolled back by hand inside one test function: fewer
+# examples in every profile, no deadline, and the fixtures are function-scoped on purpose.
 hostile_settings = settings(
     max_examples=30,
     deadline=None,
@@ -856,7 +860,7 @@ def assert_escaped_on(client, url: str, *values: str, params=None) -> str:
     return body
 
 
-@settings(hostile_settings, max_examples=25)
+@hostile_settings
 @given(name=with_markup(), title=with_markup(), notes=with_markup())
 def test_markup_in_names_titles_and_notes_is_escaped_everywhere(
     desk_client, catalog, name, title, notes
@@ -913,7 +917,7 @@ CRLF_TITLE = f"Glow {SCRIPT}\r\nBEGIN:VEVENT\r\nSUMMARY:injected;x=1,y\r\nEND:VE
 @pytest.fixture
 def marked_up_plan(catalog):
     patient = PatientFactory(full_name=f"Eve {IMG}\r\nX-Injected: yes")
-    return plan_with_course(patient, catalog[MICRONEEDLING], title=CRLF_TITLE, notes=SCRIPT)
+    return make_plan(patient, catalog[MICRONEEDLING], title=CRLF_TITLE, notes=SCRIPT)
 
 
 def test_calendar_keeps_a_hostile_title_as_text(desk_client, marked_up_plan):
