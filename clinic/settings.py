@@ -114,7 +114,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Refuses logins while a username/IP pair is locked out; must come first.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, reading permissions in one query (every view checks one).
+    "clinic.auth_backend.ClinicModelBackend",
 ]
 
 ROOT_URLCONF = "clinic.urls"

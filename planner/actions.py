@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
-from planner.planning import CourseDraft, gaps_text, quote_from_estimate
+from planner.planning import (
+    CourseDraft,
+    drafts_of,
+    gaps_text,
+    quote_from_estimate,
+    shown_fingerprint,
+)
 from planner.selectors import plan_outlook_for
 
 
@@ -28,23 +34,63 @@ INVESTIGATIONAL_RECORD_MISSING = (
     "it can be presented or accepted."
 )
 NO_COURSES = "A plan needs at least one course before it can be presented."
+STALE_SIGN_OFF = (
+    "This plan changed after the page you signed off on was opened (its courses, products, "
+    "lots or open questions). Nothing was recorded: read the plan as it is now and sign off "
+    "again."
+)
+SIGN_OFF_CLOSED = "Nothing was recorded: a {status} plan takes no new sign-off."
 DUE_DILIGENCE_UNACKNOWLEDGED = (
     "A product in this plan has open due-diligence questions. A clinician must acknowledge "
     "the gaps before the plan can be presented or accepted."
 )
 
 
-def _claim_version(plan: Plan, expected_version: int | None, *, status: str | None = None):
-    """Bump the plan's version only if nobody else has since `expected_version` was read.
+def _claim_version(
+    record: Plan | Patient,
+    expected_version: int | None,
+    *,
+    status: str | None = None,
+    stale_message: str = STALE_EDIT,
+):
+    """Bump the record's version only if nobody else has since `expected_version` was read.
 
     One conditional UPDATE, so of two staff saving at once exactly one wins; the other
-    gets STALE_EDIT and keeps their input. Call inside the caller's transaction."""
-    rows = Plan.objects.filter(pk=plan.pk, version=expected_version)
+    gets the stale message and keeps their input. Call inside the caller's transaction."""
+    rows = type(record).objects.filter(pk=record.pk, version=expected_version)
     if status is not None:
         rows = rows.filter(status=status)
     if not rows.update(version=F("version") + 1):
-        raise PlanActionError(STALE_EDIT)
-    plan.version = expected_version + 1
+        raise PlanActionError(stale_message)
+    record.version = expected_version + 1
+
+
+STALE_PATIENT = (
+    "Someone else changed this patient's record while you were editing it. Nothing was "
+    "saved: your changes are still in the form; compare them with the record as it is now "
+    "(open it in another tab) and save again."
+)
+PATIENT_FIELDS = ("full_name", "date_of_birth", "phone", "email", "notes", "archived")
+
+
+@transaction.atomic
+def patient_save(
+    *, patient: Patient | None, changes: dict, user, expected_version: int | None = None
+) -> Patient:
+    """Create a patient, or update one as of the version the editor's page was read at."""
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not patient fields: {sorted(unknown)}")
+    if patient is None:
+        patient = Patient(created_by=user)
+    else:
+        _claim_version(patient, expected_version, stale_message=STALE_PATIENT)
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    patient.updated_by = user
+    patient.full_clean(exclude=["created_by", "updated_by"])
+    _save_with_history(patient, user)
+    return patient
 
 
 @dataclass(frozen=True)
@@ -126,7 +172,17 @@ def _save_with_history(instance, user) -> None:
 def _investigational_signature(courses) -> list[tuple]:
     """What a patient's acknowledgement of an investigational course refers to."""
     return [
-        (c.treatment.pk, c.sessions, c.interval_count, c.interval_unit, c.first_session)
+        (
+            c.treatment.pk,
+            c.sessions,
+            c.interval_count,
+            c.interval_unit,
+            c.first_session,
+            # The preparation is part of what the patient acknowledged: a swapped product
+            # or lot needs a fresh record too.
+            c.product.pk if c.product else None,
+            c.lot.pk if c.lot else None,
+        )
         for c in courses
         if c.treatment.is_investigational
     ]
@@ -166,12 +222,34 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     return plan
 
 
+def _check_sign_off(plan: Plan, *, expected_version: int | None, expected_fingerprint: str):
+    """A clinician's record refers to the plan as it was on their screen: refused when the
+    plan has moved on (not a draft or presented any more, edited, or its products' records
+    changed), so nobody signs off something they did not see."""
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.PRESENTED):
+        raise PlanActionError(SIGN_OFF_CLOSED.format(status=plan.get_status_display().lower()))
+    outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
+    if expected_fingerprint != shown_fingerprint(drafts_of(plan), outlook.due_diligence_gaps):
+        raise PlanActionError(STALE_SIGN_OFF)
+    _claim_version(plan, expected_version, status=plan.status, stale_message=STALE_SIGN_OFF)
+    return outlook
+
+
 @transaction.atomic
 def plan_record_investigational(
-    *, plan: Plan, reference: str, patient_acknowledged: bool, user
+    *,
+    plan: Plan,
+    reference: str,
+    patient_acknowledged: bool,
+    user,
+    expected_version: int | None,
+    expected_fingerprint: str,
 ) -> Plan:
-    """A clinician records the IND/trial reference and the patient's acknowledgement."""
-    _claim_version(plan, plan.version)
+    """A clinician records the IND/trial reference and the patient's acknowledgement of the
+    plan exactly as shown to them (version and fingerprint checked)."""
+    _check_sign_off(
+        plan, expected_version=expected_version, expected_fingerprint=expected_fingerprint
+    )
     plan.investigational_reference = reference.strip()
     plan.patient_acknowledged_investigational = patient_acknowledged
     plan.investigational_recorded_by = user
@@ -182,10 +260,15 @@ def plan_record_investigational(
 
 
 @transaction.atomic
-def plan_acknowledge_due_diligence(*, plan: Plan, gaps: list[str], user) -> Plan:
-    """A clinician accepts these exact gaps; if they change, a new acknowledgement is due."""
-    _claim_version(plan, plan.version)
-    plan.due_diligence_gaps_acknowledged = gaps_text(gaps)
+def plan_acknowledge_due_diligence(
+    *, plan: Plan, user, expected_version: int | None, expected_fingerprint: str
+) -> Plan:
+    """A clinician accepts the gaps they were shown; if the gaps change, a new
+    acknowledgement is due (presenting compares the text)."""
+    outlook = _check_sign_off(
+        plan, expected_version=expected_version, expected_fingerprint=expected_fingerprint
+    )
+    plan.due_diligence_gaps_acknowledged = gaps_text(outlook.due_diligence_gaps)
     plan.due_diligence_acknowledged_by = user
     plan.due_diligence_acknowledged_at = timezone.now()
     plan.updated_by = user

@@ -62,6 +62,8 @@ class Patient(Stamped):
     email = models.EmailField(blank=True)
     notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
+    # Bumped on every save, like a plan's: a save from an older page is refused.
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

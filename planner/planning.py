@@ -4,6 +4,7 @@ a schedule and an estimate out; plus the frozen quote's JSON form.
 Nothing here queries the database: callers pass in the treatments and the price ranges in
 force, fetched once, so a page costs the same number of queries whatever the plan's size."""
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -94,6 +95,29 @@ def drafts_of(plan) -> list[CourseDraft]:
         )
         for index, c in enumerate(plan.courses.all())
     ]
+
+
+def shown_fingerprint(drafts: list[CourseDraft], gaps: list[str]) -> str:
+    """A digest of what a clinician saw when signing something off: every course (treatment,
+    sessions, spacing, first date, product, lot) and the open due-diligence questions. The
+    plan's version catches edits to the plan; this also catches what changes around it
+    (a product record edited in the catalog admin changes the gaps)."""
+    parts = [
+        "|".join(
+            str(value)
+            for value in (
+                draft.treatment.pk if draft.treatment else "",
+                draft.sessions,
+                draft.interval_count,
+                draft.interval_unit,
+                draft.first_session,
+                draft.product.pk if draft.product else "",
+                draft.lot.pk if draft.lot else "",
+            )
+        )
+        for draft in drafts
+    ]
+    return hashlib.sha256("\n".join([*parts, "--", *gaps]).encode()).hexdigest()[:32]
 
 
 def gaps_text(gaps: list[str]) -> str:

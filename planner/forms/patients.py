@@ -36,6 +36,8 @@ class ErrorDescribedField(forms.BoundField):
 
 class PatientForm(forms.ModelForm):
     bound_field_class = ErrorDescribedField
+    # The version the page was read at; planner.actions.patient_save refuses an older one.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Patient
@@ -64,6 +66,9 @@ class PatientForm(forms.ModelForm):
         if self.instance.pk is None:
             # A new patient is never archived; archiving replaces deleting a known one.
             del self.fields["archived"]
+            del self.fields["version"]
+        elif not self.is_bound:
+            self.initial["version"] = self.instance.version
         # The browser's date picker offers only plausible dates; the server still checks.
         self.fields["date_of_birth"].widget.attrs.update(
             {"min": EARLIEST_DOB.isoformat(), "max": timezone.localdate().isoformat()}

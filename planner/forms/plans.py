@@ -363,7 +363,15 @@ ACKNOWLEDGEMENT_REQUIRED = (
 )
 
 
-class InvestigationalForm(forms.Form):
+class SignOffForm(forms.Form):
+    """A clinician's sign-off carries what was on their screen: the plan's version and a
+    fingerprint of its courses and open questions (planner.planning.shown_fingerprint)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
+class InvestigationalForm(SignOffForm):
     reference = forms.CharField(
         label="IND / clinical-trial reference",
         max_length=120,
@@ -387,7 +395,7 @@ class InvestigationalForm(forms.Form):
 ACKNOWLEDGE_REQUIRED = "Tick the box to acknowledge the open due-diligence questions."
 
 
-class DueDiligenceAcknowledgementForm(forms.Form):
+class DueDiligenceAcknowledgementForm(SignOffForm):
     acknowledge = forms.BooleanField(
         label=(
             "I have reviewed the open due-diligence questions above and accept them for this plan."

@@ -5,7 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.permissions import require_permission
+from planner import actions
 from planner.access import get_patient_for_user, patients_for_user
+from planner.actions import PlanActionError
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
 from planner.pagination import window_page
@@ -47,19 +49,31 @@ def _patient_form(request, *, patient: Patient | None):
     # Read before binding: an invalid POST would otherwise show in the heading.
     saved_name = patient.full_name if patient else ""
     form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        saved = form.save(commit=False)
-        if patient is None:
-            saved.created_by = request.user
-        saved.updated_by = request.user
-        saved.save()
-        done = "Added" if patient is None else "Saved changes to"
-        messages.success(request, f"{done} {saved.full_name}.")
-        return redirect(saved)
+        try:
+            saved = actions.patient_save(
+                patient=patient,
+                changes={
+                    name: form.cleaned_data[name]
+                    for name in actions.PATIENT_FIELDS
+                    if name in form.fields
+                },
+                user=request.user,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except PlanActionError as error:
+            form.add_error(None, str(error))
+            status = 409
+        else:
+            done = "Added" if patient is None else "Saved changes to"
+            messages.success(request, f"{done} {saved.full_name}.")
+            return redirect(saved)
     return render(
         request,
         "planner/patient_form.html",
         {"form": form, "patient": patient, "saved_name": saved_name},
+        status=status,
     )
 
 

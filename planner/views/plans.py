@@ -30,7 +30,7 @@ from planner.forms.plans import (
 from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
 from planner.pagination import window_page
-from planner.planning import gaps_text
+from planner.planning import drafts_of, gaps_text, shown_fingerprint
 from planner.scheduling import Interval, nth_session_date
 from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
 
@@ -241,6 +241,7 @@ def _plan_context(request, plan: Plan) -> dict:
     outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
     gaps = outlook.due_diligence_gaps
     acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == gaps_text(gaps)
+    shown = {"version": plan.version, "fingerprint": shown_fingerprint(drafts_of(plan), gaps)}
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -253,9 +254,10 @@ def _plan_context(request, plan: Plan) -> dict:
         "investigational_recorded": plan.investigational_recorded,
         "due_diligence_gaps": gaps,
         "due_diligence_acknowledged": acknowledged,
-        "due_diligence_form": DueDiligenceAcknowledgementForm(),
+        "due_diligence_form": DueDiligenceAcknowledgementForm(initial=shown),
         "investigational_form": InvestigationalForm(
             initial={
+                **shown,
                 "reference": plan.investigational_reference,
                 "patient_acknowledged": plan.patient_acknowledged_investigational,
             }
@@ -303,13 +305,19 @@ def plan_record_investigational(request, pk):
         context = _plan_context(request, plan)
         context["investigational_form"] = form
         return render(request, "planner/plan_detail.html", context, status=400)
-    actions.plan_record_investigational(
-        plan=plan,
-        reference=form.cleaned_data["reference"],
-        patient_acknowledged=form.cleaned_data["patient_acknowledged"],
-        user=request.user,
-    )
-    messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
+    try:
+        actions.plan_record_investigational(
+            plan=plan,
+            reference=form.cleaned_data["reference"],
+            patient_acknowledged=form.cleaned_data["patient_acknowledged"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+            expected_fingerprint=form.cleaned_data["fingerprint"],
+        )
+    except PlanActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
     return redirect(plan)
 
 
@@ -327,7 +335,12 @@ def plan_acknowledge_due_diligence(request, pk):
         context["due_diligence_form"] = form
         return render(request, "planner/plan_detail.html", context, status=400)
     try:
-        actions.plan_acknowledge_due_diligence(plan=plan, gaps=gaps, user=request.user)
+        actions.plan_acknowledge_due_diligence(
+            plan=plan,
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+            expected_fingerprint=form.cleaned_data["fingerprint"],
+        )
     except PlanActionError as error:
         messages.error(request, str(error))
     else:

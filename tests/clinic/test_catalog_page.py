@@ -18,10 +18,8 @@ CATALOG = reverse("catalog")
 MICRONEEDLING = "Microneedling + topical exosome"
 LASER = "Fractional laser + topical exosome"
 INJECTABLE = "Injectable MSC exosome (investigational)"
-# Session, user, the user's roles, treatments, prices.
-# Session, user, the user's permissions (two queries, Django's: granted directly and via the
-# role's group), treatments, prices.
-CATALOG_QUERY_BOUND = 6
+# Session, user, the user's permissions (one query: clinic.auth_backend), treatments, prices.
+CATALOG_QUERY_BOUND = 5
 INVESTIGATIONAL_BADGE = "Investigational · IND or clinical trial required · not FDA-approved"
 
 

@@ -20,7 +20,10 @@ def our_views(patterns=None):
     """(url name, view) for every pattern routed to a clinic or planner view."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
-            yield from our_views(entry.url_patterns)
+            # The admin guards itself: clinic.admin_site admits clinic admins only, and each
+            # ModelAdmin checks its model's permissions (tests/clinic/test_admin_access.py).
+            if entry.namespace != "admin":
+                yield from our_views(entry.url_patterns)
         elif isinstance(entry, URLPattern) and entry.callback.__module__.startswith(OUR_APPS):
             yield entry.name, entry.callback
 
@@ -93,3 +96,13 @@ def test_decorator_admits_the_role_holding_it_and_superusers(rf, clinician, djan
 def test_decorator_needs_a_permission():
     with pytest.raises(ValueError):
         require_permission()
+
+
+def test_a_users_permissions_load_in_one_query(django_assert_num_queries, front_desk):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=front_desk.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("planner.view_plan")
+        assert not user.has_perm("planner.record_investigational_consent")
+        assert user.has_perms(["planner.add_plan", "planner.change_plan"])

@@ -103,7 +103,7 @@ def test_patient_with_plans_cannot_be_deleted_but_can_be_archived(
     with pytest.raises(ProtectedError):
         patient.delete()
 
-    data = {"full_name": "Keep Me", "archived": "on"}
+    data = {"full_name": "Keep Me", "archived": "on", "version": patient.version}
     response = desk_client.post(reverse("patient-edit", args=[patient.pk]), data)
     assert response.status_code == 302
     patient.refresh_from_db()

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
-from planner import actions, selectors
+from planner import actions
 from planner.forms import plans as plan_forms
 from planner.models import Course, Plan, PlanStatus
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory, StorageCheckFactory
 from tests.factories.planner import CourseFactory, PlanFactory
+from tests.helpers import sign_off_fields
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -183,7 +184,10 @@ def test_open_questions_block_presenting_until_a_clinician_acknowledges(
     missing = desk_client.post(reverse("plan-due-diligence", args=[plan.pk]), {})
     assert missing.status_code == 400
     assert escape(plan_forms.ACKNOWLEDGE_REQUIRED) in missing.content.decode()
-    desk_client.post(reverse("plan-due-diligence", args=[plan.pk]), {"acknowledge": "on"})
+    desk_client.post(
+        reverse("plan-due-diligence", args=[plan.pk]),
+        {"acknowledge": "on", **sign_off_fields(plan)},
+    )
     plan.refresh_from_db()
     assert plan.due_diligence_acknowledged_by == clinician
     assert plan.due_diligence_acknowledged_at is not None
@@ -200,8 +204,9 @@ def test_a_new_gap_needs_a_new_acknowledgement(clinician, patient, microneedling
     plan = Plan.objects.get(pk=plan.pk)
     actions.plan_acknowledge_due_diligence(
         plan=plan,
-        gaps=selectors.due_diligence_gaps(plan=plan, today=timezone.localdate()),
         user=clinician,
+        expected_version=plan.version,
+        expected_fingerprint=sign_off_fields(plan)["fingerprint"],
     )
     product.clinical_evidence = ""  # a second question becomes open
     product.save()

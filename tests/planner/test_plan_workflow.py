@@ -17,8 +17,15 @@ from clinic.models import PriceRange
 from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
-from planner.planning import CourseDraft
+from planner.planning import CourseDraft, drafts_of
 from tests.factories.planner import PatientFactory, make_plan
+from tests.helpers import sign_off_fields, two_users_one_stale
+
+
+def expected(plan) -> dict:
+    fields = sign_off_fields(plan)
+    return {"expected_version": fields["version"], "expected_fingerprint": fields["fingerprint"]}
+
 
 S = PlanStatus
 
@@ -312,7 +319,11 @@ def test_clinician_records_the_reference_and_the_plan_can_be_presented(
 ):
     response = clinician_client.post(
         reverse("plan-investigational", args=[injectable_plan.pk]),
-        {"reference": "  IND 123456  ", "patient_acknowledged": "on"},
+        {
+            "reference": "  IND 123456  ",
+            "patient_acknowledged": "on",
+            **sign_off_fields(injectable_plan),
+        },
     )
 
     assert response.status_code == 302
@@ -453,7 +464,11 @@ def test_changing_the_investigational_course_clears_the_recorded_acknowledgement
         user=clinician,
     )
     plan_record_investigational(
-        plan=plan, reference="IND 123456", patient_acknowledged=True, user=clinician
+        plan=plan,
+        reference="IND 123456",
+        patient_acknowledged=True,
+        user=clinician,
+        **expected(plan),
     )
     plan = Plan.objects.prefetch_related("courses__treatment").get(pk=plan.pk)
     same = drafts_of(plan)
@@ -481,3 +496,107 @@ def test_changing_the_investigational_course_clears_the_recorded_acknowledgement
     plan.refresh_from_db()
     assert plan.investigational_reference == ""
     assert plan.patient_acknowledged_investigational is False
+
+
+# A sign-off refers to the plan as the clinician saw it (security finding 4).
+
+
+def record_investigational_post(client, plan, shown):
+    return client.post(
+        reverse("plan-investigational", args=[plan.pk]),
+        {"reference": "IND 123456", "patient_acknowledged": "on", **shown},
+    )
+
+
+def ind_state(plan):
+    plan.refresh_from_db()
+    return (plan.investigational_reference, plan.version, plan.status)
+
+
+def test_a_stale_ind_record_is_refused_after_the_course_changed(
+    clinician_client, clinician, injectable_plan
+):
+    """A clinician read a 3-session injectable plan; someone made it 9 sessions; the old
+    page's record must not be accepted for the new course."""
+
+    def nine_sessions():
+        plan = Plan.objects.prefetch_related("courses__treatment").get(pk=injectable_plan.pk)
+        actions.plan_save(
+            plan=plan,
+            patient=plan.patient,
+            fields=actions.PlanFields(title=plan.title, indications=[], ready_by=None, notes=""),
+            drafts=[replace(d, sessions=9) for d in drafts_of(plan)],
+            user=clinician,
+            expected_version=plan.version,
+        )
+
+    response = two_users_one_stale(
+        read=lambda: sign_off_fields(injectable_plan),
+        other_write=nine_sessions,
+        stale_write=lambda shown: record_investigational_post(
+            clinician_client, injectable_plan, shown
+        ),
+        state=lambda: ind_state(injectable_plan),
+    )
+    assert response.status_code == 302
+    assert message_texts(response, messages.ERROR) == [actions.STALE_SIGN_OFF]
+    assert injectable_plan.investigational_reference == ""
+
+
+def test_a_stale_ind_record_is_refused_when_only_the_fingerprint_differs(
+    clinician_client, injectable_plan
+):
+    shown = {**sign_off_fields(injectable_plan), "fingerprint": "shown-before-a-catalog-edit"}
+    before = ind_state(injectable_plan)
+    response = record_investigational_post(clinician_client, injectable_plan, shown)
+    assert message_texts(response, messages.ERROR) == [actions.STALE_SIGN_OFF]
+    assert ind_state(injectable_plan) == before
+
+
+def test_an_ind_record_racing_a_save_is_refused_not_a_server_error(
+    clinician_client, clinician, injectable_plan
+):
+    """Finding 3: a save landing between reading the page and recording gave a 500."""
+    shown = sign_off_fields(injectable_plan)
+    Plan.objects.filter(pk=injectable_plan.pk).update(version=shown["version"] + 1)
+    response = record_investigational_post(clinician_client, injectable_plan, shown)
+    assert response.status_code == 302
+    assert message_texts(response, messages.ERROR) == [actions.STALE_SIGN_OFF]
+
+
+def test_no_record_on_a_plan_that_is_past_presenting(clinician_client, injectable_plan):
+    Plan.objects.filter(pk=injectable_plan.pk).update(status=S.CANCELLED)
+    response = record_investigational_post(
+        clinician_client, injectable_plan, sign_off_fields(injectable_plan)
+    )
+    assert message_texts(response, messages.ERROR) == [
+        actions.SIGN_OFF_CLOSED.format(status="cancelled")
+    ]
+    assert ind_state(injectable_plan)[0] == ""
+
+
+def test_swapping_the_lot_of_an_investigational_course_clears_the_record(
+    clinician, injectable_plan
+):
+    from tests.factories.clinic import ProductLotFactory
+
+    plan = Plan.objects.prefetch_related("courses__treatment").get(pk=injectable_plan.pk)
+    actions.plan_record_investigational(
+        plan=plan,
+        reference="IND 123456",
+        patient_acknowledged=True,
+        user=clinician,
+        **expected(plan),
+    )
+    plan = Plan.objects.prefetch_related("courses__treatment").get(pk=injectable_plan.pk)
+    lot = ProductLotFactory(product__injectable=True)
+    actions.plan_save(
+        plan=plan,
+        patient=plan.patient,
+        fields=actions.PlanFields(title=plan.title, indications=[], ready_by=None, notes=""),
+        drafts=[replace(d, product=lot.product, lot=lot) for d in drafts_of(plan)],
+        user=clinician,
+        expected_version=plan.version,
+    )
+    plan.refresh_from_db()
+    assert plan.investigational_reference == ""

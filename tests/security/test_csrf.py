@@ -23,6 +23,7 @@ from clinic.models import PriceRange, PriceUnit
 from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
+from tests.helpers import sign_off_fields
 from tests.security.conftest import logged_in
 
 FORGED = "x" * 64
@@ -130,7 +131,7 @@ def endpoints(catalog, patient, draft_plan, investigational_plan, front_desk):
             "front_desk",
             reverse("patient-edit", args=[patient.pk]),
             reverse("patient-edit", args=[patient.pk]),
-            {"full_name": "Ada Changed"},
+            {"full_name": "Ada Changed", "version": patient.version},
         ),
         "plan-create save": Endpoint(
             "front_desk", create, create, editor_data(treatment, action="save")
@@ -167,7 +168,11 @@ def endpoints(catalog, patient, draft_plan, investigational_plan, front_desk):
             "clinician",
             investigational_plan.get_absolute_url(),
             reverse("plan-investigational", args=[investigational_plan.pk]),
-            {"reference": "IND 123456", "patient_acknowledged": "on"},
+            {
+                "reference": "IND 123456",
+                "patient_acknowledged": "on",
+                **sign_off_fields(investigational_plan),
+            },
         ),
         "plan-duplicate": Endpoint(
             "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])

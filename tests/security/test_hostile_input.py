@@ -41,6 +41,7 @@ from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
+from tests.helpers import sign_off_fields
 
 pytestmark = pytest.mark.slow
 HTMX = {"HX-Request": "true"}
@@ -278,6 +279,8 @@ def test_patient_edit_with_hostile_input(desk_client, patient, data):
     with rolled_back():
         before, saved = row_counts(), model_to_dict(Patient.objects.get(pk=patient.pk))
 
+        # The page's version comes with every edit (a stale one is refused: tests elsewhere).
+        data = {**data, "version": patient.version}
         response = send(desk_client, "post", reverse("patient-edit", args=[patient.pk]), data)
 
         assert row_counts() == before
@@ -672,7 +675,7 @@ def test_plan_investigational_with_hostile_input(
     clinician_client, investigational_plan, reference, acknowledged
 ):
     url = reverse("plan-investigational", args=[investigational_plan.pk])
-    data = {"reference": reference}
+    data = {"reference": reference, **sign_off_fields(investigational_plan)}
     if acknowledged is not None:
         data["patient_acknowledged"] = acknowledged
     with rolled_back():

@@ -1,0 +1,38 @@
+"""Small helpers shared by tests that are not fixtures or factories."""
+
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from planner.models import Plan
+from planner.planning import drafts_of, shown_fingerprint
+from planner.selectors import plan_outlook_for
+
+
+def sign_off_fields(plan: Plan) -> dict:
+    """The hidden fields a clinician's sign-off form carries for the plan as it is now
+    (what the plan page would hand out)."""
+    plan = Plan.objects.prefetch_related("courses__treatment", "courses__product").get(pk=plan.pk)
+    outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
+    return {
+        "version": plan.version,
+        "fingerprint": shown_fingerprint(drafts_of(plan), outlook.due_diligence_gaps),
+    }
+
+
+def two_users_one_stale(
+    *, read: Callable[[], object], other_write: Callable[[], None], stale_write, state
+):
+    """Two users, one stale, in one line: the first user reads (their page), the second
+    writes, then the first submits what they read. Asserts the stale submit changed nothing
+    (`state()` is the same as right after the other write) and returns its result (a
+    response, or the exception an action raised) for the caller to check the message."""
+    seen = read()
+    other_write()
+    after_other = state()
+    try:
+        result = stale_write(seen)
+    except Exception as error:  # an action refusing is the expected outcome
+        result = error
+    assert state() == after_other, "a stale write changed the record"
+    return result
