@@ -6,8 +6,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+
+from clinic import two_factor
 
 SESSION_STARTED_KEY = "clinic_session_started"
 SESSION_REFRESHED_KEY = "clinic_session_refreshed"
@@ -55,3 +57,33 @@ class SessionLifetimeMiddleware:
             elif now - request.session.get(SESSION_REFRESHED_KEY, 0) >= REFRESH_EVERY_SECONDS:
                 request.session[SESSION_REFRESHED_KEY] = now
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """A user who gave the right password but not yet the second factor gets only the
+    second step (or, where their role requires a factor they do not have, enrolment) and
+    logout; every other page sends them there. See clinic.two_factor."""
+
+    OPEN_DURING_SECOND_STEP = {"two-factor-verify", "two-factor-enrol", "logout"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.OPEN_DURING_SECOND_STEP:
+            return None
+        step = two_factor.needs_second_step(request)
+        if step is None:
+            return None
+        step_url = resolve_url(f"two-factor-{step}")
+        if getattr(request, "htmx", False):
+            current = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(f"{step_url}?next={quote(current)}")
+        return redirect(f"{step_url}?next={quote(request.get_full_path())}")

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,10 @@ def clinician(db):
 
 @pytest.fixture
 def clinic_admin(db):
-    return user_with_role(CLINIC_ADMIN, username="clinicadmin", is_staff=True)
+    # Clinic admins must sign in with a second factor, so this one has an authenticator.
+    admin = user_with_role(CLINIC_ADMIN, username="clinicadmin", is_staff=True)
+    TOTPDeviceFactory(user=admin)
+    return admin
 
 
 @pytest.fixture
@@ -56,5 +59,4 @@ def clinician_client(client, clinician):
 
 @pytest.fixture
 def admin_client_clinic(client, clinic_admin):
-    client.force_login(clinic_admin)
-    return client
+    return force_verified_login(client, clinic_admin)

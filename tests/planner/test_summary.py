@@ -19,6 +19,7 @@ from planner import actions
 from planner.models import Plan, PlanStatus
 from planner.scheduling import format_date
 from planner.summary import format_day_range, format_hours_range
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 MICRONEEDLING = "microneedling-topical-exosome"
@@ -391,7 +392,7 @@ def test_user_without_a_role_is_forbidden(client, no_role_user, microneedling_pl
 @pytest.mark.parametrize("name", SUMMARY_URLS)
 @pytest.mark.parametrize("role", ["front_desk", "clinician", "clinic_admin"])
 def test_staff_with_a_role_get_the_summary(client, request, microneedling_plan, name, role):
-    client.force_login(request.getfixturevalue(role))
+    force_verified_login(client, request.getfixturevalue(role))
 
     assert client.get(reverse(name, args=[microneedling_plan.pk])).status_code == 200
 

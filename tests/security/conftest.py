@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clinic.models import TreatmentType
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 MICRONEEDLING = "microneedling-topical-exosome"
@@ -22,9 +23,7 @@ def catalog(db) -> dict[str, TreatmentType]:
 
 def logged_in(user, **client_kwargs) -> Client:
     """A client of its own, so tests that need two roles never share one session."""
-    client = Client(**client_kwargs)
-    client.force_login(user)
-    return client
+    return force_verified_login(Client(**client_kwargs), user)
 
 
 @pytest.fixture
