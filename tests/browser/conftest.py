@@ -5,6 +5,9 @@ import os
 import shutil
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories.accounts import totp_code
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -40,13 +43,21 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def login(page, live_server):
-    """Log in through the real login form, as staff do."""
+    """Log in through the real login form, as staff do; then, for a user with an
+    authenticator (every clinic admin), through the second step with the code their app
+    would show now."""
 
     def _login(username: str, password: str = "correct-horse-battery"):
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        if device is not None:
+            page.wait_for_url(f"{live_server.url}/accounts/two-factor/verify/**")
+            page.get_by_label("Code from the app, or a recovery code").fill(totp_code(device))
+            page.get_by_role("button", name="Continue").click()
         page.wait_for_url(f"{live_server.url}/")
 
     return _login
