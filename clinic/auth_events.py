@@ -2,6 +2,7 @@
 
 import logging
 
+from clinic import two_factor
 from clinic.middleware import stamp_new_session
 
 logger = logging.getLogger("clinic.auth")
@@ -14,6 +15,7 @@ def _address(request) -> str:
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         stamp_new_session(request)
+        two_factor.on_password_login(request, user)
     logger.info("login ok: user=%s ip=%s", user.get_username(), _address(request))
 
 

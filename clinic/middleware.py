@@ -9,10 +9,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django_htmx.http import HttpResponseClientRedirect
+
+from clinic import two_factor
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +121,33 @@ class DatabaseUnavailableMiddleware:
                 f"<!doctype html><title>Not saved</title><p>{escape(DATABASE_UNAVAILABLE)}</p>",
                 status=503,
             )
+
+
+class SecondFactorMiddleware:
+    """A user who gave the right password but not yet the second factor gets only the
+    second step (or, where their role requires a factor they do not have, enrolment) and
+    logout; every other page sends them there. See clinic.two_factor."""
+
+    OPEN_DURING_SECOND_STEP = {"two-factor-verify", "two-factor-enrol", "logout"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.OPEN_DURING_SECOND_STEP:
+            return None
+        step = two_factor.needs_second_step(request)
+        if step is None:
+            return None
+        step_url = resolve_url(f"two-factor-{step}")
+        if getattr(request, "htmx", False):
+            current = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(f"{step_url}?next={quote(current)}")
+        return redirect(f"{step_url}?next={quote(request.get_full_path())}")

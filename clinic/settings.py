@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "planner",
 ]
@@ -98,10 +101,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.ClinicLoginRequiredMiddleware",
     "clinic.middleware.SessionLifetimeMiddleware",
     "clinic.middleware.PrivateResponseMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",
+    "clinic.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -173,7 +179,10 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Not on the password alone: a user with a second factor would otherwise get 4 fresh code
+# guesses after every correct password. clinic.two_factor.login_completed resets the count
+# once the login is complete (password, and the code where the user has one).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the TLS proxy every connection comes from the proxy: the client is read from
 # X-Forwarded-For, but only on connections from AXES_TRUSTED_PROXIES (or, with
@@ -226,6 +235,14 @@ QUOTE_VALID_DAYS = env_int("QUOTE_VALID_DAYS", 30)
 CURRENCY = env_str("CURRENCY", "USD").upper()
 if len(CURRENCY) != 3 or not CURRENCY.isalpha():
     raise ImproperlyConfigured("CURRENCY must be a three-letter ISO code such as USD.")
+
+# Second factor (clinic.two_factor): wrong codes count toward the axes lockout above, so
+# django-otp's own growing delay is off; it would refuse a right code typed soon after a
+# wrong one and tell the user nothing useful.
+OTP_TOTP_ISSUER = CLINIC_NAME  # the account name shown in the authenticator app
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 # Production hardening; `manage.py check --deploy --fail-level WARNING` passes with these.
 if PRODUCTION:

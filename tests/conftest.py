@@ -9,7 +9,7 @@ from hypothesis import settings as hypothesis_settings
 
 from clinic.models import TreatmentType
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
 from tests.factories.planner import PatientFactory
 
 # Property tests: a quick profile for local runs, a thorough one for CI (HYPOTHESIS_PROFILE=ci,
@@ -49,7 +49,10 @@ def clinician(db):
 
 @pytest.fixture
 def clinic_admin(db):
-    return user_with_role(CLINIC_ADMIN, username="clinicadmin", is_staff=True)
+    # Clinic admins must sign in with a second factor, so this one has an authenticator.
+    admin = user_with_role(CLINIC_ADMIN, username="clinicadmin", is_staff=True)
+    TOTPDeviceFactory(user=admin)
+    return admin
 
 
 @pytest.fixture
@@ -71,8 +74,7 @@ def clinician_client(client, clinician):
 
 @pytest.fixture
 def admin_client_clinic(client, clinic_admin):
-    client.force_login(clinic_admin)
-    return client
+    return force_verified_login(client, clinic_admin)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from planner.models import Plan, PlanStatus
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,10 +44,7 @@ def test_front_desk_builds_saves_and_presents_a_plan_that_keeps_its_frozen_price
 
     # The clinic admin raises the series price in the admin.
     admin_page = browser.new_context().new_page()
-    admin_page.goto(f"{live_server.url}/accounts/login/")
-    admin_page.get_by_label("Username").fill("clinicadmin")
-    admin_page.get_by_label("Password").fill("correct-horse-battery")
-    admin_page.get_by_role("button", name="Log in").click()
+    log_in(admin_page, live_server.url, "clinicadmin")
     admin_page.goto(f"{live_server.url}/admin/clinic/pricerange/")
     series_row = admin_page.locator("tr", has_text="Series of 3 sessions")
     series_row.get_by_role("link", name=re.compile("Microneedling")).click()

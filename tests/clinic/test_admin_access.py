@@ -12,12 +12,13 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
 from planner.models import SummaryAccess
 from tests.conftest import user_with_role
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
 from tests.factories.clinic import (
     ExosomeProductFactory,
     PriceRangeFactory,
@@ -49,7 +50,9 @@ CATALOG = {
     "clinic.productlot",
 }
 READ_ONLY = {"planner.patient", "planner.plan", "planner.course", "planner.summaryaccess"}
-SUPERUSER_ONLY = {"auth.user", "auth.group"}
+# Authenticator devices hold secrets: a clinic admin resets a colleague's second factor on
+# the Staff page, never here.
+SUPERUSER_ONLY = {"auth.user", "auth.group", "otp_totp.totpdevice", "otp_static.staticdevice"}
 AXES = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 REGISTERED = {model._meta.label_lower for model in admin.site._registry}
 
@@ -73,9 +76,10 @@ def client_for(account: str) -> Client:
     spec = ACCOUNTS[account]
     if spec is not None:
         spec = dict(spec)
-        client.force_login(
-            user_with_role(spec.pop("role"), username=account.replace(" ", "-"), **spec)
-        )
+        user = user_with_role(spec.pop("role"), username=account.replace(" ", "-"), **spec)
+        if account in ADMINS:
+            TOTPDeviceFactory(user=user)  # required for them: signed in with both factors
+        force_verified_login(client, user)
     return client
 
 
@@ -104,6 +108,8 @@ def one_of_each():
             **axes_fields, failures_since_start=1, attempt_time=now
         ),
         "axes.accesslog": AccessLog.objects.create(**axes_fields, attempt_time=now),
+        "otp_totp.totpdevice": TOTPDeviceFactory(user=user),
+        "otp_static.staticdevice": StaticDevice.objects.create(user=user, name="backup"),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**axes_fields, attempt_time=now),
     }
 

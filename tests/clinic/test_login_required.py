@@ -182,3 +182,19 @@ def test_logout_by_get_refused(desk_client):
     # A link or an image on another page must not be able to log staff out.
     assert desk_client.get(reverse("logout")).status_code == 405
     assert desk_client.get(reverse("home")).status_code == 200
+
+
+# Nothing either for a user who gave the password but not yet the second factor
+# (tests/clinic/test_two_factor.py has the second step itself).
+
+SECOND_STEP_OPEN = {reverse("two-factor-verify"), reverse("two-factor-enrol"), reverse("logout")}
+
+
+@pytest.mark.parametrize("url", [url for url, _ in ALL_URLS if url not in SECOND_STEP_OPEN])
+def test_user_without_second_factor_sent_to_the_second_step(client, clinic_admin, url):
+    client.force_login(clinic_admin)  # the password step alone; clinic_admin has a device
+
+    response = client.get(url)
+
+    assert response.status_code == 302, url
+    assert response.url == f"{reverse('two-factor-verify')}?next={quote(url)}", url

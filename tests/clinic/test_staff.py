@@ -17,7 +17,7 @@ from clinic.staff import actions
 from clinic.staff.models import StaffChange
 from clinic.text import NAME_INVISIBLE
 from tests.conftest import user_with_role
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, force_verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_staff_edit_refuses_get_on_post_endpoints(admin_client_clinic, front_des
 def test_staff_nav_link_for_clinic_admins_only(clinic_admin, front_desk):
     for user, shown in ((clinic_admin, True), (front_desk, False)):
         client = Client()
-        client.force_login(user)
+        force_verified_login(client, user)
         html = client.get(reverse("home")).content.decode()
         assert (">Staff</a></li>" in html) is shown, user
 

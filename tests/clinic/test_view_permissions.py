@@ -13,6 +13,10 @@ from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
 
 # Open to anyone signed in, on purpose: home tells a user without a role whom to ask.
 OPEN_TO_ANY_SIGNED_IN = {"home"}
+# Every signed-in person manages their own second factor (clinic.otp_views); the second step
+# itself runs before a session counts as signed in at all.
+OPEN_TO_ANY_SIGNED_IN |= {"two-factor", "two-factor-verify", "two-factor-enrol"}
+OPEN_TO_ANY_SIGNED_IN |= {"two-factor-recovery-codes"}
 OUR_APPS = ("clinic.", "planner.")
 
 

@@ -80,7 +80,7 @@ def test_a_failed_htmx_write_shows_the_message_in_place(desk_client):
 
 def test_every_page_has_the_region_a_failed_htmx_write_reports_into(desk_client):
     html = desk_client.get(reverse("patient-create")).content.decode()
-    assert '<div id="server-error" role="alert"></div>' in html
+    assert '<div id="server-error" aria-live="assertive"></div>' in html
 
 
 def test_an_unexpected_error_page_uses_the_app_look(client, settings):

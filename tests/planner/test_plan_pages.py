@@ -11,6 +11,7 @@ from django.utils.html import escape
 from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
 from planner.models import Plan, PlanStatus
 from planner.views.plans import PLANS_PER_PAGE
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, make_plan
 
 UNKNOWN = 999_999
@@ -100,7 +101,7 @@ def test_user_without_a_role_is_forbidden(client, no_role_user, plans, endpoint)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ENDPOINT_IDS)
 @pytest.mark.parametrize("role", ["front_desk", "clinician", "clinic_admin"])
 def test_staff_with_a_role_get_the_page(client, request, plans, endpoint, role):
-    client.force_login(request.getfixturevalue(role))
+    force_verified_login(client, request.getfixturevalue(role))
 
     response = call(client, endpoint, url_for(endpoint, plans))
 

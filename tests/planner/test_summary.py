@@ -14,6 +14,7 @@ from clinic.formatting import format_date
 from clinic.models import PriceRange
 from planner import actions
 from planner.models import Plan, PlanStatus
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 UNKNOWN = 999_999
@@ -341,7 +342,7 @@ def test_user_without_a_role_is_forbidden(client, no_role_user, microneedling_pl
 @pytest.mark.parametrize("name", SUMMARY_URLS)
 @pytest.mark.parametrize("role", ["front_desk", "clinician", "clinic_admin"])
 def test_staff_with_a_role_get_the_summary(client, request, microneedling_plan, name, role):
-    client.force_login(request.getfixturevalue(role))
+    force_verified_login(client, request.getfixturevalue(role))
 
     assert client.get(reverse(name, args=[microneedling_plan.pk])).status_code == 200
 

@@ -2,14 +2,13 @@ import pytest
 from django.test import Client
 
 from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import make_plan
 
 
 def logged_in(user, **client_kwargs) -> Client:
     """A client of its own, so tests that need two roles never share one session."""
-    client = Client(**client_kwargs)
-    client.force_login(user)
-    return client
+    return force_verified_login(Client(**client_kwargs), user)
 
 
 @pytest.fixture

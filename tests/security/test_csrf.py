@@ -17,12 +17,16 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic import two_factor
 from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import PriceRange, PriceUnit
 from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
+from tests.factories.accounts import TOTPDeviceFactory, totp_code
 from tests.helpers import sign_off_fields
 from tests.security.conftest import logged_in
 
@@ -88,6 +92,8 @@ def state() -> tuple:
         list(PriceRange.objects.values_list("id", "minimum", "maximum")),
         list(get_user_model().objects.values_list("id", "username", "is_active", "password")),
         list(get_user_model().groups.through.objects.values_list("user_id", "group_id")),
+        list(TOTPDevice.objects.values_list("id", "confirmed", "last_t")),
+        sorted(StaticToken.objects.values_list("token", flat=True)),
     )
 
 
@@ -99,10 +105,19 @@ class Endpoint:
     data: dict = field(default_factory=dict)
     htmx: bool = False
     ok: int = 302
+    verified: bool = True  # False: logged in with the password only, before the second step
 
 
 @pytest.fixture
-def endpoints(catalog, patient, draft_plan, investigational_plan, front_desk):
+def clinician_with_authenticator(clinician):
+    TOTPDeviceFactory(user=clinician)
+    return clinician
+
+
+@pytest.fixture
+def endpoints(
+    catalog, patient, draft_plan, investigational_plan, front_desk, clinician_with_authenticator
+):
     treatment = catalog[MICRONEEDLING]
     create = f"{reverse('plan-create')}?patient={patient.pk}"
     edit = reverse("plan-edit", args=[draft_plan.pk])
@@ -178,6 +193,31 @@ def endpoints(catalog, patient, draft_plan, investigational_plan, front_desk):
             "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])
         ),
         "logout": Endpoint("front_desk", reverse("home"), reverse("logout")),
+        "two-factor-verify": Endpoint(
+            "clinician_with_authenticator",
+            reverse("two-factor-verify"),
+            reverse("two-factor-verify"),
+            {"code": totp_code(TOTPDevice.objects.get(user=clinician_with_authenticator))},
+            verified=False,
+        ),
+        "two-factor-enrol": Endpoint(
+            "front_desk",
+            reverse("two-factor-enrol"),
+            reverse("two-factor-enrol"),
+            {"code": totp_code(two_factor.pending_authenticator(user=front_desk))},
+            ok=200,
+        ),
+        "two-factor-recovery-codes": Endpoint(
+            "clinic_admin",
+            reverse("two-factor"),
+            reverse("two-factor-recovery-codes"),
+            ok=200,
+        ),
+        "staff-two-factor-reset": Endpoint(
+            "clinic_admin",
+            reverse("staff-two-factor-reset", args=[clinician_with_authenticator.pk]),
+            reverse("staff-two-factor-reset", args=[clinician_with_authenticator.pk]),
+        ),
         "admin price-range change": Endpoint(
             "clinic_admin", price_change, price_change, price_fields
         ),
@@ -238,6 +278,10 @@ ENDPOINTS = [
     "plan-investigational",
     "plan-duplicate",
     "logout",
+    "two-factor-verify",
+    "two-factor-enrol",
+    "two-factor-recovery-codes",
+    "staff-two-factor-reset",
     "admin price-range change",
     "staff-create",
     "staff-edit",
@@ -248,7 +292,12 @@ ENDPOINTS = [
 
 
 def csrf_client(request, endpoint: Endpoint):
-    return logged_in(request.getfixturevalue(endpoint.role), enforce_csrf_checks=True)
+    user = request.getfixturevalue(endpoint.role)
+    if endpoint.verified:
+        return logged_in(user, enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
 
 
 def post(client, endpoint: Endpoint, token: str | None):
@@ -370,6 +419,7 @@ def test_no_view_is_exempt_from_csrf():
         "logout",
         "staff-password",
         "staff-unlock",
+        "two-factor-recovery-codes",
     ],
 )
 def test_state_changing_endpoints_refuse_get(request, endpoints, name):

@@ -40,6 +40,7 @@ from planner.forms import plans as plan_forms
 from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
+from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 from tests.helpers import sign_off_fields
 
@@ -812,7 +813,7 @@ def test_price_range_admin_add_with_hostile_input(client, clinic_admin, catalog,
             }
         )
     )
-    client.force_login(clinic_admin)
+    force_verified_login(client, clinic_admin)
     with rolled_back():
         before = row_counts()
 
@@ -1054,7 +1055,7 @@ def test_plan_list_reports_an_invalid_search_or_status(desk_client, params):
 
 
 def test_price_range_dated_year_9999_does_not_break_the_admin(client, clinic_admin, catalog):
-    client.force_login(clinic_admin)
+    force_verified_login(client, clinic_admin)
     posted = {
         "treatment": str(catalog[MICRONEEDLING].pk),
         "unit": PriceUnit.SESSION,
