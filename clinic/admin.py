@@ -4,7 +4,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.due_diligence import assess
-from clinic.formatting import format_hours_range, format_money_range
+from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
 
 
@@ -45,9 +45,13 @@ class TreatmentTypeAdmin(SimpleHistoryAdmin):
             },
         ),
         (
-            "Results window after a session (weeks)",
+            "Results keep developing after each session (weeks)",
             {
-                "fields": ("results_weeks_min", "results_weeks_max", "results_source"),
+                "fields": (
+                    "results_develop_weeks_min",
+                    "results_develop_weeks_max",
+                    "results_develop_source",
+                ),
             },
         ),
     )
@@ -148,7 +152,7 @@ class ProductLotAdmin(SimpleHistoryAdmin):
         ).warnings
         if not found:
             return "none"
-        return format_html_join("", "<p>{}</p>", ((w,) for w in found))
+        return format_html_join("", "<p>{}</p>", ((format_lot_warning(w),) for w in found))
 
     def save_formset(self, request, form, formset, change):
         # Who took a storage reading is whoever records it.

@@ -38,9 +38,9 @@ TREATMENTS = [
         "interval_count": 1,
         "interval_unit": "months",
         "interval_source": "regen-2026",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
     {
         "slug": "fractional-laser-topical-exosome",
@@ -63,9 +63,9 @@ TREATMENTS = [
         "interval_count": None,
         "interval_unit": "",
         "interval_source": "",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
     {
         "slug": "injectable-msc-exosome",
@@ -89,9 +89,9 @@ TREATMENTS = [
         "interval_count": None,
         "interval_unit": "",
         "interval_source": "",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
 ]
 

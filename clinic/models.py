@@ -42,7 +42,10 @@ class DeliveryRoute(models.TextChoices):
 
 class RegulatoryStatus(models.TextChoices):
     COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
-    INVESTIGATIONAL = "investigational", "Investigational: IND or clinical trial required"
+    INVESTIGATIONAL = (
+        "investigational",
+        "Investigational: only inside an FDA IND or a registered clinical trial",
+    )
 
 
 class IntervalUnit(models.TextChoices):
@@ -112,13 +115,19 @@ class TreatmentType(models.Model):
     interval_unit = models.CharField(max_length=10, choices=IntervalUnit.choices, blank=True)
     interval_source = models.CharField(max_length=40, blank=True)
 
-    results_weeks_min = models.PositiveSmallIntegerField(
-        "results window from (weeks)", null=True, blank=True
+    # How long results keep developing after each session (regen-2026: 4-6 weeks). Not when
+    # they "show": no source documents that, and the name keeps the meaning from slipping.
+    results_develop_weeks_min = models.PositiveSmallIntegerField(
+        "results keep developing after each session for at least (weeks)",
+        null=True,
+        blank=True,
     )
-    results_weeks_max = models.PositiveSmallIntegerField(
-        "results window to (weeks)", null=True, blank=True
+    results_develop_weeks_max = models.PositiveSmallIntegerField(
+        "results keep developing after each session for up to (weeks)",
+        null=True,
+        blank=True,
     )
-    results_source = models.CharField(max_length=40, blank=True)
+    results_develop_source = models.CharField(max_length=40, blank=True)
 
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
@@ -143,7 +152,7 @@ class TreatmentType(models.Model):
                 name="treatment_sessions_ordered",
             ),
             models.CheckConstraint(
-                condition=pair_ordered("results_weeks_min", "results_weeks_max"),
+                condition=pair_ordered("results_develop_weeks_min", "results_develop_weeks_max"),
                 name="treatment_results_ordered",
             ),
             models.CheckConstraint(
@@ -176,7 +185,7 @@ class TreatmentType(models.Model):
         for low, high in (
             ("downtime_min_hours", "downtime_max_hours"),
             ("sessions_min", "sessions_max"),
-            ("results_weeks_min", "results_weeks_max"),
+            ("results_develop_weeks_min", "results_develop_weeks_max"),
         ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
@@ -320,16 +329,21 @@ class ProductGrade(models.TextChoices):
 
 
 class ProductRegulatoryStatus(models.TextChoices):
-    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
-    INVESTIGATIONAL = "investigational", "Investigational (IND or clinical trial)"
-    CLEARED = "cleared", "Cleared / approved product"
+    # No exosome product is FDA-approved for aesthetic use (as of 2026), so there is no
+    # "cleared" or "approved" choice: an injected preparation is investigational only.
+    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use only"
+    INVESTIGATIONAL = (
+        "investigational",
+        "Investigational: only inside an FDA IND or a registered clinical trial",
+    )
 
 
 INJECTION_NEEDS_STATUS = (
-    "A product used by injection must be investigational (IND or trial) or a cleared product."
+    "No exosome product is approved for aesthetic use: a product used by injection must be "
+    "investigational (an FDA IND or a registered clinical trial)."
 )
 NEEDS_A_ROUTE = "Choose at least one route: topical or injection."
-REFERENCE_NEEDED = "Give the IND, trial or clearance reference for this regulatory status."
+REFERENCE_NEEDED = "Give the FDA IND or clinical-trial registration for this preparation."
 EXPIRY_BEFORE_RECEIVED = "The expiry date must be after the date the lot was received."
 SIZE_NOT_POSITIVE = "Sizes must be positive numbers of nanometres."
 STORAGE_RANGE_ORDER = "The lowest storage temperature cannot be above the highest."
@@ -348,9 +362,7 @@ class ExosomeProduct(models.Model):
     route_topical = models.BooleanField("topical use", default=True)
     route_injection = models.BooleanField("injection", default=False)
     regulatory_status = models.CharField(max_length=30, choices=ProductRegulatoryStatus.choices)
-    regulatory_reference = models.CharField(
-        "IND / trial / clearance reference", max_length=200, blank=True
-    )
+    regulatory_reference = models.CharField("IND / trial reference", max_length=200, blank=True)
     clinical_evidence = models.TextField(
         blank=True, help_text="Published outcome data for this product: references and links."
     )
@@ -378,17 +390,16 @@ class ExosomeProduct(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(route_injection=False)
-                | Q(
-                    regulatory_status__in=[
-                        ProductRegulatoryStatus.INVESTIGATIONAL,
-                        ProductRegulatoryStatus.CLEARED,
-                    ]
-                ),
+                | Q(regulatory_status=ProductRegulatoryStatus.INVESTIGATIONAL),
                 name="product_injection_needs_status",
             ),
             models.CheckConstraint(
                 condition=pair_ordered("storage_min_celsius", "storage_max_celsius"),
                 name="product_storage_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(regulatory_status__in=ProductRegulatoryStatus.values),
+                name="product_regulatory_status_known",
             ),
         ]
 
@@ -401,14 +412,13 @@ class ExosomeProduct(models.Model):
             errors["route_topical"] = NEEDS_A_ROUTE
         if self.exosome_source == ExosomeSource.PLATELET and self.route_injection:
             errors["route_injection"] = PLATELET_TOPICAL_ONLY
-        elif self.route_injection and self.regulatory_status not in (
-            ProductRegulatoryStatus.INVESTIGATIONAL,
-            ProductRegulatoryStatus.CLEARED,
+        elif (
+            self.route_injection
+            and self.regulatory_status != ProductRegulatoryStatus.INVESTIGATIONAL
         ):
             errors["regulatory_status"] = INJECTION_NEEDS_STATUS
         if (
-            self.regulatory_status
-            in (ProductRegulatoryStatus.INVESTIGATIONAL, ProductRegulatoryStatus.CLEARED)
+            self.regulatory_status == ProductRegulatoryStatus.INVESTIGATIONAL
             and not self.regulatory_reference.strip()
         ):
             errors["regulatory_reference"] = REFERENCE_NEEDED

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clinic.formatting import format_lot_warning
 from clinic.models import PriceRange
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
@@ -29,8 +30,20 @@ INVESTIGATIONAL_RECORD_MISSING = (
 )
 NO_COURSES = "A plan needs at least one course before it can be presented."
 DUE_DILIGENCE_UNACKNOWLEDGED = (
-    "A product in this plan has open due-diligence questions. A clinician must acknowledge "
-    "the gaps before the plan can be presented or accepted."
+    "A product in this plan has open due-diligence questions or lot warnings. A clinician "
+    "must acknowledge exactly these before the plan can be presented or accepted."
+)
+LOT_CANNOT_BE_USED = (
+    "{warning} An expired lot cannot be used on a session date: choose another lot for that "
+    "course first."
+)
+INVESTIGATIONAL_PRODUCT_MISSING = (
+    "Name the product for {treatments}: an investigational preparation needs its product and "
+    "its due diligence recorded before the plan can be presented or accepted."
+)
+INVESTIGATIONAL_LOT_MISSING = (
+    "Name the lot for {treatments} before treatment starts: the patient's record must show "
+    "which lot of the investigational preparation is used."
 )
 
 
@@ -175,9 +188,30 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             raise PlanActionError(NO_COURSES)
         if has_investigational_course(plan) and not investigational_recorded(plan):
             raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
-        gaps = due_diligence_gaps(plan)
+        outlook = _product_outlook(plan)
+        if outlook.investigational_without_product:
+            raise PlanActionError(
+                INVESTIGATIONAL_PRODUCT_MISSING.format(
+                    treatments=", ".join(outlook.investigational_without_product)
+                )
+            )
+        if outlook.blocking_lot_warnings:
+            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
+            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
+        gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
+    if to_status == PlanStatus.IN_PROGRESS:
+        outlook = _product_outlook(plan)
+        if outlook.investigational_without_lot:
+            raise PlanActionError(
+                INVESTIGATIONAL_LOT_MISSING.format(
+                    treatments=", ".join(outlook.investigational_without_lot)
+                )
+            )
+        if outlook.blocking_lot_warnings:
+            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
+            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
@@ -209,12 +243,16 @@ def plan_record_investigational(
     return plan
 
 
-def due_diligence_gaps(plan: Plan) -> list[str]:
-    """The open due-diligence questions of the plan's products, as of today."""
+def _product_outlook(plan: Plan):
+    """The plan's product checks (due diligence, lot warnings) as of today."""
     from planner.planning import plan_outlook
 
-    outlook = plan_outlook(drafts=drafts_of(plan), prices_in_force=[], ready_by=None)
-    return outlook.due_diligence_gaps
+    return plan_outlook(drafts=drafts_of(plan), prices_in_force=[], ready_by=None)
+
+
+def due_diligence_gaps(plan: Plan) -> list[str]:
+    """The open due-diligence questions and lot warnings of the plan's products, as of today."""
+    return _product_outlook(plan).due_diligence_gaps
 
 
 def gaps_text(gaps: list[str]) -> str:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from clinic.catalog_seed import SOURCES
+from clinic.due_diligence import QUESTIONS
 from clinic.formatting import (
     NOT_DOCUMENTED,
     PRICE_NOT_SET,
@@ -24,7 +25,10 @@ from clinic.formatting import (
     format_date_range,
     format_hours_range,
     format_interval,
+    format_lot_warning,
     format_money_range,
+    format_size_range_nm,
+    plural,
 )
 from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
 from planner import actions
@@ -45,8 +49,10 @@ from planner.patient_info import (
 )
 from planner.planning import plan_outlook
 from planner.scheduling import DowntimeTotal, ResultsWindow
+from planner.wording import RESULTS_VARY, results_develop_weeks, results_sentence, word_warnings
 
 CLINIC_SOURCE = "clinic"
+NOT_RECORDED = "not recorded"
 SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own price list"}
 UNKNOWN_SOURCE_TITLE = "Recorded by the clinic (no title on file)"
 # Short enough for the schedule's notes column; the disclosures say what each one is.
@@ -129,6 +135,13 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class QuestionAnswer:
+    question: str
+    answer: str  # the clinic's answer, or NOT_RECORDED
+    recorded: bool
+
+
+@dataclass(frozen=True)
 class ProductInfo:
     """What the record holds on a course's exosome product, for the patient; nothing more."""
 
@@ -140,8 +153,11 @@ class ProductInfo:
     grade: str
     regulatory: str
     lot_number: str
-    characterisation: tuple[tuple[str, bool], ...]  # (item, available)
-    storage: str
+    lot_expires: date | None
+    answers: tuple[QuestionAnswer, ...]  # the four due-diligence questions
+    storage_required: str  # the product's requirement: "2 °C to 8 °C"
+    storage_log: str  # what the lot's cold-chain log recorded
+    lot_facts: tuple[str, ...]  # out-of-range facts: size, expiry before a session
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,11 @@ class PlanSummary:
     disclosures: tuple[Statement, ...]
     sources: tuple[SourceRef, ...]
     products: tuple[ProductInfo, ...] = ()
+    results_vary: str = RESULTS_VARY
+    # Who accepted the open due-diligence questions and lot warnings, and when ("" if nobody
+    # needed to, or the acknowledgement no longer covers today's list).
+    due_diligence_accepted_by: str = ""
+    due_diligence_accepted_at: date | None = None
 
     @property
     def paper_default(self) -> str:
@@ -231,13 +252,10 @@ def _session_rows(schedule, courses_by_key: dict[str, Course]) -> tuple[SessionR
 
 
 def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
-    last = f"(last session {format_date(window.after_session_date)})"
-    if window.starts is None:
-        return Fact(f"{window.treatment_name}: when results show is {NOT_DOCUMENTED} {last}.")
-    text = f"{window.treatment_name}: results usually show from {format_date(window.starts)}"
-    if window.ends is not None and window.ends != window.starts:
-        text += f", developing until {format_date(window.ends)}"
-    return Fact(f"{text} {last}.", treatment.results_source)
+    investigational = treatment.is_investigational
+    text = results_sentence(window, investigational=investigational)
+    documented = window.developing_until_max is not None and not investigational
+    return Fact(text, treatment.results_develop_source if documented else "")
 
 
 def _downtime_total(total: DowntimeTotal) -> str:
@@ -306,8 +324,10 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
     if treatment.interval_count:
         interval = format_interval(treatment.interval_count, treatment.interval_unit)
         interval = f"{interval} apart"
-    weeks = format_count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
-    documented_results = treatment.results_weeks_min is not None
+    weeks = results_develop_weeks(
+        treatment.results_develop_weeks_min, treatment.results_develop_weeks_max
+    )
+    documented_results = weeks != NOT_DOCUMENTED
     return TreatmentFacts(
         name=treatment.name,
         downtime=Fact(
@@ -321,7 +341,7 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
         interval=Fact(interval, treatment.interval_source if treatment.interval_count else ""),
         results=Fact(
             weeks if documented_results else NOT_DOCUMENTED,
-            treatment.results_source if documented_results else "",
+            treatment.results_develop_source if documented_results else "",
         ),
     )
 
@@ -378,15 +398,68 @@ def _source_refs(keys) -> tuple[SourceRef, ...]:
     return tuple(SourceRef(k, SOURCE_TITLES.get(k, UNKNOWN_SOURCE_TITLE)) for k in unique)
 
 
-def _storage(product) -> str:
-    low, high = product.storage_min_celsius, product.storage_max_celsius
-    if low is not None and high is not None:
-        return f"Kept at {format_celsius_range(low, high)}"
-    if low is not None:
-        return f"Kept at {format_celsius(low)} or warmer"
-    if high is not None:
-        return f"Kept at {format_celsius(high)} or colder"
-    return NOT_DOCUMENTED
+def _storage_log(check) -> str:
+    """What the lot's cold-chain log recorded, beside (never instead of) the requirement."""
+    if check.lot is None:
+        return "no lot is named yet, so there is no cold-chain log to show"
+    readings = list(check.lot.storage_checks.all())
+    if not readings:
+        return "no readings recorded for this lot"
+    outside = [w for w in check.due_diligence.warnings if w.kind == "storage"]
+    count = plural(len(readings), "reading")
+    if not outside:
+        if check.product.storage_min_celsius is None and check.product.storage_max_celsius is None:
+            return f"{count} recorded for this lot"
+        return f"{count} recorded for this lot, all within the range"
+    listed = ", ".join(
+        f"{format_celsius(w.temperature)} on {format_date(w.checked_on)}" for w in outside
+    )
+    return (
+        f"{count} recorded for this lot; {len(outside)} outside the range: {listed}"
+        if len(readings) > 1
+        else f"1 reading recorded for this lot, outside the range: {listed}"
+    )
+
+
+def _characterisation_answer(lot) -> QuestionAnswer:
+    question = QUESTIONS["characterisation"]
+    if lot is None:
+        return QuestionAnswer(question, f"{NOT_RECORDED} (no lot is named yet)", False)
+    parts = [
+        "particle count "
+        + (f"{lot.particles_per_ml:,.0f} per mL" if lot.particles_per_ml else NOT_RECORDED)
+    ]
+    if lot.size_min_nm is not None and lot.size_max_nm is not None:
+        size = format_size_range_nm(lot.size_min_nm, lot.size_max_nm)
+        if lot.size_median_nm is not None:
+            size += f" (median {lot.size_median_nm.normalize():f} nm)"
+    elif lot.size_median_nm is not None:
+        size = f"median {lot.size_median_nm.normalize():f} nm"
+    else:
+        size = NOT_RECORDED
+    parts.append(f"size {size}")
+    parts.append(f"surface markers {lot.surface_markers.strip() or NOT_RECORDED}")
+    if lot.characterisation_document:
+        parts.append(f"document {lot.characterisation_document}")
+    recorded = NOT_RECORDED not in " ".join(parts)
+    return QuestionAnswer(question, f"Lot {lot.lot_number}: " + "; ".join(parts), recorded)
+
+
+def _answers(check) -> tuple[QuestionAnswer, ...]:
+    product = check.product
+    source = product.source_cell_line.strip()
+    reference = product.regulatory_reference.strip()
+    evidence = product.clinical_evidence.strip()
+    return (
+        QuestionAnswer(QUESTIONS["source"], source or NOT_RECORDED, bool(source)),
+        _characterisation_answer(check.lot),
+        QuestionAnswer(
+            QUESTIONS["regulatory"],
+            product.get_regulatory_status_display() + (f" ({reference})" if reference else ""),
+            True,
+        ),
+        QuestionAnswer(QUESTIONS["clinical"], evidence or NOT_RECORDED, bool(evidence)),
+    )
 
 
 def _product_infos(checks) -> tuple[ProductInfo, ...]:
@@ -396,19 +469,6 @@ def _product_infos(checks) -> tuple[ProductInfo, ...]:
         reference = product.regulatory_reference.strip()
         regulatory = product.get_regulatory_status_display() + (
             f" ({reference})" if reference else ""
-        )
-        characterisation = (
-            ("Particle count", lot is not None and lot.particles_per_ml is not None),
-            (
-                "Size distribution",
-                lot is not None
-                and (
-                    lot.size_median_nm is not None
-                    or (lot.size_min_nm is not None and lot.size_max_nm is not None)
-                ),
-            ),
-            ("Surface markers", lot is not None and bool(lot.surface_markers.strip())),
-            ("Characterisation document", lot is not None and bool(lot.characterisation_document)),
         )
         infos.append(
             ProductInfo(
@@ -420,11 +480,31 @@ def _product_infos(checks) -> tuple[ProductInfo, ...]:
                 grade=product.get_grade_display(),
                 regulatory=regulatory,
                 lot_number=lot.lot_number if lot else "",
-                characterisation=characterisation,
-                storage=_storage(product),
+                lot_expires=lot.expires_on if lot else None,
+                answers=_answers(check),
+                storage_required=format_celsius_range(
+                    product.storage_min_celsius, product.storage_max_celsius
+                ),
+                storage_log=_storage_log(check),
+                lot_facts=tuple(
+                    format_lot_warning(w)
+                    for w in check.due_diligence.warnings
+                    if w.kind != "storage"
+                ),
             )
         )
     return tuple(infos)
+
+
+def _due_diligence_accepted(plan: Plan, outlook) -> dict:
+    gaps = outlook.due_diligence_gaps
+    if not gaps or plan.due_diligence_gaps_acknowledged != "\n".join(gaps):
+        return {}
+    at = plan.due_diligence_acknowledged_at
+    return {
+        "due_diligence_accepted_by": _person(plan.due_diligence_acknowledged_by),
+        "due_diligence_accepted_at": timezone.localdate(at) if at else None,
+    }
 
 
 def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
@@ -497,7 +577,17 @@ def plan_summary_context(
         sessions=_session_rows(schedule, courses_by_key),
         results=results,
         downtime_total=_downtime_total(schedule.downtime_total) if schedule.sessions else "",
-        warnings=tuple(w.message for w in schedule.warnings),
+        warnings=tuple(
+            w.message
+            for w in word_warnings(
+                schedule.warnings,
+                today=today,
+                investigational_keys={
+                    key for key, c in courses_by_key.items() if c.treatment.is_investigational
+                },
+                for_patient=True,
+            )
+        ),
         estimate=estimate,
         estimate_rows=_estimate_rows(estimate),
         total=_total(estimate),
@@ -505,6 +595,7 @@ def plan_summary_context(
         total_notes=_total_notes(estimate),
         kinds=kinds,
         products=_product_infos(outlook.product_checks),
+        **_due_diligence_accepted(plan, outlook),
         general_aftercare=GENERAL_AFTERCARE if kinds else (),
         general_risks=GENERAL_RISKS if kinds else (),
         investigational=outlook.investigational,

@@ -89,9 +89,11 @@ def test_catalog_injectable_downtime_not_documented(seeded_cards):
 def test_catalog_series_interval_and_results(seeded_cards):
     card = seeded_cards[MICRONEEDLING]
     assert fact(card, "Typical series", "Interval") == "2–3 sessions (regen-2026)"
-    assert fact(card, "Interval", "Results") == "every calendar month (regen-2026)"
-    assert fact(card, "Results", "Route") == "4–6 weeks after a session (regen-2026)"
-    assert fact(seeded_cards[LASER], "Interval", "Results") == "not documented"
+    assert fact(card, "Interval", "Results keep") == "every calendar month (regen-2026)"
+    assert fact(card, "Results keep developing for", "Route") == (
+        "about 4–6 weeks after each session (regen-2026)"
+    )
+    assert fact(seeded_cards[LASER], "Interval", "Results keep") == "not documented"
 
 
 def test_catalog_investigational_badge_only_on_injectable(seeded_cards):

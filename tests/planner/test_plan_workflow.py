@@ -19,6 +19,7 @@ from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
 from planner.planning import CourseDraft
+from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 S = PlanStatus
@@ -60,7 +61,12 @@ def microneedling_plan(catalog, patient):
 
 @pytest.fixture
 def injectable_plan(catalog, patient):
-    return make_plan(patient, (catalog[INJECTABLE], 2), title="Injectable plan")
+    """An injectable course naming its (fully documented) investigational product and lot:
+    without them it could not be presented at all."""
+    plan = make_plan(patient, (catalog[INJECTABLE], 2), title="Injectable plan")
+    lot = ProductLotFactory(product=ExosomeProductFactory(injectable=True))
+    plan.courses.update(product=lot.product, lot=lot)
+    return plan
 
 
 def transition(client, plan, to: str, version=None):
