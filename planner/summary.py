@@ -35,6 +35,8 @@ from planner import actions
 from planner.estimates import CourseEstimate, PlanEstimate
 from planner.models import Course, Plan
 from planner.patient_info import (
+    ASK_ABOUT_THE_PREPARATION,
+    EVIDENCE_IS_EARLY,
     EXOSOME_SOURCE_TEXTS,
     GENERAL_AFTERCARE,
     GENERAL_RISKS,
@@ -44,6 +46,8 @@ from planner.patient_info import (
     INVESTIGATIONAL_WITHOUT_REFERENCE,
     KIND_TEXTS,
     NOT_FDA_APPROVED,
+    PATIENT_GOALS,
+    SEE_THE_PRODUCT_SECTION,
     TOPICAL_COSMETIC,
     Statement,
 )
@@ -125,7 +129,7 @@ class KindSection:
     treatments: tuple[TreatmentFacts, ...]
     what_to_expect: str
     aftercare: tuple[str, ...]
-    risks: tuple[str, ...]
+    risks: tuple[Statement, ...]
 
 
 @dataclass(frozen=True)
@@ -390,6 +394,7 @@ def _disclosures(plan: Plan, courses: list[Course], treatments: list[TreatmentTy
         if source in EXOSOME_SOURCE_TEXTS and source not in seen_sources:
             seen_sources.append(source)
             statements.append(EXOSOME_SOURCE_TEXTS[source])
+    statements += EVIDENCE_IS_EARLY
     return tuple(statements)
 
 
@@ -552,6 +557,7 @@ def plan_summary_context(
         item.price.source or CLINIC_SOURCE for c in estimate.courses for item in c.line_items
     ]
     figure_sources += [s.source for s in disclosures]
+    figure_sources += [r.source for k in kinds for r in k.risks]
     figure_sources += [
         key for k in kinds if k.kind in KIND_TEXTS for key in KIND_TEXTS[k.kind].sources
     ]
@@ -572,7 +578,7 @@ def plan_summary_context(
         patient_name=plan.patient.full_name,
         patient_date_of_birth=plan.patient.date_of_birth,
         title=plan.title,
-        indications=tuple(plan.indication_labels()),
+        indications=tuple(PATIENT_GOALS.get(key, key) for key in plan.indications),
         ready_by=plan.ready_by,
         sessions=_session_rows(schedule, courses_by_key),
         results=results,
@@ -597,7 +603,16 @@ def plan_summary_context(
         products=_product_infos(outlook.product_checks),
         **_due_diligence_accepted(plan, outlook),
         general_aftercare=GENERAL_AFTERCARE if kinds else (),
-        general_risks=GENERAL_RISKS if kinds else (),
+        general_risks=(
+            GENERAL_RISKS
+            + (
+                (SEE_THE_PRODUCT_SECTION,)
+                if outlook.product_checks
+                else (ASK_ABOUT_THE_PREPARATION,)
+            )
+            if kinds
+            else ()
+        ),
         investigational=outlook.investigational,
         investigational_reference=plan.investigational_reference.strip(),
         disclosures=disclosures,

@@ -61,7 +61,9 @@ def test_injection_requires_investigational_status_and_nothing_is_cleared():
         route_injection=True, regulatory_status="cleared", regulatory_reference="BLA 9"
     )
     assert "regulatory_status" in errors_of(cleared)
-    db_refuses("product_regulatory_status_known", cleared.save)
+    db_refuses("product_injection_needs_status", cleared.save)
+    topical_cleared = ExosomeProductFactory.build(regulatory_status="cleared")
+    db_refuses("product_regulatory_status_known", topical_cleared.save)
     assert [label for _, label in m.ProductRegulatoryStatus.choices] == [
         "Cosmetic, topical use only",
         "Investigational: only inside an FDA IND or a registered clinical trial",

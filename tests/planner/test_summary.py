@@ -89,7 +89,9 @@ def test_summary_names_clinic_patient_sessions_and_total(
     assert "Ann Lee" in html
     assert "2 May 1984" in html
     assert "Glow plan" in html
-    assert "Skin-quality decline (thinning, laxity, fine lines)" in html
+    # The patient's goals, worded cosmetically (issue 12, point 13).
+    assert "<dt>Your goals</dt>" in html
+    assert "Skin quality (thinning, laxity, fine lines)" in html
     assert f"Prepared {format_date(timezone.localdate())}" in html
     assert "by Maria Okafor" in html
     assert "Draft" in html
@@ -186,8 +188,8 @@ def test_investigational_course_is_offered_only_within_the_recorded_trial(
 
     assert (
         "Injectable MSC exosome (investigational) is investigational, not an approved "
-        "treatment. It is offered to you only within the IND or clinical trial recorded for "
-        "this plan: IND 031245."
+        "treatment. It is offered to you only within the FDA IND or registered clinical trial "
+        "recorded for this plan: IND 031245."
     ) in html
     assert "cosmetic, topical use" not in html
 
@@ -200,15 +202,15 @@ def test_investigational_course_without_a_reference_says_none_is_recorded(
 
     html = summary_html(desk_client, plan)
 
-    assert "no trial reference has been recorded for this plan yet" in html
+    assert "no reference has been recorded for this plan yet" in html
 
 
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
         ("platelet", "They are for use on the skin only"),
-        ("plant", "They signal to human cells more weakly than exosomes of human origin."),
-        ("synthetic", "Some products sold as exosomes are in fact liposomes"),
+        ("plant", "They may signal less effectively to human cells than exosomes of human"),
+        ("synthetic", "Some products sold as exosomes may be liposomes"),
         ("placental", "Placental or amniotic exosomes come from cells of the placenta"),
     ],
 )
@@ -244,7 +246,9 @@ def test_each_treatment_kind_gets_its_own_words_and_catalog_figures(desk_client,
     assert "A fractional (or ablative) laser opens the outer barrier" in html
     assert "24–48 hours" in html
     assert "3–7 days" in html
-    assert "mainly short-lived redness of the treated skin" in html
+    assert "the risks reported are bruising and short-lived redness" in html
+    assert "The microneedling itself: it has risks of its own" in html
+    assert "The laser treatment itself: it has risks of its own" in html
     assert "immune reaction" in html
 
 
