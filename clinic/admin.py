@@ -5,13 +5,29 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.due_diligence import assess
 from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
-from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
+from clinic.models import (
+    EvidenceNote,
+    ExosomeProduct,
+    PriceRange,
+    ProductLot,
+    StorageCheck,
+    TreatmentType,
+)
 
 
 class PriceRangeInline(admin.TabularInline):
     model = PriceRange
     extra = 0
-    fields = ("unit", "series_size", "minimum", "maximum", "currency", "effective_from", "source")
+    fields = (
+        "unit",
+        "series_size",
+        "minimum",
+        "maximum",
+        "currency",
+        "effective_from",
+        "source",
+        "trial_pricing",
+    )
     show_change_link = True
 
 
@@ -162,3 +178,9 @@ class ProductLotAdmin(SimpleHistoryAdmin):
             reading.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
+
+
+@admin.register(EvidenceNote)
+class EvidenceNoteAdmin(SimpleHistoryAdmin):
+    list_display = ("slug", "kind", "route", "source", "active")
+    list_filter = ("kind", "route", "active")

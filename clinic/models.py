@@ -14,7 +14,35 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from clinic.catalog_seed import PRICES as SEED_PRICES
+from clinic.catalog_seed import SOURCES as SEED_SOURCES
+from clinic.catalog_seed import TREATMENTS as SEED_TREATMENTS
 from clinic.formatting import PLATELET_TOPICAL_ONLY, format_celsius, format_date
+
+# A figure the clinic entered or changed is the clinic's, whatever source key it still carries.
+CLINIC_SOURCE = "clinic"
+_SEED_BY_SLUG = {t["slug"]: t for t in SEED_TREATMENTS}
+_SEED_PRICES = {
+    (slug, unit, size): (low, high, src) for slug, unit, size, low, high, src in SEED_PRICES
+}
+# Each attributed figure: its fields, and the field holding its source key.
+FIGURE_FIELDS = {
+    "downtime": ("downtime_min_hours", "downtime_max_hours"),
+    "sessions": ("sessions_min", "sessions_max"),
+    "interval": ("interval_count", "interval_unit"),
+    "results_develop": ("results_develop_weeks_min", "results_develop_weeks_max"),
+}
+
+
+def attribute(source: str, values: tuple, seeded: tuple | None) -> str:
+    """The source to print beside a figure: a published key only while the figure is exactly
+    the one that source gave (the seed); otherwise "clinic" (or the admin's own source)."""
+    if all(v is None or v == "" for v in values):
+        return ""
+    source = source.strip()
+    if source in SEED_SOURCES and (seeded is None or tuple(seeded) != tuple(values)):
+        return CLINIC_SOURCE
+    return source or CLINIC_SOURCE
 
 
 def default_currency() -> str:
@@ -206,10 +234,60 @@ class TreatmentType(models.Model):
     def is_investigational(self) -> bool:
         return self.regulatory_status == RegulatoryStatus.INVESTIGATIONAL
 
+    def figure_source(self, figure: str) -> str:
+        """The source of one figure ("downtime", "sessions", "interval", "results_develop")
+        as it may be printed: see `attribute`."""
+        fields = FIGURE_FIELDS[figure]
+        seed = _SEED_BY_SLUG.get(self.slug)
+        return attribute(
+            getattr(self, f"{figure}_source"),
+            tuple(getattr(self, f) for f in fields),
+            tuple(seed[f] for f in fields) if seed else None,
+        )
+
+
+class EvidenceKind(models.TextChoices):
+    STUDY = "study", "Study finding"
+    OPINION = "opinion", "Opinion"
+
+
+class EvidenceNote(models.Model):
+    """A fact or an opinion from a source that the patient material carries beside the
+    figures: a study's course and findings, or an expert's opinion (labelled as such)."""
+
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    route = models.CharField(
+        max_length=20,
+        choices=DeliveryRoute.choices,
+        blank=True,
+        help_text="Shown for plans with a treatment of this route; blank for every plan.",
+    )
+    text = models.TextField(help_text="In the clinic's own words; never a promise.")
+    source = models.CharField(max_length=40)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.slug}"
+
 
 class PriceUnit(models.TextChoices):
     SESSION = "session", "One session"
     SERIES = "series", "Series of sessions"
+
+
+class TrialPricing(models.TextChoices):
+    NONE = "", "Not a trial price"
+    TRIAL = "trial", "Trial price set by the clinic"
+    NO_CHARGE = "no_charge", "No charge within the trial"
+
+
+NO_CHARGE_IS_ZERO = "A no-charge price must be 0 to 0."
+TRIAL_PRICE_ONLY_INVESTIGATIONAL = "Only an investigational treatment has a trial price."
 
 
 class PriceRangeQuerySet(models.QuerySet):
@@ -218,8 +296,10 @@ class PriceRangeQuerySet(models.QuerySet):
 
         Computed in Python over one ordered query, so it costs one query whatever the
         number of treatments, and works the same on SQLite and PostgreSQL."""
-        rows = self.filter(effective_from__lte=on).order_by(
-            "treatment_id", "unit", "series_size", "-effective_from", "-id"
+        rows = (
+            self.filter(effective_from__lte=on)
+            .select_related("treatment")
+            .order_by("treatment_id", "unit", "series_size", "-effective_from", "-id")
         )
         seen, current = set(), []
         for row in rows:
@@ -252,6 +332,14 @@ class PriceRange(models.Model):
         blank=True,
         help_text="Where the figure comes from: a source key such as regen-2026, or 'clinic'.",
     )
+    trial_pricing = models.CharField(
+        max_length=10,
+        choices=TrialPricing.choices,
+        blank=True,
+        default=TrialPricing.NONE,
+        help_text="For an investigational treatment: the clinic's price for patients in the "
+        "trial, or no charge.",
+    )
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
 
@@ -268,6 +356,10 @@ class PriceRange(models.Model):
                 condition=(Q(unit=PriceUnit.SESSION) & Q(series_size__isnull=True))
                 | (Q(unit=PriceUnit.SERIES) & Q(series_size__isnull=False) & Q(series_size__gte=2)),
                 name="price_series_size_matches_unit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(trial_pricing=TrialPricing.NO_CHARGE) | Q(minimum=0, maximum=0),
+                name="price_no_charge_is_zero",
             ),
             models.UniqueConstraint(
                 fields=["treatment", "effective_from"],
@@ -287,6 +379,19 @@ class PriceRange(models.Model):
     def __str__(self):
         return (
             f"{self.treatment} – {self.unit_label}: {self.minimum}–{self.maximum} {self.currency}"
+        )
+
+    @property
+    def attributed_source(self) -> str:
+        """The published key only while the range is exactly the one that source gave;
+        a trial price, or any range the clinic entered or changed, is the clinic's."""
+        if self.trial_pricing:
+            return CLINIC_SOURCE
+        seed = _SEED_PRICES.get((self.treatment.slug, self.unit, self.series_size))
+        return attribute(
+            self.source,
+            (self.minimum, self.maximum),
+            (seed[0], seed[1]) if seed and seed[2] == self.source.strip() else None,
         )
 
     @property
@@ -311,6 +416,10 @@ class PriceRange(models.Model):
             errors["series_size"] = SERIES_NEEDS_SIZE
         if self.unit == PriceUnit.SESSION and self.series_size is not None:
             errors["series_size"] = SESSION_HAS_NO_SIZE
+        if self.trial_pricing == TrialPricing.NO_CHARGE and (self.minimum or self.maximum):
+            errors["trial_pricing"] = NO_CHARGE_IS_ZERO
+        if self.trial_pricing and self.treatment_id and not self.treatment.is_investigational:
+            errors["trial_pricing"] = TRIAL_PRICE_ONLY_INVESTIGATIONAL
         self.currency = (self.currency or "").strip().upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
             errors["currency"] = CURRENCY_CODE

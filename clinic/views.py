@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clinic.models import EvidenceNote
 from clinic.roles import has_any_role, require_role
 from clinic.selectors import catalog_entries
 
@@ -16,5 +17,11 @@ def catalog(request):
     require_role(request)
     today = timezone.localdate()
     return render(
-        request, "clinic/catalog.html", {"entries": catalog_entries(on=today), "today": today}
+        request,
+        "clinic/catalog.html",
+        {
+            "entries": catalog_entries(on=today),
+            "today": today,
+            "evidence_notes": EvidenceNote.objects.filter(active=True),
+        },
     )

@@ -134,9 +134,10 @@ def price_quote(price: PriceRange) -> PriceQuote:
         minimum=price.minimum,
         maximum=price.maximum,
         currency=price.currency,
-        source=price.source,
+        source=price.attributed_source,
         effective_from=price.effective_from,
         price_range_id=price.pk,
+        trial_pricing=price.trial_pricing,
     )
 
 
@@ -307,6 +308,7 @@ def estimate_from_quote(quote: dict) -> PlanEstimate:
             source=data["source"],
             effective_from=date.fromisoformat(data["effective_from"]),
             price_range_id=data["price_range_id"],
+            trial_pricing=data.get("trial_pricing", ""),
         )
 
     courses = []

@@ -51,13 +51,13 @@ from planner.patient_info import (
     TOPICAL_COSMETIC,
     Statement,
 )
-from planner.planning import plan_outlook
+from planner.planning import plan_outlook, price_quote
 from planner.scheduling import DowntimeTotal, ResultsWindow
 from planner.wording import RESULTS_VARY, results_develop_weeks, results_sentence, word_warnings
 
 CLINIC_SOURCE = "clinic"
 NOT_RECORDED = "not recorded"
-SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own price list"}
+SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own figures"}
 UNKNOWN_SOURCE_TITLE = "Recorded by the clinic (no title on file)"
 # Short enough for the schedule's notes column; the disclosures say what each one is.
 SHORT_SOURCE_LABELS = {
@@ -111,6 +111,7 @@ class EstimateRow:
     source: str
     price_not_set: bool = False
     note: str = ""
+    basis: str = ""  # whose price this is, in words
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,9 @@ class PlanSummary:
     # needed to, or the acknowledgement no longer covers today's list).
     due_diligence_accepted_by: str = ""
     due_diligence_accepted_at: date | None = None
+    session_covers: str = ""
+    # A clinic price that takes effect before a session of this plan (drafts only).
+    upcoming_prices: tuple[str, ...] = ()
 
     @property
     def paper_default(self) -> str:
@@ -259,7 +263,7 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
     investigational = treatment.is_investigational
     text = results_sentence(window, investigational=investigational)
     documented = window.developing_until_max is not None and not investigational
-    return Fact(text, treatment.results_develop_source if documented else "")
+    return Fact(text, treatment.figure_source("results_develop") if documented else "")
 
 
 def _downtime_total(total: DowntimeTotal) -> str:
@@ -274,11 +278,31 @@ def _downtime_total(total: DowntimeTotal) -> str:
     return text
 
 
-def _estimate_rows(estimate: PlanEstimate) -> tuple[EstimateRow, ...]:
+def price_basis(price, *, investigational: bool) -> str:
+    """Whose figure a price is: a published typical range is never called the clinic's."""
+    if price.trial_pricing == "no_charge":
+        return "no charge within the trial, as set by the clinic"
+    if price.trial_pricing == "trial":
+        return "trial price set by the clinic"
+    source = price.source or CLINIC_SOURCE
+    if source == CLINIC_SOURCE:
+        return "the clinic's own price"
+    if investigational:
+        return (
+            f"typical US range for a high-potency MSC injectable in specialist practices, "
+            f"published in {source}; not a trial price: the clinic has not set a price for "
+            "the trial"
+        )
+    return f"typical US range published in {source}; the clinic has not set its own price"
+
+
+def _estimate_rows(estimate: PlanEstimate, investigational_keys=frozenset()) -> tuple:
     rows = []
     for course in estimate.courses:
+        investigational = course.course_key in investigational_keys
         for item in course.line_items:
             price = item.price
+            no_charge = price.trial_pricing == "no_charge"
             rows.append(
                 EstimateRow(
                     treatment_name=item.treatment_name,
@@ -288,8 +312,13 @@ def _estimate_rows(estimate: PlanEstimate) -> tuple[EstimateRow, ...]:
                         if item.quantity > 1
                         else ""
                     ),
-                    amount=format_money_range(item.total_min, item.total_max, price.currency),
+                    amount=(
+                        "no charge"
+                        if no_charge
+                        else format_money_range(item.total_min, item.total_max, price.currency)
+                    ),
                     source=price.source or CLINIC_SOURCE,
+                    basis=price_basis(price, investigational=investigational),
                 )
             )
         if course.price_not_set:
@@ -336,16 +365,16 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
         name=treatment.name,
         downtime=Fact(
             format_hours_range(treatment.downtime_min_hours, treatment.downtime_max_hours),
-            treatment.downtime_source,
+            treatment.figure_source("downtime"),
         ),
         series=Fact(
             format_count_range(treatment.sessions_min, treatment.sessions_max, "session"),
-            treatment.sessions_source,
+            treatment.figure_source("sessions"),
         ),
-        interval=Fact(interval, treatment.interval_source if treatment.interval_count else ""),
+        interval=Fact(interval, treatment.figure_source("interval")),
         results=Fact(
             weeks if documented_results else NOT_DOCUMENTED,
-            treatment.results_develop_source if documented_results else "",
+            treatment.figure_source("results_develop") if documented_results else "",
         ),
     )
 
@@ -501,6 +530,45 @@ def _product_infos(checks) -> tuple[ProductInfo, ...]:
     return tuple(infos)
 
 
+SESSION_COVERS = (
+    "A session price is for one treatment visit: the procedure with the exosome preparation "
+    "applied right after it, or one set of injections. The published ranges do not say "
+    "whether a consultation or aftercare products are included: ask us."
+)
+
+
+def _upcoming_prices(upcoming, courses_by_key, schedule) -> list[tuple[date, str]]:
+    """Each scheduled price of a treatment in the plan that takes effect on or before one of
+    its sessions: (effective date, sentence)."""
+    last_session = {}
+    for s in schedule.sessions:
+        treatment = courses_by_key[s.course_key].treatment
+        last_session[treatment.pk] = max(
+            last_session.get(treatment.pk, s.session_date), s.session_date
+        )
+    found = []
+    for price in sorted(upcoming, key=lambda p: p.effective_from):
+        last = last_session.get(price.treatment_id)
+        if last is None or price.effective_from > last:
+            continue
+        amount = (
+            "no charge"
+            if price.trial_pricing == "no_charge"
+            else format_money_range(price.minimum, price.maximum, price.currency)
+        )
+        found.append(
+            (
+                price.effective_from,
+                f"from {format_date(price.effective_from)}, {price.treatment.name} "
+                f"({price.unit_label.lower()}) is {amount} "
+                f"({price_basis(price_quote(price), investigational=price.treatment.is_investigational)}). "
+                "This estimate uses today's price; sessions from that date may be charged at "
+                "the new one.",
+            )
+        )
+    return found
+
+
 def _due_diligence_accepted(plan: Plan, outlook) -> dict:
     gaps = outlook.due_diligence_gaps
     if not gaps or plan.due_diligence_gaps_acknowledged != "\n".join(gaps):
@@ -517,7 +585,13 @@ def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
 
 
 def plan_summary_context(
-    *, plan: Plan, prepared_by, today: date, prices_in_force: list[PriceRange]
+    *,
+    plan: Plan,
+    prepared_by,
+    today: date,
+    prices_in_force: list[PriceRange],
+    upcoming_prices: list[PriceRange] = (),
+    evidence_notes=(),
 ) -> PlanSummary:
     """The summary of `plan` as prepared by `prepared_by` on `today`.
 
@@ -537,7 +611,12 @@ def plan_summary_context(
     schedule, estimate = outlook.schedule, outlook.estimate
     treatments = _unique_treatments(courses)
     kinds = _kind_sections(treatments)
-    disclosures = _disclosures(plan, courses, treatments)
+    routes = {t.route for t in treatments}
+    disclosures = _disclosures(plan, courses, treatments) + tuple(
+        Statement(note.text, note.source)
+        for note in evidence_notes
+        if courses and (not note.route or note.route in routes)
+    )
     results = tuple(
         _results_fact(window, courses_by_key[window.course_key].treatment)
         for window in schedule.results
@@ -545,6 +624,11 @@ def plan_summary_context(
 
     quoted_on = timezone.localdate(plan.quoted_at) if plan.is_frozen and plan.quoted_at else None
     valid_until = (quoted_on or today) + timedelta(days=settings.QUOTE_VALID_DAYS)
+    upcoming = [] if plan.is_frozen else _upcoming_prices(upcoming_prices, courses_by_key, schedule)
+    if upcoming:
+        # A draft's estimate is valid only while today's prices are: never past the day
+        # before a new one starts.
+        valid_until = min(valid_until, upcoming[0][0] - timedelta(days=1))
 
     figure_sources = [
         fact.source
@@ -595,13 +679,18 @@ def plan_summary_context(
             )
         ),
         estimate=estimate,
-        estimate_rows=_estimate_rows(estimate),
+        estimate_rows=_estimate_rows(
+            estimate,
+            {key for key, c in courses_by_key.items() if c.treatment.is_investigational},
+        ),
         total=_total(estimate),
         total_complete=estimate.complete,
         total_notes=_total_notes(estimate),
         kinds=kinds,
         products=_product_infos(outlook.product_checks),
         **_due_diligence_accepted(plan, outlook),
+        session_covers=SESSION_COVERS,
+        upcoming_prices=tuple(text[0].upper() + text[1:] for _, text in upcoming),
         general_aftercare=GENERAL_AFTERCARE if kinds else (),
         general_risks=(
             GENERAL_RISKS

@@ -69,3 +69,9 @@ def results_develop(treatment) -> str:
 @register.filter
 def lot_warning(warning) -> str:
     return fmt.format_lot_warning(warning)
+
+
+@register.filter
+def figure_source(treatment, figure: str) -> str:
+    """The source key to print beside a catalog figure ("clinic" once the clinic changed it)."""
+    return treatment.figure_source(figure)

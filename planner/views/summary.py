@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.models import PriceRange
+from clinic.models import EvidenceNote, PriceRange
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
 from planner.models import SummaryAccess
@@ -37,6 +37,10 @@ def _summary(request, pk, kind: str) -> PlanSummary:
         prepared_by=request.user,
         today=today,
         prices_in_force=PriceRange.objects.in_force(today),
+        evidence_notes=list(EvidenceNote.objects.filter(active=True)),
+        upcoming_prices=list(
+            PriceRange.objects.filter(effective_from__gt=today).select_related("treatment")
+        ),
     )
 
 
