@@ -24,7 +24,6 @@ from clinic.formatting import (
     format_date,
     format_date_range,
     format_hours_range,
-    format_interval,
     format_lot_warning,
     format_money_range,
     format_size_range_nm,
@@ -52,8 +51,15 @@ from planner.patient_info import (
     Statement,
 )
 from planner.planning import plan_outlook, price_quote
-from planner.scheduling import DowntimeTotal, ResultsWindow
-from planner.wording import RESULTS_VARY, results_develop_weeks, results_sentence, word_warnings
+from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
+from planner.wording import (
+    RESULTS_VARY,
+    TRIAL_STUDIES_RESULTS,
+    cadence,
+    results_develop_weeks,
+    results_sentence,
+    word_warnings,
+)
 
 CLINIC_SOURCE = "clinic"
 NOT_RECORDED = "not recorded"
@@ -355,12 +361,15 @@ def _total_notes(estimate: PlanEstimate) -> tuple[str, ...]:
 def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
     interval = NOT_DOCUMENTED
     if treatment.interval_count:
-        interval = format_interval(treatment.interval_count, treatment.interval_unit)
-        interval = f"{interval} apart"
+        # A documented cadence, never a minimum spacing (regen-2026: monthly, for 3 months).
+        interval = cadence(Interval(treatment.interval_count, treatment.interval_unit))
+        interval = interval[0].upper() + interval[1:]
     weeks = results_develop_weeks(
         treatment.results_develop_weeks_min, treatment.results_develop_weeks_max
     )
-    documented_results = weeks != NOT_DOCUMENTED
+    documented_results = weeks != NOT_DOCUMENTED and not treatment.is_investigational
+    if treatment.is_investigational:
+        weeks = f"{TRIAL_STUDIES_RESULTS[0].upper()}{TRIAL_STUDIES_RESULTS[1:]}"
     return TreatmentFacts(
         name=treatment.name,
         downtime=Fact(
@@ -373,7 +382,7 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
         ),
         interval=Fact(interval, treatment.figure_source("interval")),
         results=Fact(
-            weeks if documented_results else NOT_DOCUMENTED,
+            weeks if documented_results or treatment.is_investigational else NOT_DOCUMENTED,
             treatment.figure_source("results_develop") if documented_results else "",
         ),
     )
@@ -556,12 +565,12 @@ def _upcoming_prices(upcoming, courses_by_key, schedule) -> list[tuple[date, str
             if price.trial_pricing == "no_charge"
             else format_money_range(price.minimum, price.maximum, price.currency)
         )
+        basis = price_basis(price_quote(price), investigational=price.treatment.is_investigational)
         found.append(
             (
                 price.effective_from,
                 f"from {format_date(price.effective_from)}, {price.treatment.name} "
-                f"({price.unit_label.lower()}) is {amount} "
-                f"({price_basis(price_quote(price), investigational=price.treatment.is_investigational)}). "
+                f"({price.unit_label.lower()}) is {amount} ({basis}). "
                 "This estimate uses today's price; sessions from that date may be charged at "
                 "the new one.",
             )
