@@ -5,14 +5,30 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_site import HistoryIsReadOnlyMixin
 from clinic.due_diligence import assess
-from clinic.formatting import format_hours_range, format_money_range
-from clinic.models import ExosomeProduct, PriceRange, ProductLot, StorageCheck, TreatmentType
+from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
+from clinic.models import (
+    EvidenceNote,
+    ExosomeProduct,
+    PriceRange,
+    ProductLot,
+    StorageCheck,
+    TreatmentType,
+)
 
 
 class PriceRangeInline(admin.TabularInline):
     model = PriceRange
     extra = 0
-    fields = ("unit", "series_size", "minimum", "maximum", "currency", "effective_from", "source")
+    fields = (
+        "unit",
+        "series_size",
+        "minimum",
+        "maximum",
+        "currency",
+        "effective_from",
+        "source",
+        "trial_pricing",
+    )
     show_change_link = True
 
 
@@ -46,9 +62,13 @@ class TreatmentTypeAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
             },
         ),
         (
-            "Results window after a session (weeks)",
+            "Results keep developing after each session (weeks)",
             {
-                "fields": ("results_weeks_min", "results_weeks_max", "results_source"),
+                "fields": (
+                    "results_develop_weeks_min",
+                    "results_develop_weeks_max",
+                    "results_develop_source",
+                ),
             },
         ),
     )
@@ -149,7 +169,7 @@ class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
         ).warnings
         if not found:
             return "none"
-        return format_html_join("", "<p>{}</p>", ((w,) for w in found))
+        return format_html_join("", "<p>{}</p>", ((format_lot_warning(w),) for w in found))
 
     def save_formset(self, request, form, formset, change):
         # Who took a storage reading is whoever records it.
@@ -159,6 +179,12 @@ class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
             reading.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
+
+
+@admin.register(EvidenceNote)
+class EvidenceNoteAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ("slug", "kind", "route", "source", "active")
+    list_filter = ("kind", "route", "active")
 
 
 # Staff accounts: superusers only in the admin; clinic admins use the Staff page.

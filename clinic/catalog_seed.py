@@ -43,9 +43,9 @@ TREATMENTS = [
         "interval_count": 1,
         "interval_unit": "months",
         "interval_source": "regen-2026",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
     {
         "slug": LASER,
@@ -68,9 +68,9 @@ TREATMENTS = [
         "interval_count": None,
         "interval_unit": "",
         "interval_source": "",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
     {
         "slug": INJECTABLE,
@@ -94,9 +94,9 @@ TREATMENTS = [
         "interval_count": None,
         "interval_unit": "",
         "interval_source": "",
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
-        "results_source": "regen-2026",
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
+        "results_develop_source": "regen-2026",
     },
 ]
 
@@ -112,4 +112,29 @@ PRICES = [
     ),
     (MICRONEEDLING, "series", 3, Decimal("2000"), Decimal("4000"), "regen-2026"),
     (INJECTABLE, "session", None, Decimal("3000"), Decimal("6000"), "regen-2026"),
+]
+
+
+# What the sources document beyond the catalog figures, carried as catalog data (in our own
+# words) so the patient material never states them from memory. (slug, kind, route, text,
+# source); route "" applies to every plan, "topical" to topical treatments, "injection" to
+# injected ones. An opinion is labelled as one, never given as a forecast.
+EVIDENCE = [
+    (
+        "mayo-topical-platelet-study",
+        "study",
+        "topical",
+        "Study finding, not a promise for you: in a study of a topical platelet-derived "
+        "exosome product the course lasted 12 weeks, and a separate topical study saw "
+        "skin-quality improvement after 6 weeks of use.",
+        "mayo-2025",
+    ),
+    (
+        "chatham-approval-opinion",
+        "opinion",
+        "injection",
+        "One surgeon's opinion (2025), not a forecast: approval of exosome injections for "
+        "aesthetic use may still be 4–5 years away.",
+        "chatham",
+    ),
 ]

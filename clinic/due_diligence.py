@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from clinic.formatting import format_celsius, format_celsius_range, format_date
-
 # Exosomes are 30-150 nm across (regen-2026, difrancesco); outside that, the preparation
 # holds something else as well.
 EXOSOME_SIZE_MIN_NM = Decimal(30)
@@ -20,7 +18,8 @@ EXOSOME_SIZE_MAX_NM = Decimal(150)
 QUESTIONS = {
     "source": "What is the source cell line?",
     "characterisation": "What characterisation data exists for this lot?",
-    "regulatory": "Is it a cleared product or an investigational preparation?",
+    "regulatory": "What is its regulatory status: a cosmetic topical product or an "
+    "investigational preparation?",
     "clinical": "What clinical outcome data supports this product?",
 }
 
@@ -34,9 +33,38 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class LotWarning:
+    """A fact about a lot that staff must weigh before a patient (and that the patient is
+    shown): clinic.formatting.format_lot_warning words it.
+
+    kind: "size" (size_low/size_high outside 30-150 nm), "storage" (a reading at
+    temperature on checked_on outside required_min/required_max), "expired" (expires_on is
+    before today) or "expires_before_session" (session_number on session_date is after
+    expires_on)."""
+
+    kind: str
+    lot_number: str
+    size_low: Decimal | None = None
+    size_high: Decimal | None = None
+    temperature: Decimal | None = None
+    checked_on: date | None = None
+    required_min: Decimal | None = None
+    required_max: Decimal | None = None
+    expires_on: date | None = None
+    session_number: int | None = None
+    session_date: date | None = None
+
+    @property
+    def blocks_presenting(self) -> bool:
+        """An expired lot cannot be used on a session date; the others need a clinician's
+        acknowledgement."""
+        return self.kind in ("expired", "expires_before_session")
+
+
+@dataclass(frozen=True)
 class DueDiligence:
     answers: tuple[Answer, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[LotWarning, ...]
 
     @property
     def complete(self) -> bool:
@@ -78,7 +106,7 @@ def _answers(product, lot) -> tuple[Answer, ...]:
     source = product.source_cell_line.strip()
     status = product.get_regulatory_status_display()
     reference = product.regulatory_reference.strip()
-    needs_reference = product.regulatory_status in ("investigational", "cleared")
+    needs_reference = product.regulatory_status == "investigational"
     evidence = product.clinical_evidence.strip()
     return (
         Answer("source", QUESTIONS["source"], bool(source), source or "Not recorded."),
@@ -100,20 +128,17 @@ def _answers(product, lot) -> tuple[Answer, ...]:
     )
 
 
-def _size_warnings(lot) -> list[str]:
+def _size_warnings(lot) -> list[LotWarning]:
     low = lot.size_min_nm if lot.size_min_nm is not None else lot.size_median_nm
     high = lot.size_max_nm if lot.size_max_nm is not None else lot.size_median_nm
     if low is None or high is None:
         return []
     if low < EXOSOME_SIZE_MIN_NM or high > EXOSOME_SIZE_MAX_NM:
-        return [
-            f"Lot {lot.lot_number} measures {low.normalize():f}–{high.normalize():f} nm, outside "
-            f"the 30–150 nm of exosomes: it may contain other particles."
-        ]
+        return [LotWarning("size", lot.lot_number, size_low=low, size_high=high)]
     return []
 
 
-def _storage_warnings(product, lot, readings) -> list[str]:
+def _storage_warnings(product, lot, readings) -> list[LotWarning]:
     low, high = product.storage_min_celsius, product.storage_max_celsius
     if low is None and high is None:
         return []
@@ -121,22 +146,32 @@ def _storage_warnings(product, lot, readings) -> list[str]:
     for reading in readings:
         t = reading.temperature_celsius
         if (low is not None and t < low) or (high is not None and t > high):
-            required = format_celsius_range(low, high)
             warnings.append(
-                f"Lot {lot.lot_number} was stored at {format_celsius(t)} on "
-                f"{format_date(reading.checked_on)}, outside the required {required}."
+                LotWarning(
+                    "storage",
+                    lot.lot_number,
+                    temperature=t,
+                    checked_on=reading.checked_on,
+                    required_min=low,
+                    required_max=high,
+                )
             )
     return warnings
 
 
-def _expiry_warnings(lot, today: date, planned: Sequence[tuple[int, date]]) -> list[str]:
+def _expiry_warnings(lot, today: date, planned: Sequence[tuple[int, date]]) -> list[LotWarning]:
     if lot.expires_on < today:
-        return [f"Lot {lot.lot_number} expired on {format_date(lot.expires_on)}."]
+        return [LotWarning("expired", lot.lot_number, expires_on=lot.expires_on)]
     for number, day in planned:
         if day > lot.expires_on:
             return [
-                f"Lot {lot.lot_number} expires on {format_date(lot.expires_on)}, before session "
-                f"{number} on {format_date(day)}."
+                LotWarning(
+                    "expires_before_session",
+                    lot.lot_number,
+                    expires_on=lot.expires_on,
+                    session_number=number,
+                    session_date=day,
+                )
             ]
     return []
 
@@ -152,7 +187,7 @@ def assess(
     """The four answers for `product` (and `lot`, if one is chosen) plus every warning:
     sizes outside 30-150 nm, storage readings outside the product's range, and a lot that has
     expired or expires before one of `planned_sessions` (session number, date)."""
-    warnings: list[str] = []
+    warnings: list[LotWarning] = []
     if lot is not None:
         warnings += _size_warnings(lot)
         warnings += _storage_warnings(product, lot, readings)

@@ -165,3 +165,35 @@ def format_celsius_range(low: Decimal | None, high: Decimal | None) -> str:
     if high is None:
         return f"at least {format_celsius(low)}"
     return f"{format_celsius(low)} to {format_celsius(high)}"
+
+
+# Sentences built from figures ----------------------------------------------------------------
+
+
+def format_size_range_nm(low: Decimal, high: Decimal) -> str:
+    """'20–400 nm'."""
+    return f"{Decimal(low).normalize():f}–{Decimal(high).normalize():f} nm"
+
+
+def format_lot_warning(warning) -> str:
+    """One sentence for a clinic.due_diligence.LotWarning, for staff and patient alike."""
+    lot = f"Lot {warning.lot_number}"
+    if warning.kind == "size":
+        return (
+            f"{lot} measures {format_size_range_nm(warning.size_low, warning.size_high)}, "
+            "outside the 30–150 nm of exosomes: it may contain other particles."
+        )
+    if warning.kind == "storage":
+        required = format_celsius_range(warning.required_min, warning.required_max)
+        return (
+            f"{lot} was stored at {format_celsius(warning.temperature)} on "
+            f"{format_date(warning.checked_on)}, outside the required {required}."
+        )
+    if warning.kind == "expired":
+        return f"{lot} expired on {format_date(warning.expires_on)}."
+    if warning.kind == "expires_before_session":
+        return (
+            f"{lot} expires on {format_date(warning.expires_on)}, before session "
+            f"{warning.session_number} on {format_date(warning.session_date)}."
+        )
+    raise ValueError(f"Unknown lot warning kind: {warning.kind!r}")

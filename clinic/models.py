@@ -14,7 +14,35 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from clinic.catalog_seed import PRICES as SEED_PRICES
+from clinic.catalog_seed import SOURCES as SEED_SOURCES
+from clinic.catalog_seed import TREATMENTS as SEED_TREATMENTS
 from clinic.formatting import PLATELET_TOPICAL_ONLY, format_celsius, format_date
+
+# A figure the clinic entered or changed is the clinic's, whatever source key it still carries.
+CLINIC_SOURCE = "clinic"
+_SEED_BY_SLUG = {t["slug"]: t for t in SEED_TREATMENTS}
+_SEED_PRICES = {
+    (slug, unit, size): (low, high, src) for slug, unit, size, low, high, src in SEED_PRICES
+}
+# Each attributed figure: its fields, and the field holding its source key.
+FIGURE_FIELDS = {
+    "downtime": ("downtime_min_hours", "downtime_max_hours"),
+    "sessions": ("sessions_min", "sessions_max"),
+    "interval": ("interval_count", "interval_unit"),
+    "results_develop": ("results_develop_weeks_min", "results_develop_weeks_max"),
+}
+
+
+def attribute(source: str, values: tuple, seeded: tuple | None) -> str:
+    """The source to print beside a figure: a published key only while the figure is exactly
+    the one that source gave (the seed); otherwise "clinic" (or the admin's own source)."""
+    if all(v is None or v == "" for v in values):
+        return ""
+    source = source.strip()
+    if source in SEED_SOURCES and (seeded is None or tuple(seeded) != tuple(values)):
+        return CLINIC_SOURCE
+    return source or CLINIC_SOURCE
 
 
 def default_currency() -> str:
@@ -42,7 +70,10 @@ class DeliveryRoute(models.TextChoices):
 
 class RegulatoryStatus(models.TextChoices):
     COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
-    INVESTIGATIONAL = "investigational", "Investigational: IND or clinical trial required"
+    INVESTIGATIONAL = (
+        "investigational",
+        "Investigational: only inside an FDA IND or a registered clinical trial",
+    )
 
 
 class IntervalUnit(models.TextChoices):
@@ -116,13 +147,19 @@ class TreatmentType(models.Model):
     interval_unit = models.CharField(max_length=10, choices=IntervalUnit.choices, blank=True)
     interval_source = models.CharField(max_length=40, blank=True)
 
-    results_weeks_min = models.PositiveSmallIntegerField(
-        "results window from (weeks)", null=True, blank=True
+    # How long results keep developing after each session (regen-2026: 4-6 weeks). Not when
+    # they "show": no source documents that, and the name keeps the meaning from slipping.
+    results_develop_weeks_min = models.PositiveSmallIntegerField(
+        "results keep developing after each session for at least (weeks)",
+        null=True,
+        blank=True,
     )
-    results_weeks_max = models.PositiveSmallIntegerField(
-        "results window to (weeks)", null=True, blank=True
+    results_develop_weeks_max = models.PositiveSmallIntegerField(
+        "results keep developing after each session for up to (weeks)",
+        null=True,
+        blank=True,
     )
-    results_source = models.CharField(max_length=40, blank=True)
+    results_develop_source = models.CharField(max_length=40, blank=True)
 
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
@@ -147,7 +184,7 @@ class TreatmentType(models.Model):
                 name="treatment_sessions_ordered",
             ),
             models.CheckConstraint(
-                condition=pair_ordered("results_weeks_min", "results_weeks_max"),
+                condition=pair_ordered("results_develop_weeks_min", "results_develop_weeks_max"),
                 name="treatment_results_ordered",
             ),
             models.CheckConstraint(
@@ -187,7 +224,7 @@ class TreatmentType(models.Model):
         for low, high in (
             ("downtime_min_hours", "downtime_max_hours"),
             ("sessions_min", "sessions_max"),
-            ("results_weeks_min", "results_weeks_max"),
+            ("results_develop_weeks_min", "results_develop_weeks_max"),
         ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
@@ -210,10 +247,60 @@ class TreatmentType(models.Model):
     def is_investigational(self) -> bool:
         return self.regulatory_status == RegulatoryStatus.INVESTIGATIONAL
 
+    def figure_source(self, figure: str) -> str:
+        """The source of one figure ("downtime", "sessions", "interval", "results_develop")
+        as it may be printed: see `attribute`."""
+        fields = FIGURE_FIELDS[figure]
+        seed = _SEED_BY_SLUG.get(self.slug)
+        return attribute(
+            getattr(self, f"{figure}_source"),
+            tuple(getattr(self, f) for f in fields),
+            tuple(seed[f] for f in fields) if seed else None,
+        )
+
+
+class EvidenceKind(models.TextChoices):
+    STUDY = "study", "Study finding"
+    OPINION = "opinion", "Opinion"
+
+
+class EvidenceNote(models.Model):
+    """A fact or an opinion from a source that the patient material carries beside the
+    figures: a study's course and findings, or an expert's opinion (labelled as such)."""
+
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    route = models.CharField(
+        max_length=20,
+        choices=DeliveryRoute.choices,
+        blank=True,
+        help_text="Shown for plans with a treatment of this route; blank for every plan.",
+    )
+    text = models.TextField(help_text="In the clinic's own words; never a promise.")
+    source = models.CharField(max_length=40)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.slug}"
+
 
 class PriceUnit(models.TextChoices):
     SESSION = "session", "One session"
     SERIES = "series", "Series of sessions"
+
+
+class TrialPricing(models.TextChoices):
+    NONE = "", "Not a trial price"
+    TRIAL = "trial", "Trial price set by the clinic"
+    NO_CHARGE = "no_charge", "No charge within the trial"
+
+
+NO_CHARGE_IS_ZERO = "A no-charge price must be 0 to 0."
+TRIAL_PRICE_ONLY_INVESTIGATIONAL = "Only an investigational treatment has a trial price."
 
 
 class PriceRangeQuerySet(models.QuerySet):
@@ -222,8 +309,10 @@ class PriceRangeQuerySet(models.QuerySet):
 
         Computed in Python over one ordered query, so it costs one query whatever the
         number of treatments, and works the same on SQLite and PostgreSQL."""
-        rows = self.filter(effective_from__lte=on).order_by(
-            "treatment_id", "unit", "series_size", "-effective_from", "-id"
+        rows = (
+            self.filter(effective_from__lte=on)
+            .select_related("treatment")
+            .order_by("treatment_id", "unit", "series_size", "-effective_from", "-id")
         )
         seen, current = set(), []
         for row in rows:
@@ -256,6 +345,14 @@ class PriceRange(models.Model):
         blank=True,
         help_text="Where the figure comes from: a source key such as regen-2026, or 'clinic'.",
     )
+    trial_pricing = models.CharField(
+        max_length=10,
+        choices=TrialPricing.choices,
+        blank=True,
+        default=TrialPricing.NONE,
+        help_text="For an investigational treatment: the clinic's price for patients in the "
+        "trial, or no charge.",
+    )
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
 
@@ -272,6 +369,10 @@ class PriceRange(models.Model):
                 condition=(Q(unit=PriceUnit.SESSION) & Q(series_size__isnull=True))
                 | (Q(unit=PriceUnit.SERIES) & Q(series_size__isnull=False) & Q(series_size__gte=2)),
                 name="price_series_size_matches_unit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(trial_pricing=TrialPricing.NO_CHARGE) | Q(minimum=0, maximum=0),
+                name="price_no_charge_is_zero",
             ),
             models.UniqueConstraint(
                 fields=["treatment", "effective_from"],
@@ -291,6 +392,19 @@ class PriceRange(models.Model):
     def __str__(self):
         return (
             f"{self.treatment} – {self.unit_label}: {self.minimum}–{self.maximum} {self.currency}"
+        )
+
+    @property
+    def attributed_source(self) -> str:
+        """The published key only while the range is exactly the one that source gave;
+        a trial price, or any range the clinic entered or changed, is the clinic's."""
+        if self.trial_pricing:
+            return CLINIC_SOURCE
+        seed = _SEED_PRICES.get((self.treatment.slug, self.unit, self.series_size))
+        return attribute(
+            self.source,
+            (self.minimum, self.maximum),
+            (seed[0], seed[1]) if seed and seed[2] == self.source.strip() else None,
         )
 
     @property
@@ -315,6 +429,10 @@ class PriceRange(models.Model):
             errors["series_size"] = SERIES_NEEDS_SIZE
         if self.unit == PriceUnit.SESSION and self.series_size is not None:
             errors["series_size"] = SESSION_HAS_NO_SIZE
+        if self.trial_pricing == TrialPricing.NO_CHARGE and (self.minimum or self.maximum):
+            errors["trial_pricing"] = NO_CHARGE_IS_ZERO
+        if self.trial_pricing and self.treatment_id and not self.treatment.is_investigational:
+            errors["trial_pricing"] = TRIAL_PRICE_ONLY_INVESTIGATIONAL
         self.currency = (self.currency or "").strip().upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
             errors["currency"] = CURRENCY_CODE
@@ -333,16 +451,21 @@ class ProductGrade(models.TextChoices):
 
 
 class ProductRegulatoryStatus(models.TextChoices):
-    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use"
-    INVESTIGATIONAL = "investigational", "Investigational (IND or clinical trial)"
-    CLEARED = "cleared", "Cleared / approved product"
+    # No exosome product is FDA-approved for aesthetic use (as of 2026), so there is no
+    # "cleared" or "approved" choice: an injected preparation is investigational only.
+    COSMETIC_TOPICAL = "cosmetic_topical", "Cosmetic, topical use only"
+    INVESTIGATIONAL = (
+        "investigational",
+        "Investigational: only inside an FDA IND or a registered clinical trial",
+    )
 
 
 INJECTION_NEEDS_STATUS = (
-    "A product used by injection must be investigational (IND or trial) or a cleared product."
+    "No exosome product is approved for aesthetic use: a product used by injection must be "
+    "investigational (an FDA IND or a registered clinical trial)."
 )
 NEEDS_A_ROUTE = "Choose at least one route: topical or injection."
-REFERENCE_NEEDED = "Give the IND, trial or clearance reference for this regulatory status."
+REFERENCE_NEEDED = "Give the FDA IND or clinical-trial registration for this preparation."
 EXPIRY_BEFORE_RECEIVED = "The expiry date must be after the date the lot was received."
 SIZE_NOT_POSITIVE = "Sizes must be positive numbers of nanometres."
 STORAGE_RANGE_ORDER = "The lowest storage temperature cannot be above the highest."
@@ -361,9 +484,7 @@ class ExosomeProduct(models.Model):
     route_topical = models.BooleanField("topical use", default=True)
     route_injection = models.BooleanField("injection", default=False)
     regulatory_status = models.CharField(max_length=30, choices=ProductRegulatoryStatus.choices)
-    regulatory_reference = models.CharField(
-        "IND / trial / clearance reference", max_length=200, blank=True
-    )
+    regulatory_reference = models.CharField("IND / trial reference", max_length=200, blank=True)
     clinical_evidence = models.TextField(
         blank=True, help_text="Published outcome data for this product: references and links."
     )
@@ -391,17 +512,16 @@ class ExosomeProduct(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(route_injection=False)
-                | Q(
-                    regulatory_status__in=[
-                        ProductRegulatoryStatus.INVESTIGATIONAL,
-                        ProductRegulatoryStatus.CLEARED,
-                    ]
-                ),
+                | Q(regulatory_status=ProductRegulatoryStatus.INVESTIGATIONAL),
                 name="product_injection_needs_status",
             ),
             models.CheckConstraint(
                 condition=pair_ordered("storage_min_celsius", "storage_max_celsius"),
                 name="product_storage_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(regulatory_status__in=ProductRegulatoryStatus.values),
+                name="product_regulatory_status_known",
             ),
         ]
 
@@ -414,14 +534,13 @@ class ExosomeProduct(models.Model):
             errors["route_topical"] = NEEDS_A_ROUTE
         if self.exosome_source == ExosomeSource.PLATELET and self.route_injection:
             errors["route_injection"] = PLATELET_TOPICAL_ONLY
-        elif self.route_injection and self.regulatory_status not in (
-            ProductRegulatoryStatus.INVESTIGATIONAL,
-            ProductRegulatoryStatus.CLEARED,
+        elif (
+            self.route_injection
+            and self.regulatory_status != ProductRegulatoryStatus.INVESTIGATIONAL
         ):
             errors["regulatory_status"] = INJECTION_NEEDS_STATUS
         if (
-            self.regulatory_status
-            in (ProductRegulatoryStatus.INVESTIGATIONAL, ProductRegulatoryStatus.CLEARED)
+            self.regulatory_status == ProductRegulatoryStatus.INVESTIGATIONAL
             and not self.regulatory_reference.strip()
         ):
             errors["regulatory_reference"] = REFERENCE_NEEDED

@@ -13,7 +13,14 @@ ALL_ROLES = (FRONT_DESK, CLINICIAN, CLINIC_ADMIN)
 
 # app_label -> model names whose add/change/delete/view a role gets.
 CATALOG_MODELS = {
-    "clinic": ["treatmenttype", "pricerange", "exosomeproduct", "productlot", "storagecheck"]
+    "clinic": [
+        "treatmenttype",
+        "pricerange",
+        "exosomeproduct",
+        "productlot",
+        "storagecheck",
+        "evidencenote",
+    ]
 }
 # Patients, plans and courses change only through the planner's pages; in the admin the
 # clinic admin reads them, their history and the summary-access log.

@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
 from clinic.selectors import catalog_entries
 
@@ -17,5 +18,11 @@ def home(request):
 def catalog(request):
     today = timezone.localdate()
     return render(
-        request, "clinic/catalog.html", {"entries": catalog_entries(on=today), "today": today}
+        request,
+        "clinic/catalog.html",
+        {
+            "entries": catalog_entries(on=today),
+            "today": today,
+            "evidence_notes": EvidenceNote.objects.filter(active=True),
+        },
     )

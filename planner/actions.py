@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clinic.formatting import format_lot_warning
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
@@ -41,8 +42,20 @@ STALE_SIGN_OFF = (
 )
 SIGN_OFF_CLOSED = "Nothing was recorded: a {status} plan takes no new sign-off."
 DUE_DILIGENCE_UNACKNOWLEDGED = (
-    "A product in this plan has open due-diligence questions. A clinician must acknowledge "
-    "the gaps before the plan can be presented or accepted."
+    "A product in this plan has open due-diligence questions or lot warnings. A clinician "
+    "must acknowledge exactly these before the plan can be presented or accepted."
+)
+LOT_CANNOT_BE_USED = (
+    "{warning} An expired lot cannot be used on a session date: choose another lot for that "
+    "course first."
+)
+INVESTIGATIONAL_PRODUCT_MISSING = (
+    "Name the product for {treatments}: an investigational preparation needs its product and "
+    "its due diligence recorded before the plan can be presented or accepted."
+)
+INVESTIGATIONAL_LOT_MISSING = (
+    "Name the lot for {treatments} before treatment starts: the patient's record must show "
+    "which lot of the investigational preparation is used."
 )
 
 
@@ -204,9 +217,28 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             raise PlanActionError(NO_COURSES)
         if plan.has_investigational_course and not plan.investigational_recorded:
             raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
+        if outlook.investigational_without_product:
+            raise PlanActionError(
+                INVESTIGATIONAL_PRODUCT_MISSING.format(
+                    treatments=", ".join(outlook.investigational_without_product)
+                )
+            )
+        if outlook.blocking_lot_warnings:
+            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
+            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
         gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
+    if to_status == PlanStatus.IN_PROGRESS:
+        if outlook.investigational_without_lot:
+            raise PlanActionError(
+                INVESTIGATIONAL_LOT_MISSING.format(
+                    treatments=", ".join(outlook.investigational_without_lot)
+                )
+            )
+        if outlook.blocking_lot_warnings:
+            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
+            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:

@@ -6,26 +6,47 @@ shared and synced to places a quote does not belong."""
 
 from datetime import UTC, datetime, timedelta
 
+from django.utils.text import slugify
 from icalendar import Calendar, Event, vText
 
 from clinic.formatting import NOT_DOCUMENTED
+from planner.models import PlanStatus
 from planner.patient_info import KIND_TEXTS
 from planner.summary import PlanSummary, SessionRow
 
 PRODID = "-//Exosome treatment planner//Patient calendar//EN"
+# RFC 5545 STATUS of each event, from the plan's status: a draft or a plan on offer is only
+# tentative, an agreed plan confirmed, a plan that will not happen cancelled (so a calendar
+# that imported it earlier drops the sessions).
+EVENT_STATUS = {
+    PlanStatus.DRAFT: "TENTATIVE",
+    PlanStatus.PRESENTED: "TENTATIVE",
+    PlanStatus.ACCEPTED: "CONFIRMED",
+    PlanStatus.IN_PROGRESS: "CONFIRMED",
+    PlanStatus.COMPLETED: "CONFIRMED",
+    PlanStatus.DECLINED: "CANCELLED",
+    PlanStatus.CANCELLED: "CANCELLED",
+}
 
 
-def session_uid(*, plan_pk: int, course_position: int, session_number: int, host: str) -> str:
-    """Stable across downloads, so importing the file again updates events, not doubles them."""
-    return f"plan-{plan_pk}-course-{course_position}-session-{session_number}@{host}"
+def session_uid(*, plan_pk: int, course_position: int, session_number: int, clinic: str) -> str:
+    """Stable across downloads, so importing the file again updates events, not doubles them.
+
+    Named after the clinic, never the host name the app happened to be opened at (which
+    differs between an internal address and the public one, and would double the events)."""
+    domain = slugify(clinic) or "clinic"
+    return (
+        f"plan-{plan_pk}-course-{course_position}-session-{session_number}@{domain}.exosome-planner"
+    )
 
 
 def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> str:
     lines = [f"Session {row.number} of {row.of}: {row.treatment_name}."]
     facts = facts_by_name.get(row.treatment_name)
     if row.downtime_documented:
-        typical = f" ({facts.downtime.text})" if facts else ""
-        lines.append(f"Expected downtime{typical}: until {row.downtime_until}.")
+        # The same words as the summary's table: "Downtime until", then the typical figure.
+        typical = f" (typical downtime {facts.downtime.text})" if facts else ""
+        lines.append(f"Downtime until {row.downtime_until}{typical}.")
     else:
         lines.append(f"Expected downtime: {NOT_DOCUMENTED}; ask your clinician what to plan for.")
     text = KIND_TEXTS.get(row.kind)
@@ -38,7 +59,7 @@ def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> 
     return "\n".join(lines)
 
 
-def calendar_ics(summary: PlanSummary, *, host: str, now: datetime) -> bytes:
+def calendar_ics(summary: PlanSummary, *, now: datetime) -> bytes:
     """`now` must be timezone-aware; DTSTAMP is written in UTC."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -59,7 +80,7 @@ def calendar_ics(summary: PlanSummary, *, host: str, now: datetime) -> bytes:
                 plan_pk=summary.plan.pk,
                 course_position=row.course_index,
                 session_number=row.number,
-                host=host,
+                clinic=summary.clinic_name,
             ),
         )
         event.add("dtstamp", stamp)
@@ -69,6 +90,8 @@ def calendar_ics(summary: PlanSummary, *, host: str, now: datetime) -> bytes:
         event.add("description", _description(summary, row, facts_by_name))
         if summary.clinic_address:
             event.add("location", summary.clinic_address)
-        event.add("transp", "TRANSPARENT")
+        event.add("status", EVENT_STATUS.get(summary.plan.status, "TENTATIVE"))
+        # The patient is busy at a session (and the downtime follows it).
+        event.add("transp", "OPAQUE")
         cal.add_component(event)
     return cal.to_ical()

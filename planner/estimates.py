@@ -37,6 +37,7 @@ class PriceQuote:
     source: str
     effective_from: date
     price_range_id: int | None
+    trial_pricing: str = ""  # "", "trial" or "no_charge": see clinic.models.TrialPricing
 
     def __post_init__(self) -> None:
         # Accept the plain strings a database column holds ("series") as well as the enum.

@@ -15,17 +15,40 @@ from clinic.models import ExosomeSource, TreatmentKind
 
 
 @dataclass(frozen=True)
+class Statement:
+    text: str
+    source: str  # a source key, or "" for the app's own pointer (no source claimed)
+
+
+@dataclass(frozen=True)
 class KindText:
     what_to_expect: str
     aftercare: tuple[str, ...]  # what applies to this kind only; see GENERAL_AFTERCARE
-    risks: tuple[str, ...]  # likewise; see GENERAL_RISKS
+    # The preparation's risks (with their source) and, apart, the procedure's own risks,
+    # which no source covers: the clinician explains them.
+    risks: tuple[Statement, ...]
     sources: tuple[str, ...]
 
 
-_WELL_CHARACTERISED = "With a well-characterised preparation the reported risks are minimal"
 _SETTLED_DATES = (
-    "keep the downtime dates in the schedule free of events where your skin needs to look settled."
+    "keep the downtime days after each session free of events where your skin needs to look "
+    "settled."
 )
+_TOPICAL_PREPARATION_RISKS = Statement(
+    "The exosome preparation: for a well-characterised preparation, the risks reported are "
+    "bruising and short-lived redness (and, where it is injected, reactions at the injection "
+    "sites).",
+    "regen-2026",
+)
+
+
+def _procedure_risks(procedure: str) -> Statement:
+    return Statement(
+        f"The {procedure} itself: it has risks of its own, which the sources above do not "
+        "cover; your clinician explains them before you decide.",
+        "",
+    )
+
 
 KIND_TEXTS: dict[str, KindText] = {
     TreatmentKind.MICRONEEDLING: KindText(
@@ -36,7 +59,7 @@ KIND_TEXTS: dict[str, KindText] = {
             "microneedling itself."
         ),
         aftercare=(f"Plan around the downtime: {_SETTLED_DATES}",),
-        risks=(f"{_WELL_CHARACTERISED}: mainly short-lived redness of the treated skin.",),
+        risks=(_TOPICAL_PREPARATION_RISKS, _procedure_risks("microneedling")),
         sources=("regen-2026",),
     ),
     TreatmentKind.FRACTIONAL_LASER: KindText(
@@ -47,15 +70,15 @@ KIND_TEXTS: dict[str, KindText] = {
             "microneedling."
         ),
         aftercare=(f"Plan for the longer downtime: {_SETTLED_DATES}",),
-        risks=(f"{_WELL_CHARACTERISED}: mainly short-lived redness of the treated skin.",),
+        risks=(_TOPICAL_PREPARATION_RISKS, _procedure_risks("laser treatment")),
         sources=("regen-2026",),
     ),
     TreatmentKind.INJECTABLE: KindText(
         what_to_expect=(
             "A sterile exosome preparation is injected into or just under the skin, in many "
             "small amounts spread over the treatment area. No microneedling or laser is needed "
-            "first. This treatment is investigational: it is given only within a registered "
-            "IND or clinical trial."
+            "first. This treatment is investigational: it is given only within an FDA IND or "
+            "a registered clinical trial."
         ),
         aftercare=(
             "No source documents the downtime after an exosome injection: ask your clinician "
@@ -63,35 +86,51 @@ KIND_TEXTS: dict[str, KindText] = {
             "Follow the visit and reporting schedule of the trial you are enrolled in.",
         ),
         risks=(
-            f"{_WELL_CHARACTERISED}: reactions where the needle went in, bruising and "
-            "short-lived redness.",
+            Statement(
+                "The exosome preparation: for a well-characterised preparation, the risks "
+                "reported are reactions where the needle went in, bruising and short-lived "
+                "redness. For an investigational preparation, what else may happen is part of "
+                "what the trial studies.",
+                "regen-2026",
+            ),
         ),
         sources=("regen-2026",),
     ),
 }
 
-# Shown once, for every plan, after the texts of its treatment kinds.
+# Shown once, for every plan, after the texts of its treatment kinds. No sentence refers to
+# "this summary": the calendar file repeats the aftercare on its own.
 GENERAL_AFTERCARE = (
     "Follow the skin-care instructions your clinician gives you after each session.",
-    "Results keep building for weeks after a session: judge them against the results dates "
-    "in this summary rather than in the first days.",
+    "Results keep developing for weeks after each session: judge them once that time has "
+    "passed, not in the first days.",
     "Contact the clinic if redness, swelling or bruising gets worse instead of settling, or "
     "lasts beyond the downtime dates of your session.",
 )
 GENERAL_RISKS = (
     "With a poorly characterised preparation there are theoretical risks: an immune reaction "
     "to proteins it carries that have not been identified, contamination with microbes during "
-    "manufacture, and unknown effects of the genetic material (miRNA) it carries. Ask us about "
-    "the preparation we use: its source, the data on its lot, its regulatory status and the "
-    "clinical evidence for it.",
+    "manufacture, and unknown effects of the genetic material (miRNA) it carries.",
+)
+ASK_ABOUT_THE_PREPARATION = (
+    "Ask us which preparation we plan to use and what we hold on record about it: its source, "
+    "the data on its lot, its regulatory status and the clinical evidence for it."
+)
+SEE_THE_PRODUCT_SECTION = (
+    "What we hold on record about the preparation planned for you is under “About the "
+    "product”; ask us about anything marked “not recorded”."
 )
 GENERAL_SOURCES = ("regen-2026",)
 
-
-@dataclass(frozen=True)
-class Statement:
-    text: str
-    source: str
+# The patient's goals, worded as cosmetic goals: a topical product may carry cosmetic claims
+# only, so the patient's paper never names a medical indication.
+PATIENT_GOALS = {
+    "procedure_recovery": "A smoother recovery after microneedling or laser",
+    "skin_quality": "Skin quality (thinning, laxity, fine lines)",
+    "wound_healing": "The look of the skin as it heals after surgery",
+    "hair_loss": "Fuller-looking hair (scalp treatment, still under study)",
+    "scars": "The look of scars",
+}
 
 
 # "As of" the date of the catalog's sources (the seeded prices take effect then).
@@ -103,12 +142,12 @@ NOT_FDA_APPROVED = Statement(
 )
 INVESTIGATIONAL_WITH_REFERENCE = (
     "{treatment} is investigational, not an approved treatment. It is offered to you only "
-    "within the IND or clinical trial recorded for this plan: {reference}."
+    "within the FDA IND or registered clinical trial recorded for this plan: {reference}."
 )
 INVESTIGATIONAL_WITHOUT_REFERENCE = (
     "{treatment} is investigational, not an approved treatment. It can be offered only within "
-    "an IND or clinical trial, and no trial reference has been recorded for this plan yet: "
-    "it cannot be agreed until a clinician records one."
+    "an FDA IND or a registered clinical trial, and no reference has been recorded for this "
+    "plan yet: it cannot be agreed until a clinician records one."
 )
 INVESTIGATIONAL_SOURCE = "regen-2026"
 TOPICAL_COSMETIC = Statement(
@@ -134,13 +173,27 @@ EXOSOME_SOURCE_TEXTS: dict[str, Statement] = {
         "regen-2026",
     ),
     ExosomeSource.PLANT: Statement(
-        "Plant-derived exosomes are a cosmetic ingredient. They signal to human cells more "
-        "weakly than exosomes of human origin.",
+        "Plant-derived exosomes are a cosmetic ingredient. They may signal less effectively to "
+        "human cells than exosomes of human origin.",
         "chatham",
     ),
     ExosomeSource.SYNTHETIC: Statement(
         "Synthetic “exosome-like” particles are made in a laboratory. Some products sold as "
-        "exosomes are in fact liposomes (simple fat bubbles), not vesicles released by cells.",
+        "exosomes may be liposomes (simple fat bubbles) rather than vesicles released by cells.",
         "difrancesco",
     ),
 }
+
+# The state of the evidence, for every plan (difrancesco; chatham).
+EVIDENCE_IS_EARLY = (
+    Statement(
+        "The evidence is early: most of it comes from laboratory and animal research and small "
+        "pilot studies, and few trials in people have been done.",
+        "difrancesco",
+    ),
+    Statement(
+        "More clinical trials are needed before the benefit of exosomes in aesthetic treatment "
+        "is known; nothing in this plan is a promise of a result.",
+        "chatham",
+    ),
+)

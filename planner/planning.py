@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from clinic.due_diligence import DueDiligence, assess
+from clinic.due_diligence import DueDiligence, LotWarning, assess
+from clinic.formatting import format_lot_warning
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, TreatmentType
 from planner.estimates import (
     CourseEstimate,
@@ -24,6 +25,7 @@ from planner.estimates import (
     estimate_plan,
 )
 from planner.scheduling import CourseInput, Interval, Schedule, build_schedule
+from planner.wording import WordedWarning, results_sentence, word_warnings
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,39 @@ class PlanOutlook:
     # Any course uses an investigational (not FDA-approved) treatment.
     investigational: bool = False
     product_checks: tuple[ProductCheck, ...] = ()
+    # The schedule's warnings as staff read them (planner/wording.py).
+    warnings: tuple[WordedWarning, ...] = ()
+    # One sentence per course: how long its results keep developing (planner/wording.py).
+    results: tuple[str, ...] = ()
+    # Courses of an investigational treatment that name no product (or no lot) yet.
+    investigational_without_product: tuple[str, ...] = ()
+    investigational_without_lot: tuple[str, ...] = ()
 
     @property
     def due_diligence_gaps(self) -> list[str]:
-        """One line per course whose product record leaves a question open."""
+        """One line per open question and per lot warning a clinician must accept (a size
+        outside 30-150 nm, a storage reading outside the range), per course; an acknowledgement
+        covers exactly these lines."""
+        lines = []
+        for check in self.product_checks:
+            prefix = f"Course {check.course_number} ({check.product.name}): "
+            if not check.due_diligence.complete:
+                lines.append(prefix + "; ".join(check.due_diligence.gaps))
+            lines += [
+                prefix + format_lot_warning(w)
+                for w in check.due_diligence.warnings
+                if not w.blocks_presenting
+            ]
+        return lines
+
+    @property
+    def blocking_lot_warnings(self) -> list[LotWarning]:
+        """An expired lot, or one that expires before a session it is planned for."""
         return [
-            f"Course {check.course_number} ({check.product.name}): "
-            + "; ".join(check.due_diligence.gaps)
+            w
             for check in self.product_checks
-            if not check.due_diligence.complete
+            for w in check.due_diligence.warnings
+            if w.blocks_presenting
         ]
 
     @property
@@ -142,9 +168,11 @@ def course_input(draft: CourseDraft) -> CourseInput:
         first_session=draft.first_session,
         downtime_min_hours=t.downtime_min_hours,
         downtime_max_hours=t.downtime_max_hours,
-        results_weeks_min=t.results_weeks_min,
-        results_weeks_max=t.results_weeks_max,
+        results_develop_weeks_min=t.results_develop_weeks_min,
+        results_develop_weeks_max=t.results_develop_weeks_max,
         catalog_interval=catalog_interval(t),
+        typical_sessions_min=t.sessions_min,
+        typical_sessions_max=t.sessions_max,
     )
 
 
@@ -155,9 +183,10 @@ def price_quote(price: PriceRange) -> PriceQuote:
         minimum=price.minimum,
         maximum=price.maximum,
         currency=price.currency,
-        source=price.source,
+        source=price.attributed_source,
         effective_from=price.effective_from,
         price_range_id=price.pk,
+        trial_pricing=price.trial_pricing,
     )
 
 
@@ -184,12 +213,30 @@ def plan_outlook(
     frozen_quote: dict | None = None,
     today: date | None = None,
 ) -> PlanOutlook:
+    today = today or timezone.localdate()
     schedule = build_schedule([course_input(d) for d in drafts], ready_by=ready_by)
     todays_estimate = current_estimate(drafts, prices_in_force)
+    investigational = [d for d in drafts if d.treatment.is_investigational]
+    investigational_keys = {d.key for d in investigational}
     common = {
         "schedule": schedule,
-        "investigational": any(d.treatment.is_investigational for d in drafts),
-        "product_checks": product_checks(drafts, schedule, today or timezone.localdate()),
+        "investigational": bool(investigational),
+        "product_checks": product_checks(drafts, schedule, today),
+        "warnings": word_warnings(
+            schedule.warnings,
+            today=today,
+            investigational_keys=investigational_keys,
+        ),
+        "results": tuple(
+            results_sentence(w, investigational=w.course_key in investigational_keys)
+            for w in schedule.results
+        ),
+        "investigational_without_product": tuple(
+            d.treatment.name for d in investigational if d.product is None
+        ),
+        "investigational_without_lot": tuple(
+            d.treatment.name for d in investigational if d.lot is None
+        ),
     }
     if frozen_quote is None:
         return PlanOutlook(estimate=todays_estimate, **common)
@@ -310,6 +357,7 @@ def estimate_from_quote(quote: dict) -> PlanEstimate:
             source=data["source"],
             effective_from=date.fromisoformat(data["effective_from"]),
             price_range_id=data["price_range_id"],
+            trial_pricing=data.get("trial_pricing", ""),
         )
 
     courses = []

@@ -6,22 +6,32 @@ Rules, in the order a reader will ask about them:
   rest ``interval`` apart. Session *n* is computed from the first date, never from the session
   before it, so month intervals keep the day of the month: 31 Jan, 28 Feb, 31 Mar, 30 Apr
   (a day that does not exist in a month is clamped to that month's last day).
-- Downtime after a session ends ``ceil(hours / 24)`` days after the session date: 24-48 hours
-  after a session on 10 Mar means healed between 11 Mar and 12 Mar. That end date is the first
-  day the patient is clear, so a window [session date, end) holds the days of downtime.
-- Results begin ``results_weeks_min`` and settle ``results_weeks_max`` weeks after a course's
-  last session.
+- Downtime after a session may last into the day ``ceil(hours / 24)`` days after the session
+  date: 24-48 hours after a session on 10 Mar (at any time of day) may last into 11 Mar or
+  12 Mar, which the schedule prints as "downtime until 11–12 Mar". That end date is the last
+  day of possible downtime, so the window [session date, end] holds the days of downtime,
+  both ends included, and the patient is clear from the day after it.
+- Results keep developing for ``results_develop_weeks_min`` to ``results_develop_weeks_max``
+  weeks after each session (regen-2026); after a course's last session that is "until about
+  last + min weeks to last + max weeks". Nothing here says when results *show*: no source
+  documents that.
 - A figure the catalog does not document is ``None`` all the way through: it is never read
   as zero. Anything that would need it is reported as not checked instead.
-- Warnings are full sentences meant to be shown to staff as they are:
+- A plan "meets" a ready-by date when every downtime window has ended the day before it and
+  every course's results have finished their documented development by it.
+- Warnings are data (a kind and the dates and figures behind it), never sentences: they are
+  worded in planner/wording.py, once, for staff and patient alike.
   * ``overlap``: a session falls inside the downtime of another session;
-  * ``too_close``: two consecutive sessions of the same treatment are closer than the catalog's
-    recommended spacing;
+  * ``too_close``: two consecutive sessions of the same treatment are closer than the cadence
+    on record for it (a documented cadence, not a minimum);
+  * ``sessions_outside_typical``: a course has more (or fewer) sessions than the documented
+    typical series;
   * with a ready-by date: ``session_after_ready_by``, ``downtime_after_ready_by``,
-    ``results_after_ready_by``, ``ready_by_unchecked`` (a figure needed for the check is not
-    documented) and ``latest_start`` (the latest first-session date that would still meet it,
-    given only when the plan as entered does not).
-- The engine has no clock: it never compares anything with today.
+    ``results_developing_on_ready_by``, ``ready_by_unchecked`` (a figure needed for the check
+    is not documented) and ``latest_start`` (the latest first-session date that would still
+    meet it, given only when the plan as entered does not).
+- The engine has no clock: it never compares anything with today (the wording does, so advice
+  never names a date already past).
 """
 
 import calendar
@@ -30,8 +40,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-
-from clinic.formatting import format_date, format_interval, plural
 
 
 class IntervalUnit(StrEnum):
@@ -61,15 +69,19 @@ class CourseInput:
     first_session: date
     downtime_min_hours: int | None
     downtime_max_hours: int | None
-    results_weeks_min: int | None
-    results_weeks_max: int | None
+    results_develop_weeks_min: int | None
+    results_develop_weeks_max: int | None
     catalog_interval: Interval | None
+    typical_sessions_min: int | None = None
+    typical_sessions_max: int | None = None
 
     def __post_init__(self) -> None:
         if self.sessions < 1:
             raise ValueError(f"A course needs at least 1 session, not {self.sessions}.")
         _check_range("downtime hours", self.downtime_min_hours, self.downtime_max_hours)
-        _check_range("results weeks", self.results_weeks_min, self.results_weeks_max)
+        _check_range(
+            "results weeks", self.results_develop_weeks_min, self.results_develop_weeks_max
+        )
 
 
 @dataclass(frozen=True)
@@ -84,18 +96,38 @@ class ScheduledSession:
 
 @dataclass(frozen=True)
 class ResultsWindow:
+    """After the last session of a course, results keep developing until about
+    ``developing_until_min`` to ``developing_until_max`` (None: not documented)."""
+
     course_key: str
     treatment_name: str
     after_session_date: date
-    starts: date | None
-    ends: date | None
+    weeks_min: int | None
+    weeks_max: int | None
+    developing_until_min: date | None
+    developing_until_max: date | None
 
 
 @dataclass(frozen=True)
 class PlanWarning:
+    """What could go wrong, as data; planner/wording.py words it.
+
+    ``session`` is the session the warning is about and ``other`` the one it clashes with;
+    the remaining fields carry the figures the kind needs (see the module docstring)."""
+
     kind: str
-    message: str
     course_key: str | None
+    treatment_name: str = ""
+    session: ScheduledSession | None = None
+    other: ScheduledSession | None = None
+    ready_by: date | None = None
+    interval: Interval | None = None
+    results: ResultsWindow | None = None
+    latest_start: date | None = None
+    missing: str = ""  # ready_by_unchecked: "downtime" or "results"
+    sessions: int | None = None
+    typical_min: int | None = None
+    typical_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -196,8 +228,10 @@ def _results_window(course: CourseInput) -> ResultsWindow:
         course_key=course.key,
         treatment_name=course.treatment_name,
         after_session_date=last,
-        starts=_weeks_after(last, course.results_weeks_min),
-        ends=_weeks_after(last, course.results_weeks_max),
+        weeks_min=course.results_develop_weeks_min,
+        weeks_max=course.results_develop_weeks_max,
+        developing_until_min=_weeks_after(last, course.results_develop_weeks_min),
+        developing_until_max=_weeks_after(last, course.results_develop_weeks_max),
     )
 
 
@@ -223,17 +257,24 @@ def total_downtime(courses: Sequence[CourseInput]) -> DowntimeTotal:
 
 
 def _meets_ready_by(courses: Sequence[CourseInput], ready_by: date) -> bool:
-    """Every downtime over and every course's results begun by ``ready_by``.
+    """Every downtime over before ``ready_by`` and every course's results done developing by it.
 
-    Only meaningful when every course documents its maximum downtime and its results start."""
+    Only meaningful when every course documents its maximum downtime and results window."""
     for course in courses:
         results = _results_window(course)
-        if results.starts is None or results.starts > ready_by:
+        if results.developing_until_max is None or results.developing_until_max > ready_by:
             return False
         for session in _course_sessions(course):
-            if session.downtime_until_max is None or session.downtime_until_max > ready_by:
+            if session.downtime_until_max is None or _downtime_reaches(session, ready_by):
                 return False
     return True
+
+
+def _downtime_reaches(session: ScheduledSession, day: date) -> bool:
+    """Whether ``day`` may still be a downtime day after ``session`` (the last day of possible
+    downtime included). Undocumented downtime is never assumed; zero hours is no downtime."""
+    until = session.downtime_until_max
+    return until is not None and until > session.session_date and until >= day
 
 
 def _largest_passing_shift(passes: Callable[[int], bool], upper: int, span: int) -> int:
@@ -260,7 +301,7 @@ def _latest_start(
     courses: Sequence[CourseInput], sessions: Sequence[ScheduledSession], ready_by: date
 ) -> date | None:
     documented = all(
-        course.downtime_max_hours is not None and course.results_weeks_min is not None
+        course.downtime_max_hours is not None and course.results_develop_weeks_max is not None
         for course in courses
     )
     if not courses or not documented:
@@ -268,7 +309,7 @@ def _latest_start(
     first_date = sessions[0].session_date
     last_needed = max(
         [session.downtime_until_max for session in sessions]
-        + [_results_window(course).starts for course in courses]
+        + [_results_window(course).developing_until_max for course in courses]
     )
     # A first session after ready_by can never pass: its own downtime ends on or after it.
     upper = (ready_by - first_date).days
@@ -286,16 +327,11 @@ def _latest_start(
 # Warnings ----------------------------------------------------------------------------------
 
 
-def _describe(session: ScheduledSession) -> str:
-    return (
-        f"{session.treatment_name} session {session.number} on {format_date(session.session_date)}"
-    )
-
-
 def _overlap_warnings(sessions: Sequence[ScheduledSession]) -> list[PlanWarning]:
     def within_downtime(earlier: ScheduledSession, later: ScheduledSession) -> bool:
-        until = earlier.downtime_until_max
-        return until is not None and earlier.session_date <= later.session_date < until
+        return earlier.session_date <= later.session_date and _downtime_reaches(
+            earlier, later.session_date
+        )
 
     warnings = []
     for position, earlier in enumerate(sessions):
@@ -309,12 +345,10 @@ def _overlap_warnings(sessions: Sequence[ScheduledSession]) -> list[PlanWarning]
             warnings.append(
                 PlanWarning(
                     kind="overlap",
-                    message=(
-                        f"{_describe(inside)} falls within the downtime after "
-                        f"{_describe(healing)}, which may last until "
-                        f"{format_date(healing.downtime_until_max)}."
-                    ),
                     course_key=inside.course_key,
+                    treatment_name=inside.treatment_name,
+                    session=inside,
+                    other=healing,
                 )
             )
     return warnings
@@ -323,7 +357,7 @@ def _overlap_warnings(sessions: Sequence[ScheduledSession]) -> list[PlanWarning]
 def _too_close_warnings(
     courses: Sequence[CourseInput], sessions: Sequence[ScheduledSession]
 ) -> list[PlanWarning]:
-    # Courses of the same treatment share the catalog's spacing; take the first documented one.
+    # Courses of the same treatment share the catalog's cadence; take the first documented one.
     spacing: dict[str, Interval] = {}
     for course in courses:
         if course.catalog_interval is not None:
@@ -333,27 +367,41 @@ def _too_close_warnings(
     for session in sessions:
         previous = previous_of_treatment.get(session.treatment_name)
         previous_of_treatment[session.treatment_name] = session
-        recommended = spacing.get(session.treatment_name)
-        if previous is None or recommended is None:
+        cadence = spacing.get(session.treatment_name)
+        if previous is None or cadence is None:
             continue
-        if session.session_date >= nth_session_date(previous.session_date, recommended, 1):
+        if session.session_date >= nth_session_date(previous.session_date, cadence, 1):
             continue
-        gap_days = (session.session_date - previous.session_date).days
-        when = "on the same day as" if gap_days == 0 else f"only {plural(gap_days, 'day')} after"
-        previous_name = f"session {previous.number}"
-        if previous.course_key != session.course_key:
-            previous_name += f" of another {previous.treatment_name} course"
         warnings.append(
             PlanWarning(
                 kind="too_close",
-                message=(
-                    f"{_describe(session)} is {when} {previous_name} on "
-                    f"{format_date(previous.session_date)}; the catalog recommends at least "
-                    f"{format_interval(recommended.count, recommended.unit)} between sessions."
-                ),
                 course_key=session.course_key,
+                treatment_name=session.treatment_name,
+                session=session,
+                other=previous,
+                interval=cadence,
             )
         )
+    return warnings
+
+
+def _typical_series_warnings(courses: Sequence[CourseInput]) -> list[PlanWarning]:
+    warnings = []
+    for course in courses:
+        low, high = course.typical_sessions_min, course.typical_sessions_max
+        if (high is not None and course.sessions > high) or (
+            low is not None and course.sessions < low
+        ):
+            warnings.append(
+                PlanWarning(
+                    kind="sessions_outside_typical",
+                    course_key=course.key,
+                    treatment_name=course.treatment_name,
+                    sessions=course.sessions,
+                    typical_min=low,
+                    typical_max=high,
+                )
+            )
     return warnings
 
 
@@ -363,48 +411,33 @@ def _ready_by_warnings(
     results: ResultsWindow,
     ready_by: date,
 ) -> list[PlanWarning]:
-    ready = format_date(ready_by)
-    name = course.treatment_name
     warnings = []
 
-    def warn(kind: str, message: str) -> None:
-        warnings.append(PlanWarning(kind=kind, message=message, course_key=course.key))
+    def warn(kind: str, **data) -> None:
+        warnings.append(
+            PlanWarning(
+                kind=kind,
+                course_key=course.key,
+                treatment_name=course.treatment_name,
+                ready_by=ready_by,
+                **data,
+            )
+        )
 
     for session in sessions:
-        until = session.downtime_until_max
         if session.session_date > ready_by:
-            warn(
-                "session_after_ready_by",
-                f"{_describe(session)} is after the ready-by date {ready}.",
-            )
-        elif until is not None and until > ready_by:
-            # A session already after ready_by says enough; its downtime is not repeated.
-            warn(
-                "downtime_after_ready_by",
-                f"Downtime after {_describe(session)} may last until {format_date(until)}, "
-                f"past the ready-by date {ready}.",
-            )
+            warn("session_after_ready_by", session=session)
+        elif _downtime_reaches(session, ready_by):
+            # The last day of possible downtime counts as downtime: an event on it is flagged,
+            # as the schedule's "downtime until" column reads. A session already after
+            # ready_by says enough; its downtime is not repeated.
+            warn("downtime_after_ready_by", session=session)
     if course.downtime_max_hours is None:
-        warn(
-            "ready_by_unchecked",
-            f"Downtime after {name} is not documented, so it cannot be checked whether "
-            f"the patient will have recovered by {ready}.",
-        )
-    if results.starts is None:
-        warn(
-            "ready_by_unchecked",
-            f"When results of {name} begin to show is not documented, so it cannot be checked "
-            f"whether they will be visible by {ready}.",
-        )
-    elif results.starts > ready_by:
-        warn(
-            "results_after_ready_by",
-            f"Results of {name} are not yet expected by {ready}: they usually begin to show "
-            f"from {format_date(results.starts)}, "
-            f"{plural((results.starts - results.after_session_date).days // 7, 'week')} "
-            "after the last session "
-            f"on {format_date(results.after_session_date)}.",
-        )
+        warn("ready_by_unchecked", missing="downtime")
+    if results.developing_until_max is None:
+        warn("ready_by_unchecked", missing="results", results=results)
+    elif results.developing_until_max > ready_by and results.after_session_date <= ready_by:
+        warn("results_developing_on_ready_by", results=results)
     return warnings
 
 
@@ -423,7 +456,11 @@ def build_schedule(courses: Sequence[CourseInput], *, ready_by: date | None = No
     )
     results = tuple(_results_window(course) for course in courses)
 
-    warnings = _overlap_warnings(sessions) + _too_close_warnings(courses, sessions)
+    warnings = (
+        _overlap_warnings(sessions)
+        + _too_close_warnings(courses, sessions)
+        + _typical_series_warnings(courses)
+    )
     latest_start = None
     if ready_by is not None:
         for course, course_results in zip(courses, results, strict=True):
@@ -434,11 +471,10 @@ def build_schedule(courses: Sequence[CourseInput], *, ready_by: date | None = No
             warnings.append(
                 PlanWarning(
                     kind="latest_start",
-                    message=(
-                        f"To be healed and seeing results by {format_date(ready_by)}, "
-                        f"the first session should be no later than {format_date(latest_start)}."
-                    ),
                     course_key=None,
+                    ready_by=ready_by,
+                    latest_start=latest_start,
+                    session=sessions[0],
                 )
             )
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from clinic.catalog_seed import SOURCES
+from clinic.due_diligence import QUESTIONS
 from clinic.formatting import (
     NOT_DOCUMENTED,
     PRICE_NOT_SET,
@@ -24,13 +25,17 @@ from clinic.formatting import (
     format_date,
     format_date_range,
     format_hours_range,
-    format_interval,
+    format_lot_warning,
     format_money_range,
+    format_size_range_nm,
+    plural,
 )
-from clinic.models import ExosomeSource, RegulatoryStatus, TreatmentKind, TreatmentType
+from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
 from planner.estimates import CourseEstimate, PlanEstimate
 from planner.models import Course, Plan
 from planner.patient_info import (
+    ASK_ABOUT_THE_PREPARATION,
+    EVIDENCE_IS_EARLY,
     EXOSOME_SOURCE_TEXTS,
     GENERAL_AFTERCARE,
     GENERAL_RISKS,
@@ -40,14 +45,25 @@ from planner.patient_info import (
     INVESTIGATIONAL_WITHOUT_REFERENCE,
     KIND_TEXTS,
     NOT_FDA_APPROVED,
+    PATIENT_GOALS,
+    SEE_THE_PRODUCT_SECTION,
     TOPICAL_COSMETIC,
     Statement,
 )
-from planner.planning import PlanOutlook, drafts_of
-from planner.scheduling import DowntimeTotal, ResultsWindow
+from planner.planning import PlanOutlook, drafts_of, price_quote
+from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
+from planner.wording import (
+    RESULTS_VARY,
+    TRIAL_STUDIES_RESULTS,
+    cadence,
+    results_develop_weeks,
+    results_sentence,
+    word_warnings,
+)
 
 CLINIC_SOURCE = "clinic"
-SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own price list"}
+NOT_RECORDED = "not recorded"
+SOURCE_TITLES = {**SOURCES, CLINIC_SOURCE: "The clinic's own figures"}
 UNKNOWN_SOURCE_TITLE = "Recorded by the clinic (no title on file)"
 # Short enough for the schedule's notes column; the disclosures say what each one is.
 SHORT_SOURCE_LABELS = {
@@ -101,6 +117,7 @@ class EstimateRow:
     source: str
     price_not_set: bool = False
     note: str = ""
+    basis: str = ""  # whose price this is, in words
 
 
 @dataclass(frozen=True)
@@ -119,13 +136,20 @@ class KindSection:
     treatments: tuple[TreatmentFacts, ...]
     what_to_expect: str
     aftercare: tuple[str, ...]
-    risks: tuple[str, ...]
+    risks: tuple[Statement, ...]
 
 
 @dataclass(frozen=True)
 class SourceRef:
     key: str
     title: str
+
+
+@dataclass(frozen=True)
+class QuestionAnswer:
+    question: str
+    answer: str  # the clinic's answer, or NOT_RECORDED
+    recorded: bool
 
 
 @dataclass(frozen=True)
@@ -140,8 +164,11 @@ class ProductInfo:
     grade: str
     regulatory: str
     lot_number: str
-    characterisation: tuple[tuple[str, bool], ...]  # (item, available)
-    storage: str
+    lot_expires: date | None
+    answers: tuple[QuestionAnswer, ...]  # the four due-diligence questions
+    storage_required: str  # the product's requirement: "2 °C to 8 °C"
+    storage_log: str  # what the lot's cold-chain log recorded
+    lot_facts: tuple[str, ...]  # out-of-range facts: size, expiry before a session
 
 
 @dataclass(frozen=True)
@@ -183,6 +210,14 @@ class PlanSummary:
     disclosures: tuple[Statement, ...]
     sources: tuple[SourceRef, ...]
     products: tuple[ProductInfo, ...] = ()
+    results_vary: str = RESULTS_VARY
+    # Who accepted the open due-diligence questions and lot warnings, and when ("" if nobody
+    # needed to, or the acknowledgement no longer covers today's list).
+    due_diligence_accepted_by: str = ""
+    due_diligence_accepted_at: date | None = None
+    session_covers: str = ""
+    # A clinic price that takes effect before a session of this plan (drafts only).
+    upcoming_prices: tuple[str, ...] = ()
 
     @property
     def paper_default(self) -> str:
@@ -231,13 +266,10 @@ def _session_rows(schedule, courses_by_key: dict[str, Course]) -> tuple[SessionR
 
 
 def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
-    last = f"(last session {format_date(window.after_session_date)})"
-    if window.starts is None:
-        return Fact(f"{window.treatment_name}: when results show is {NOT_DOCUMENTED} {last}.")
-    text = f"{window.treatment_name}: results usually show from {format_date(window.starts)}"
-    if window.ends is not None and window.ends != window.starts:
-        text += f", developing until {format_date(window.ends)}"
-    return Fact(f"{text} {last}.", treatment.results_source)
+    investigational = treatment.is_investigational
+    text = results_sentence(window, investigational=investigational)
+    documented = window.developing_until_max is not None and not investigational
+    return Fact(text, treatment.figure_source("results_develop") if documented else "")
 
 
 def _downtime_total(total: DowntimeTotal) -> str:
@@ -252,11 +284,31 @@ def _downtime_total(total: DowntimeTotal) -> str:
     return text
 
 
-def _estimate_rows(estimate: PlanEstimate) -> tuple[EstimateRow, ...]:
+def price_basis(price, *, investigational: bool) -> str:
+    """Whose figure a price is: a published typical range is never called the clinic's."""
+    if price.trial_pricing == "no_charge":
+        return "no charge within the trial, as set by the clinic"
+    if price.trial_pricing == "trial":
+        return "trial price set by the clinic"
+    source = price.source or CLINIC_SOURCE
+    if source == CLINIC_SOURCE:
+        return "the clinic's own price"
+    if investigational:
+        return (
+            f"typical US range for a high-potency MSC injectable in specialist practices, "
+            f"published in {source}; not a trial price: the clinic has not set a price for "
+            "the trial"
+        )
+    return f"typical US range published in {source}; the clinic has not set its own price"
+
+
+def _estimate_rows(estimate: PlanEstimate, investigational_keys=frozenset()) -> tuple:
     rows = []
     for course in estimate.courses:
+        investigational = course.course_key in investigational_keys
         for item in course.line_items:
             price = item.price
+            no_charge = price.trial_pricing == "no_charge"
             rows.append(
                 EstimateRow(
                     treatment_name=item.treatment_name,
@@ -266,8 +318,13 @@ def _estimate_rows(estimate: PlanEstimate) -> tuple[EstimateRow, ...]:
                         if item.quantity > 1
                         else ""
                     ),
-                    amount=format_money_range(item.total_min, item.total_max, price.currency),
+                    amount=(
+                        "no charge"
+                        if no_charge
+                        else format_money_range(item.total_min, item.total_max, price.currency)
+                    ),
                     source=price.source or CLINIC_SOURCE,
+                    basis=price_basis(price, investigational=investigational),
                 )
             )
         if course.price_not_set:
@@ -304,24 +361,29 @@ def _total_notes(estimate: PlanEstimate) -> tuple[str, ...]:
 def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
     interval = NOT_DOCUMENTED
     if treatment.interval_count:
-        interval = format_interval(treatment.interval_count, treatment.interval_unit)
-        interval = f"{interval} apart"
-    weeks = format_count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
-    documented_results = treatment.results_weeks_min is not None
+        # A documented cadence, never a minimum spacing (regen-2026: monthly, for 3 months).
+        interval = cadence(Interval(treatment.interval_count, treatment.interval_unit))
+        interval = interval[0].upper() + interval[1:]
+    weeks = results_develop_weeks(
+        treatment.results_develop_weeks_min, treatment.results_develop_weeks_max
+    )
+    documented_results = weeks != NOT_DOCUMENTED and not treatment.is_investigational
+    if treatment.is_investigational:
+        weeks = f"{TRIAL_STUDIES_RESULTS[0].upper()}{TRIAL_STUDIES_RESULTS[1:]}"
     return TreatmentFacts(
         name=treatment.name,
         downtime=Fact(
             format_hours_range(treatment.downtime_min_hours, treatment.downtime_max_hours),
-            treatment.downtime_source,
+            treatment.figure_source("downtime"),
         ),
         series=Fact(
             format_count_range(treatment.sessions_min, treatment.sessions_max, "session"),
-            treatment.sessions_source,
+            treatment.figure_source("sessions"),
         ),
-        interval=Fact(interval, treatment.interval_source if treatment.interval_count else ""),
+        interval=Fact(interval, treatment.figure_source("interval")),
         results=Fact(
-            weeks if documented_results else NOT_DOCUMENTED,
-            treatment.results_source if documented_results else "",
+            weeks if documented_results or treatment.is_investigational else NOT_DOCUMENTED,
+            treatment.figure_source("results_develop") if documented_results else "",
         ),
     )
 
@@ -370,6 +432,7 @@ def _disclosures(plan: Plan, courses: list[Course], treatments: list[TreatmentTy
         if source in EXOSOME_SOURCE_TEXTS and source not in seen_sources:
             seen_sources.append(source)
             statements.append(EXOSOME_SOURCE_TEXTS[source])
+    statements += EVIDENCE_IS_EARLY
     return tuple(statements)
 
 
@@ -378,15 +441,68 @@ def _source_refs(keys) -> tuple[SourceRef, ...]:
     return tuple(SourceRef(k, SOURCE_TITLES.get(k, UNKNOWN_SOURCE_TITLE)) for k in unique)
 
 
-def _storage(product) -> str:
-    low, high = product.storage_min_celsius, product.storage_max_celsius
-    if low is not None and high is not None:
-        return f"Kept at {format_celsius_range(low, high)}"
-    if low is not None:
-        return f"Kept at {format_celsius(low)} or warmer"
-    if high is not None:
-        return f"Kept at {format_celsius(high)} or colder"
-    return NOT_DOCUMENTED
+def _storage_log(check) -> str:
+    """What the lot's cold-chain log recorded, beside (never instead of) the requirement."""
+    if check.lot is None:
+        return "no lot is named yet, so there is no cold-chain log to show"
+    readings = list(check.lot.storage_checks.all())
+    if not readings:
+        return "no readings recorded for this lot"
+    outside = [w for w in check.due_diligence.warnings if w.kind == "storage"]
+    count = plural(len(readings), "reading")
+    if not outside:
+        if check.product.storage_min_celsius is None and check.product.storage_max_celsius is None:
+            return f"{count} recorded for this lot"
+        return f"{count} recorded for this lot, all within the range"
+    listed = ", ".join(
+        f"{format_celsius(w.temperature)} on {format_date(w.checked_on)}" for w in outside
+    )
+    return (
+        f"{count} recorded for this lot; {len(outside)} outside the range: {listed}"
+        if len(readings) > 1
+        else f"1 reading recorded for this lot, outside the range: {listed}"
+    )
+
+
+def _characterisation_answer(lot) -> QuestionAnswer:
+    question = QUESTIONS["characterisation"]
+    if lot is None:
+        return QuestionAnswer(question, f"{NOT_RECORDED} (no lot is named yet)", False)
+    parts = [
+        "particle count "
+        + (f"{lot.particles_per_ml:,.0f} per mL" if lot.particles_per_ml else NOT_RECORDED)
+    ]
+    if lot.size_min_nm is not None and lot.size_max_nm is not None:
+        size = format_size_range_nm(lot.size_min_nm, lot.size_max_nm)
+        if lot.size_median_nm is not None:
+            size += f" (median {lot.size_median_nm.normalize():f} nm)"
+    elif lot.size_median_nm is not None:
+        size = f"median {lot.size_median_nm.normalize():f} nm"
+    else:
+        size = NOT_RECORDED
+    parts.append(f"size {size}")
+    parts.append(f"surface markers {lot.surface_markers.strip() or NOT_RECORDED}")
+    if lot.characterisation_document:
+        parts.append(f"document {lot.characterisation_document}")
+    recorded = NOT_RECORDED not in " ".join(parts)
+    return QuestionAnswer(question, f"Lot {lot.lot_number}: " + "; ".join(parts), recorded)
+
+
+def _answers(check) -> tuple[QuestionAnswer, ...]:
+    product = check.product
+    source = product.source_cell_line.strip()
+    reference = product.regulatory_reference.strip()
+    evidence = product.clinical_evidence.strip()
+    return (
+        QuestionAnswer(QUESTIONS["source"], source or NOT_RECORDED, bool(source)),
+        _characterisation_answer(check.lot),
+        QuestionAnswer(
+            QUESTIONS["regulatory"],
+            product.get_regulatory_status_display() + (f" ({reference})" if reference else ""),
+            True,
+        ),
+        QuestionAnswer(QUESTIONS["clinical"], evidence or NOT_RECORDED, bool(evidence)),
+    )
 
 
 def _product_infos(checks) -> tuple[ProductInfo, ...]:
@@ -396,19 +512,6 @@ def _product_infos(checks) -> tuple[ProductInfo, ...]:
         reference = product.regulatory_reference.strip()
         regulatory = product.get_regulatory_status_display() + (
             f" ({reference})" if reference else ""
-        )
-        characterisation = (
-            ("Particle count", lot is not None and lot.particles_per_ml is not None),
-            (
-                "Size distribution",
-                lot is not None
-                and (
-                    lot.size_median_nm is not None
-                    or (lot.size_min_nm is not None and lot.size_max_nm is not None)
-                ),
-            ),
-            ("Surface markers", lot is not None and bool(lot.surface_markers.strip())),
-            ("Characterisation document", lot is not None and bool(lot.characterisation_document)),
         )
         infos.append(
             ProductInfo(
@@ -420,11 +523,70 @@ def _product_infos(checks) -> tuple[ProductInfo, ...]:
                 grade=product.get_grade_display(),
                 regulatory=regulatory,
                 lot_number=lot.lot_number if lot else "",
-                characterisation=characterisation,
-                storage=_storage(product),
+                lot_expires=lot.expires_on if lot else None,
+                answers=_answers(check),
+                storage_required=format_celsius_range(
+                    product.storage_min_celsius, product.storage_max_celsius
+                ),
+                storage_log=_storage_log(check),
+                lot_facts=tuple(
+                    format_lot_warning(w)
+                    for w in check.due_diligence.warnings
+                    if w.kind != "storage"
+                ),
             )
         )
     return tuple(infos)
+
+
+SESSION_COVERS = (
+    "A session price is for one treatment visit: the procedure with the exosome preparation "
+    "applied right after it, or one set of injections. The published ranges do not say "
+    "whether a consultation or aftercare products are included: ask us."
+)
+
+
+def _upcoming_prices(upcoming, courses_by_key, schedule) -> list[tuple[date, str]]:
+    """Each scheduled price of a treatment in the plan that takes effect on or before one of
+    its sessions: (effective date, sentence)."""
+    last_session = {}
+    for s in schedule.sessions:
+        treatment = courses_by_key[s.course_key].treatment
+        last_session[treatment.pk] = max(
+            last_session.get(treatment.pk, s.session_date), s.session_date
+        )
+    found = []
+    for price in sorted(upcoming, key=lambda p: p.effective_from):
+        last = last_session.get(price.treatment_id)
+        if last is None or price.effective_from > last:
+            continue
+        amount = (
+            "no charge"
+            if price.trial_pricing == "no_charge"
+            else format_money_range(price.minimum, price.maximum, price.currency)
+        )
+        basis = price_basis(price_quote(price), investigational=price.treatment.is_investigational)
+        found.append(
+            (
+                price.effective_from,
+                f"from {format_date(price.effective_from)}, {price.treatment.name} "
+                f"({price.unit_label.lower()}) is {amount} ({basis}). "
+                "This estimate uses today's price; sessions from that date may be charged at "
+                "the new one.",
+            )
+        )
+    return found
+
+
+def _due_diligence_accepted(plan: Plan, outlook) -> dict:
+    gaps = outlook.due_diligence_gaps
+    if not gaps or plan.due_diligence_gaps_acknowledged != "\n".join(gaps):
+        return {}
+    at = plan.due_diligence_acknowledged_at
+    return {
+        "due_diligence_accepted_by": _person(plan.due_diligence_acknowledged_by),
+        "due_diligence_accepted_at": timezone.localdate(at) if at else None,
+    }
 
 
 def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
@@ -432,7 +594,13 @@ def _unique_treatments(courses: list[Course]) -> list[TreatmentType]:
 
 
 def plan_summary_context(
-    *, plan: Plan, prepared_by, today: date, outlook: PlanOutlook
+    *,
+    plan: Plan,
+    prepared_by,
+    today: date,
+    outlook: PlanOutlook,
+    upcoming_prices: list[PriceRange] = (),
+    evidence_notes=(),
 ) -> PlanSummary:
     """The summary of `plan` as prepared by `prepared_by` on `today`.
 
@@ -444,7 +612,12 @@ def plan_summary_context(
     schedule, estimate = outlook.schedule, outlook.estimate
     treatments = _unique_treatments(courses)
     kinds = _kind_sections(treatments)
-    disclosures = _disclosures(plan, courses, treatments)
+    routes = {t.route for t in treatments}
+    disclosures = _disclosures(plan, courses, treatments) + tuple(
+        Statement(note.text, note.source)
+        for note in evidence_notes
+        if courses and (not note.route or note.route in routes)
+    )
     results = tuple(
         _results_fact(window, courses_by_key[window.course_key].treatment)
         for window in schedule.results
@@ -452,6 +625,11 @@ def plan_summary_context(
 
     quoted_on = timezone.localdate(plan.quoted_at) if plan.is_frozen and plan.quoted_at else None
     valid_until = (quoted_on or today) + timedelta(days=settings.QUOTE_VALID_DAYS)
+    upcoming = [] if plan.is_frozen else _upcoming_prices(upcoming_prices, courses_by_key, schedule)
+    if upcoming:
+        # A draft's estimate is valid only while today's prices are: never past the day
+        # before a new one starts.
+        valid_until = min(valid_until, upcoming[0][0] - timedelta(days=1))
 
     figure_sources = [
         fact.source
@@ -464,6 +642,7 @@ def plan_summary_context(
         item.price.source or CLINIC_SOURCE for c in estimate.courses for item in c.line_items
     ]
     figure_sources += [s.source for s in disclosures]
+    figure_sources += [r.source for k in kinds for r in k.risks]
     figure_sources += [
         key for k in kinds if k.kind in KIND_TEXTS for key in KIND_TEXTS[k.kind].sources
     ]
@@ -484,21 +663,46 @@ def plan_summary_context(
         patient_name=plan.patient.full_name,
         patient_date_of_birth=plan.patient.date_of_birth,
         title=plan.title,
-        indications=tuple(plan.indication_labels()),
+        indications=tuple(PATIENT_GOALS.get(key, key) for key in plan.indications),
         ready_by=plan.ready_by,
         sessions=_session_rows(schedule, courses_by_key),
         results=results,
         downtime_total=_downtime_total(schedule.downtime_total) if schedule.sessions else "",
-        warnings=tuple(w.message for w in schedule.warnings),
+        warnings=tuple(
+            w.message
+            for w in word_warnings(
+                schedule.warnings,
+                today=today,
+                investigational_keys={
+                    key for key, c in courses_by_key.items() if c.treatment.is_investigational
+                },
+                for_patient=True,
+            )
+        ),
         estimate=estimate,
-        estimate_rows=_estimate_rows(estimate),
+        estimate_rows=_estimate_rows(
+            estimate,
+            {key for key, c in courses_by_key.items() if c.treatment.is_investigational},
+        ),
         total=_total(estimate),
         total_complete=estimate.complete,
         total_notes=_total_notes(estimate),
         kinds=kinds,
         products=_product_infos(outlook.product_checks),
+        **_due_diligence_accepted(plan, outlook),
+        session_covers=SESSION_COVERS,
+        upcoming_prices=tuple(text[0].upper() + text[1:] for _, text in upcoming),
         general_aftercare=GENERAL_AFTERCARE if kinds else (),
-        general_risks=GENERAL_RISKS if kinds else (),
+        general_risks=(
+            GENERAL_RISKS
+            + (
+                (SEE_THE_PRODUCT_SECTION,)
+                if outlook.product_checks
+                else (ASK_ABOUT_THE_PREPARATION,)
+            )
+            if kinds
+            else ()
+        ),
         investigational=outlook.investigational,
         investigational_reference=plan.investigational_reference.strip(),
         disclosures=disclosures,

@@ -20,6 +20,12 @@ def sign_off_fields(plan: Plan) -> dict:
     }
 
 
+def sign_off_expected(plan: Plan) -> dict:
+    """The same, as the keyword arguments the sign-off actions take."""
+    fields = sign_off_fields(plan)
+    return {"expected_version": fields["version"], "expected_fingerprint": fields["fingerprint"]}
+
+
 def two_users_one_stale(
     *, read: Callable[[], object], other_write: Callable[[], None], stale_write, state
 ):

@@ -57,6 +57,21 @@ def interval(treatment) -> str:
 
 
 @register.filter
-def results_window(treatment) -> str:
-    text = fmt.format_count_range(treatment.results_weeks_min, treatment.results_weeks_max, "week")
-    return text if text == fmt.NOT_DOCUMENTED else f"{text} after a session"
+def results_develop(treatment) -> str:
+    """'about 4–6 weeks after each session': how long results keep developing, never when they
+    'show' (no source documents that)."""
+    weeks = fmt.format_count_range(
+        treatment.results_develop_weeks_min, treatment.results_develop_weeks_max, "week"
+    )
+    return weeks if weeks == fmt.NOT_DOCUMENTED else f"about {weeks} after each session"
+
+
+@register.filter
+def lot_warning(warning) -> str:
+    return fmt.format_lot_warning(warning)
+
+
+@register.filter
+def figure_source(treatment, figure: str) -> str:
+    """The source key to print beside a catalog figure ("clinic" once the clinic changed it)."""
+    return treatment.figure_source(figure)

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from clinic.models import EvidenceNote, PriceRange
 from clinic.permissions import require_permission
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
@@ -38,13 +39,19 @@ def _summary(request, pk, kind: str) -> PlanSummary:
         prepared_by=request.user,
         today=today,
         outlook=plan_outlook_for(plan=plan, today=today),
+        evidence_notes=list(EvidenceNote.objects.filter(active=True)),
+        upcoming_prices=list(
+            PriceRange.objects.filter(effective_from__gt=today).select_related("treatment")
+        ),
     )
 
 
 def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
-    """'summary-ann-lee-2026-11-23.pdf': the patient and the day it was prepared."""
+    """'summary-ann-lee-plan-42-2026-11-23.pdf': the patient, the plan (two plans of one
+    patient never share a name) and the day it was prepared."""
     name = slugify(summary.patient_name) or "patient"
-    return f"{prefix}-{name}-{summary.prepared_on.isoformat()}.{extension}"
+    plan = f"plan-{summary.plan.pk}"
+    return f"{prefix}-{name}-{plan}-{summary.prepared_on.isoformat()}.{extension}"
 
 
 @require_GET
@@ -94,11 +101,12 @@ def plan_summary_pdf(request, pk):
     html = render_to_string(
         "planner/summary_pdf.html", {"summary": summary, "page_size": PAPER_SIZES[paper]}
     )
+    # Tagged (PDF/UA-1): a screen reader can follow headings, lists and tables.
     pdf = HTML(
         string=html,
         base_url=PDF_BASE_URL,
         url_fetcher=_static_only_fetcher(),
-    ).write_pdf()
+    ).write_pdf(pdf_variant="pdf/ua-1")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         True, _filename(summary, "summary", "pdf")
@@ -110,7 +118,7 @@ def plan_summary_pdf(request, pk):
 @require_permission("planner.view_plan")
 def plan_calendar(request, pk):
     summary = _summary(request, pk, SummaryAccess.Kind.CALENDAR)
-    body = calendar_ics(summary, host=request.get_host(), now=timezone.now())
+    body = calendar_ics(summary, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, _filename(summary, "sessions", "ics")

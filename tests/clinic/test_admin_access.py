@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.models import EvidenceNote
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
 from planner.models import SummaryAccess
 from tests.conftest import user_with_role
@@ -48,6 +49,7 @@ CATALOG = {
     "clinic.pricerange",
     "clinic.exosomeproduct",
     "clinic.productlot",
+    "clinic.evidencenote",
 }
 READ_ONLY = {"planner.patient", "planner.plan", "planner.course", "planner.summaryaccess"}
 # Authenticator devices hold secrets: a clinic admin resets a colleague's second factor on
@@ -96,6 +98,9 @@ def one_of_each():
         "clinic.pricerange": PriceRangeFactory(),
         "clinic.exosomeproduct": lot.product,
         "clinic.productlot": lot,
+        "clinic.evidencenote": EvidenceNote.objects.create(
+            slug="a-study", kind="study", text="A study finding.", source="mayo-2025"
+        ),
         "planner.patient": course.plan.patient,
         "planner.plan": course.plan,
         "planner.course": course,

@@ -18,8 +18,9 @@ CATALOG = reverse("catalog")
 MICRONEEDLING = "Microneedling + topical exosome"
 LASER = "Fractional laser + topical exosome"
 INJECTABLE = "Injectable MSC exosome (investigational)"
-# Session, user, the user's permissions (one query: clinic.auth_backend), treatments, prices.
-CATALOG_QUERY_BOUND = 5
+# Session, user, the user's permissions (one query: clinic.auth_backend), treatments, prices,
+# the study findings and opinions (EvidenceNote).
+CATALOG_QUERY_BOUND = 6
 INVESTIGATIONAL_BADGE = "Investigational · IND or clinical trial required · not FDA-approved"
 
 
@@ -53,15 +54,22 @@ def test_catalog_lists_each_active_treatment(seeded_cards):
 
 def test_catalog_microneedling_prices_formatted(seeded_cards):
     price = fact(seeded_cards[MICRONEEDLING], "Price", "Downtime")
-    assert "Per session: USD 600–1,500 (regen-2026, from 1 Jan 2026)" in price
-    assert "Series of 3 sessions: USD 2,000–4,000 (regen-2026, from 1 Jan 2026)" in price
+    assert (
+        "Per session: USD 600–1,500 (typical US range published in regen-2026, from 1 Jan 2026)"
+    ) in price
+    assert (
+        "Series of 3 sessions: USD 2,000–4,000 (typical US range published in regen-2026, "
+        "from 1 Jan 2026)"
+    ) in price
     # Per session first, then the series.
     assert price.index("Per session") < price.index("Series of 3")
 
 
 def test_catalog_injectable_price_formatted(seeded_cards):
     price = fact(seeded_cards[INJECTABLE], "Price", "Downtime")
-    assert price == "Per session: USD 3,000–6,000 (regen-2026, from 1 Jan 2026)"
+    assert price == (
+        "Per session: USD 3,000–6,000 (typical US range published in regen-2026, from 1 Jan 2026)"
+    )
 
 
 def test_catalog_laser_price_not_documented(seeded_cards):
@@ -82,9 +90,11 @@ def test_catalog_injectable_downtime_not_documented(seeded_cards):
 def test_catalog_series_interval_and_results(seeded_cards):
     card = seeded_cards[MICRONEEDLING]
     assert fact(card, "Typical series", "Interval") == "2–3 sessions (regen-2026)"
-    assert fact(card, "Interval", "Results") == "every calendar month (regen-2026)"
-    assert fact(card, "Results", "Route") == "4–6 weeks after a session (regen-2026)"
-    assert fact(seeded_cards[LASER], "Interval", "Results") == "not documented"
+    assert fact(card, "Interval", "Results keep") == "every calendar month (regen-2026)"
+    assert fact(card, "Results keep developing for", "Route") == (
+        "about 4–6 weeks after each session (regen-2026)"
+    )
+    assert fact(seeded_cards[LASER], "Interval", "Results keep") == "not documented"
 
 
 def test_catalog_investigational_badge_only_on_injectable(seeded_cards):
@@ -114,7 +124,7 @@ def test_catalog_newer_price_replaces_superseded_one(desk_client):
 
     price = fact(cards(desk_client.get(CATALOG))[MICRONEEDLING], "Price", "Downtime")
 
-    assert "USD 750–1,600 (clinic" in price
+    assert "USD 750–1,600 (the clinic’s price" in price
     assert "1,500" not in price
 
 

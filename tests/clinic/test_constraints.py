@@ -145,7 +145,10 @@ def test_price_session_and_series_range_same_date_allowed():
     [
         ("treatment_downtime_ordered", {"downtime_min_hours": 72, "downtime_max_hours": 24}),
         ("treatment_sessions_ordered", {"sessions_min": 3, "sessions_max": 2}),
-        ("treatment_results_ordered", {"results_weeks_min": 6, "results_weeks_max": 4}),
+        (
+            "treatment_results_ordered",
+            {"results_develop_weeks_min": 6, "results_develop_weeks_max": 4},
+        ),
         ("treatment_sessions_min_positive", {"sessions_min": 0, "sessions_max": 3}),
         ("treatment_interval_complete", {"interval_count": 1, "interval_unit": ""}),
         ("treatment_interval_complete", {"interval_count": None, "interval_unit": "months"}),
@@ -165,8 +168,8 @@ def test_treatment_open_ended_figures_allowed():
         downtime_max_hours=48,
         sessions_min=2,
         sessions_max=None,
-        results_weeks_min=None,
-        results_weeks_max=None,
+        results_develop_weeks_min=None,
+        results_develop_weeks_max=None,
     )
     assert TreatmentType.objects.count() == 1
 
@@ -301,7 +304,10 @@ def test_price_full_clean_valid_range_passes():
     [
         ({"downtime_min_hours": 72, "downtime_max_hours": 24}, "downtime_min_hours"),
         ({"sessions_min": 3, "sessions_max": 2}, "sessions_min"),
-        ({"results_weeks_min": 6, "results_weeks_max": 4}, "results_weeks_min"),
+        (
+            {"results_develop_weeks_min": 6, "results_develop_weeks_max": 4},
+            "results_develop_weeks_min",
+        ),
     ],
 )
 def test_treatment_full_clean_min_above_max_message(fields, field):

@@ -96,7 +96,11 @@ def test_load_catalog_microneedling_monthly_interval(catalog):
 
 def test_load_catalog_results_develop_4_to_6_weeks(catalog):
     for t in catalog.values():
-        assert (t.results_weeks_min, t.results_weeks_max, t.results_source) == (
+        assert (
+            t.results_develop_weeks_min,
+            t.results_develop_weeks_max,
+            t.results_develop_source,
+        ) == (
             4,
             6,
             "regen-2026",

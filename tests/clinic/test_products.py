@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clinic import models as m
 from clinic.due_diligence import assess
+from clinic.formatting import format_lot_warning
 from tests.factories.clinic import (
     ExosomeProductFactory,
     ProductLotFactory,
@@ -18,6 +19,10 @@ from tests.factories.clinic import (
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 23)
+
+
+def lot_warning_texts(result) -> tuple[str, ...]:
+    return tuple(format_lot_warning(w) for w in result.warnings)
 
 
 def db_refuses(name, make):
@@ -45,16 +50,24 @@ def test_platelet_product_cannot_be_injected():
     db_refuses("product_platelet_topical_only", product.save)
 
 
-def test_injection_requires_investigational_or_cleared_status():
+def test_injection_requires_investigational_status_and_nothing_is_cleared():
     product = ExosomeProductFactory.build(
         route_injection=True, regulatory_status="cosmetic_topical"
     )
     assert errors_of(product)["regulatory_status"] == [m.INJECTION_NEEDS_STATUS]
     db_refuses("product_injection_needs_status", product.save)
+    # No exosome product is approved for aesthetic use: there is no such status to choose.
     cleared = ExosomeProductFactory.build(
         route_injection=True, regulatory_status="cleared", regulatory_reference="BLA 9"
     )
-    cleared.full_clean()
+    assert "regulatory_status" in errors_of(cleared)
+    db_refuses("product_injection_needs_status", cleared.save)
+    topical_cleared = ExosomeProductFactory.build(regulatory_status="cleared")
+    db_refuses("product_regulatory_status_known", topical_cleared.save)
+    assert [label for _, label in m.ProductRegulatoryStatus.choices] == [
+        "Cosmetic, topical use only",
+        "Investigational: only inside an FDA IND or a registered clinical trial",
+    ]
 
 
 def test_product_needs_a_route_and_an_ordered_storage_range():
@@ -135,7 +148,7 @@ def test_no_lot_means_characterisation_unanswered():
 
 def test_size_outside_exosome_range_warns():
     lot = ProductLotFactory(lot_number="S1", size_min_nm=Decimal("20"), size_max_nm=Decimal("180"))
-    assert assess(lot.product, lot=lot, today=TODAY).warnings == (
+    assert lot_warning_texts(assess(lot.product, lot=lot, today=TODAY)) == (
         "Lot S1 measures 20–180 nm, outside the 30–150 nm of exosomes: it may contain other "
         "particles.",
     )
@@ -146,7 +159,7 @@ def test_storage_reading_outside_required_range_warns():
     StorageCheckFactory(lot=lot, temperature_celsius=Decimal("4"))
     StorageCheckFactory(lot=lot, checked_on=date(2026, 10, 9), temperature_celsius=Decimal("12.5"))
     result = assess(lot.product, lot=lot, readings=lot.storage_checks.all(), today=TODAY)
-    assert result.warnings == (
+    assert lot_warning_texts(result) == (
         "Lot C7 was stored at 12.5 °C on 9 Oct 2026, outside the required 2 °C to 8 °C.",
     )
 
@@ -159,11 +172,11 @@ def test_lot_expiring_before_a_planned_session_warns():
         (3, date(2027, 2, 1)),
         (4, date(2027, 3, 1)),
     ]
-    assert assess(lot.product, lot=lot, today=TODAY, planned_sessions=planned).warnings == (
-        "Lot E2 expires on 15 Feb 2027, before session 4 on 1 Mar 2027.",
-    )
+    assert lot_warning_texts(
+        assess(lot.product, lot=lot, today=TODAY, planned_sessions=planned)
+    ) == ("Lot E2 expires on 15 Feb 2027, before session 4 on 1 Mar 2027.",)
     expired = ProductLotFactory(lot_number="E3", expires_on=date(2026, 11, 1))
-    assert assess(expired.product, lot=expired, today=TODAY).warnings == (
+    assert lot_warning_texts(assess(expired.product, lot=expired, today=TODAY)) == (
         "Lot E3 expired on 1 Nov 2026.",
     )
 

@@ -8,7 +8,14 @@ from clinic.roles import ALL_ROLES, CLINIC_ADMIN, CLINICIAN, FRONT_DESK, sync_ro
 
 pytestmark = pytest.mark.django_db
 
-CATALOG = ("pricerange", "treatmenttype", "exosomeproduct", "productlot", "storagecheck")
+CATALOG = (
+    "pricerange",
+    "treatmenttype",
+    "exosomeproduct",
+    "productlot",
+    "storagecheck",
+    "evidencenote",
+)
 CATALOG_WRITE = {
     f"clinic.{action}_{model}" for action in ("add", "change", "delete") for model in CATALOG
 }

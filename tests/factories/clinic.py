@@ -31,8 +31,8 @@ class TreatmentTypeFactory(factory.django.DjangoModelFactory):
     sessions_max = 3
     interval_count = 1
     interval_unit = "months"
-    results_weeks_min = 4
-    results_weeks_max = 6
+    results_develop_weeks_min = 4
+    results_develop_weeks_max = 6
 
     class Params:
         injectable = factory.Trait(

@@ -60,7 +60,9 @@ def test_calendar_is_served_as_an_ics_attachment(desk_client, plan):
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     today = timezone.localdate().isoformat()
-    assert response["Content-Disposition"] == f'attachment; filename="sessions-ann-lee-{today}.ics"'
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="sessions-ann-lee-plan-{plan.pk}-{today}.ics"'
+    )
 
 
 def test_calendar_parses_and_names_itself(desk_client, plan):
@@ -105,9 +107,11 @@ def test_descriptions_give_downtime_and_aftercare(desk_client, plan):
     events = events_of(get_ics(desk_client, plan).content)
     first, injectable = str(events[0]["DESCRIPTION"]), str(events[3]["DESCRIPTION"])
 
-    assert "Expected downtime (24–48 hours): until 1–2 Feb 2027." in first
+    assert "Downtime until 1–2 Feb 2027 (typical downtime 24–48 hours)." in first
     assert "Aftercare:" in first
-    assert "keep the downtime dates in the schedule free" in first
+    assert "keep the downtime days after each session free" in first
+    # The file stands alone: nothing points to "this summary" or to dates it does not hold.
+    assert "summary" not in first.lower() and "schedule" not in first.lower()
     assert "Follow the skin-care instructions your clinician gives you" in first
     assert "Expected downtime: not documented" in injectable
     assert "Follow the visit and reporting schedule of the trial" in injectable
@@ -119,8 +123,10 @@ def test_uids_are_unique_and_stable_across_downloads(desk_client, plan):
 
     assert len(set(first)) == len(first) == 5
     assert first == again
-    assert first[0] == f"plan-{plan.pk}-course-0-session-1@testserver"
-    assert first[3] == f"plan-{plan.pk}-course-1-session-1@testserver"
+    # Named after the clinic, never after the host the app was opened at.
+    assert first[0] == f"plan-{plan.pk}-course-0-session-1@your-clinic.exosome-planner"
+    assert first[3] == f"plan-{plan.pk}-course-1-session-1@your-clinic.exosome-planner"
+    assert not any("testserver" in uid for uid in first)
 
 
 def test_every_event_has_a_utc_timestamp(desk_client, plan):
@@ -178,8 +184,7 @@ def test_calendar_builder_stamps_in_utc_whatever_the_local_zone(rf, front_desk, 
     )
     local = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.get_fixed_timezone(-300))
 
-    content = calendar_ics(summary, host="clinic.example", now=local)
+    content = calendar_ics(summary, now=local)
 
     assert b"DTSTAMP:20261123T143000Z" in content
-    assert b"@clinic.example" in content
     assert datetime(2026, 11, 23, 14, 30, tzinfo=UTC) == events_of(content)[0].decoded("DTSTAMP")

@@ -18,14 +18,9 @@ from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
 from planner.planning import CourseDraft, drafts_of
+from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import PatientFactory, make_plan
-from tests.helpers import sign_off_fields, two_users_one_stale
-
-
-def expected(plan) -> dict:
-    fields = sign_off_fields(plan)
-    return {"expected_version": fields["version"], "expected_fingerprint": fields["fingerprint"]}
-
+from tests.helpers import sign_off_expected, sign_off_fields, two_users_one_stale
 
 S = PlanStatus
 
@@ -37,7 +32,12 @@ def microneedling_plan(catalog, patient):
 
 @pytest.fixture
 def injectable_plan(catalog, patient):
-    return make_plan(patient, catalog[INJECTABLE], sessions=2, title="Injectable plan")
+    """An injectable course naming its (fully documented) investigational product and lot:
+    without them it could not be presented at all."""
+    plan = make_plan(patient, catalog[INJECTABLE], sessions=2, title="Injectable plan")
+    lot = ProductLotFactory(product=ExosomeProductFactory(injectable=True))
+    plan.courses.update(product=lot.product, lot=lot)
+    return plan
 
 
 def transition(client, plan, to: str, version=None):
@@ -468,7 +468,7 @@ def test_changing_the_investigational_course_clears_the_recorded_acknowledgement
         reference="IND 123456",
         patient_acknowledged=True,
         user=clinician,
-        **expected(plan),
+        **sign_off_expected(plan),
     )
     plan = Plan.objects.prefetch_related("courses__treatment").get(pk=plan.pk)
     same = drafts_of(plan)
@@ -586,7 +586,7 @@ def test_swapping_the_lot_of_an_investigational_course_clears_the_record(
         reference="IND 123456",
         patient_acknowledged=True,
         user=clinician,
-        **expected(plan),
+        **sign_off_expected(plan),
     )
     plan = Plan.objects.prefetch_related("courses__treatment").get(pk=injectable_plan.pk)
     lot = ProductLotFactory(product__injectable=True)

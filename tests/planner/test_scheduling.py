@@ -16,18 +16,25 @@ from planner.scheduling import (
     nth_session_date,
     shift_courses,
 )
+from planner.wording import warning_message
 
 MICRONEEDLING = "Microneedling + topical exosome"
 LASER = "Fractional laser + topical exosome"
 INJECTABLE = "Injectable exosome"
 
 MONTHLY = Interval(1, IntervalUnit.MONTHS)
-READY_BY_KINDS = {"session_after_ready_by", "downtime_after_ready_by", "results_after_ready_by"}
+READY_BY_KINDS = {
+    "session_after_ready_by",
+    "downtime_after_ready_by",
+    "results_developing_on_ready_by",
+}
+# The wording's "today": before every session below, so no advice is about the past.
+TODAY = date(2026, 11, 29)
 
 
 def microneedling(**overrides) -> CourseInput:
-    """The seeded microneedling course (regen-2026): 24-48 h downtime, results after 4-6 weeks,
-    monthly."""
+    """The seeded microneedling course (regen-2026): 24-48 h downtime, results keep developing
+    for 4-6 weeks after each session, monthly."""
     fields = {
         "key": "0",
         "treatment_name": MICRONEEDLING,
@@ -36,8 +43,8 @@ def microneedling(**overrides) -> CourseInput:
         "first_session": date(2027, 3, 1),
         "downtime_min_hours": 24,
         "downtime_max_hours": 48,
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
         "catalog_interval": MONTHLY,
     }
     return CourseInput(**(fields | overrides))
@@ -52,8 +59,8 @@ def laser(**overrides) -> CourseInput:
         "first_session": date(2027, 3, 11),
         "downtime_min_hours": 72,
         "downtime_max_hours": 168,
-        "results_weeks_min": 4,
-        "results_weeks_max": 6,
+        "results_develop_weeks_min": 4,
+        "results_develop_weeks_max": 6,
         "catalog_interval": None,
     }
     return CourseInput(**(fields | overrides))
@@ -69,15 +76,23 @@ def injectable(**overrides) -> CourseInput:
         "first_session": date(2027, 3, 1),
         "downtime_min_hours": None,
         "downtime_max_hours": None,
-        "results_weeks_min": None,
-        "results_weeks_max": None,
+        "results_develop_weeks_min": None,
+        "results_develop_weeks_max": None,
         "catalog_interval": None,
     }
     return CourseInput(**(fields | overrides))
 
 
+def message(warning: PlanWarning) -> str:
+    return warning_message(warning, today=TODAY)
+
+
 def messages(schedule, kind: str) -> list[str]:
-    return [warning.message for warning in schedule.warnings if warning.kind == kind]
+    return [message(warning) for warning in schedule.warnings if warning.kind == kind]
+
+
+def all_messages(schedule) -> list[tuple[str, str]]:
+    return [(warning.kind, message(warning)) for warning in schedule.warnings]
 
 
 def session_dates(first: date, interval: Interval, count: int) -> list[date]:
@@ -176,7 +191,11 @@ def test_build_schedule_undocumented_downtime_and_results_stay_none():
         (None, None)
     }
     (results,) = schedule.results
-    assert (results.after_session_date, results.starts, results.ends) == (
+    assert (
+        results.after_session_date,
+        results.developing_until_min,
+        results.developing_until_max,
+    ) == (
         date(2027, 4, 1),
         None,
         None,
@@ -186,7 +205,12 @@ def test_build_schedule_undocumented_downtime_and_results_stay_none():
 def test_build_schedule_results_window_after_last_session():
     (results,) = build_schedule([microneedling()]).results
     assert results.after_session_date == date(2027, 5, 1)
-    assert (results.starts, results.ends) == (date(2027, 5, 29), date(2027, 6, 12))
+    # Results keep developing for 4-6 weeks after each session: after the last, until about
+    # 29 May - 12 Jun. Nothing says when they "show".
+    assert (results.developing_until_min, results.developing_until_max) == (
+        date(2027, 5, 29),
+        date(2027, 6, 12),
+    )
 
 
 def test_build_schedule_empty_plan():
@@ -203,7 +227,7 @@ def test_build_schedule_rejects_duplicate_course_keys():
 
 
 def test_build_schedule_well_spaced_plan_has_no_warnings():
-    schedule = build_schedule([microneedling()], ready_by=date(2027, 6, 1))
+    schedule = build_schedule([microneedling()], ready_by=date(2027, 6, 13))
     assert schedule.warnings == ()
 
 
@@ -212,21 +236,25 @@ def test_build_schedule_well_spaced_plan_has_no_warnings():
 
 def test_overlap_session_inside_another_sessions_downtime():
     schedule = build_schedule([microneedling(sessions=1), laser(first_session=date(2027, 3, 2))])
-    assert schedule.warnings == (
-        PlanWarning(
-            kind="overlap",
-            message=(
-                "Fractional laser + topical exosome session 1 on 2 Mar 2027 falls within the "
-                "downtime after Microneedling + topical exosome session 1 on 1 Mar 2027, "
-                "which may last until 3 Mar 2027."
-            ),
-            course_key="1",
-        ),
-    )
+    assert all_messages(schedule) == [
+        (
+            "overlap",
+            "Fractional laser + topical exosome session 1 on 2 Mar 2027 falls within the "
+            "downtime after Microneedling + topical exosome session 1 on 1 Mar 2027, "
+            "which may last until 3 Mar 2027.",
+        )
+    ]
+    assert schedule.warnings[0].course_key == "1"
+
+
+def test_overlap_on_the_last_day_of_possible_downtime_is_reported():
+    # "Downtime until 2–3 Mar" includes 3 Mar: a session that day may fall within it.
+    schedule = build_schedule([microneedling(sessions=1), laser(first_session=date(2027, 3, 3))])
+    assert len(messages(schedule, "overlap")) == 1
 
 
 def test_overlap_not_reported_once_downtime_has_ended():
-    schedule = build_schedule([microneedling(sessions=1), laser(first_session=date(2027, 3, 3))])
+    schedule = build_schedule([microneedling(sessions=1), laser(first_session=date(2027, 3, 4))])
     assert messages(schedule, "overlap") == []
 
 
@@ -250,17 +278,14 @@ def test_overlap_ignores_undocumented_downtime():
 
 def test_too_close_within_a_course():
     schedule = build_schedule([microneedling(sessions=2, interval=Interval(2, IntervalUnit.WEEKS))])
-    assert schedule.warnings == (
-        PlanWarning(
-            kind="too_close",
-            message=(
-                "Microneedling + topical exosome session 2 on 15 Mar 2027 is only 14 days after "
-                "session 1 on 1 Mar 2027; the catalog recommends at least 1 month "
-                "between sessions."
-            ),
-            course_key="0",
-        ),
-    )
+    assert all_messages(schedule) == [
+        (
+            "too_close",
+            "Microneedling + topical exosome session 2 on 15 Mar 2027 is only 14 days after "
+            "session 1 on 1 Mar 2027; a monthly cadence is documented for this treatment, and "
+            "these sessions are closer together than that.",
+        )
+    ]
 
 
 def test_too_close_across_courses_of_the_same_treatment():
@@ -273,7 +298,8 @@ def test_too_close_across_courses_of_the_same_treatment():
     assert messages(schedule, "too_close") == [
         "Microneedling + topical exosome session 1 on 20 Mar 2027 is only 19 days after "
         "session 1 of another Microneedling + topical exosome course on 1 Mar 2027; "
-        "the catalog recommends at least 1 month between sessions."
+        "a monthly cadence is documented for this treatment, and these sessions are closer "
+        "together than that."
     ]
 
 
@@ -282,7 +308,8 @@ def test_too_close_same_day():
     assert messages(schedule, "too_close") == [
         "Microneedling + topical exosome session 1 on 1 Mar 2027 is on the same day as "
         "session 1 of another Microneedling + topical exosome course on 1 Mar 2027; "
-        "the catalog recommends at least 1 month between sessions."
+        "a monthly cadence is documented for this treatment, and these sessions are closer "
+        "together than that."
     ]
 
 
@@ -308,33 +335,25 @@ def test_too_close_not_reported_without_catalog_interval():
 
 def test_ready_by_downtime_and_results_after_ready_by():
     schedule = build_schedule([microneedling()], ready_by=date(2027, 5, 1))
-    assert schedule.warnings == (
-        PlanWarning(
-            kind="downtime_after_ready_by",
-            message=(
-                "Downtime after Microneedling + topical exosome session 3 on 1 May 2027 may last "
-                "until 3 May 2027, past the ready-by date 1 May 2027."
-            ),
-            course_key="0",
+    assert all_messages(schedule) == [
+        (
+            "downtime_after_ready_by",
+            "Downtime after Microneedling + topical exosome session 3 on 1 May 2027 may last "
+            "until 3 May 2027, past the ready-by date 1 May 2027.",
         ),
-        PlanWarning(
-            kind="results_after_ready_by",
-            message=(
-                "Results of Microneedling + topical exosome are not yet expected by 1 May 2027: "
-                "they usually begin to show from 29 May 2027, 4 weeks after the last session "
-                "on 1 May 2027."
-            ),
-            course_key="0",
+        (
+            "results_developing_on_ready_by",
+            "Results of Microneedling + topical exosome will still be developing on 1 May 2027: "
+            "they keep developing for about 4–6 weeks after each session, so after the last "
+            "session on 1 May 2027 until about 29 May – 12 Jun 2027.",
         ),
-        PlanWarning(
-            kind="latest_start",
-            message=(
-                "To be healed and seeing results by 1 May 2027, the first session should be "
-                "no later than 3 Feb 2027."
-            ),
-            course_key=None,
+        (
+            "latest_start",
+            "For every downtime to be over and the results done developing by 1 May 2027, the "
+            "first session would need to be on or before 20 Jan 2027 (it is planned for "
+            "1 Mar 2027).",
         ),
-    )
+    ]
 
 
 def test_ready_by_session_after_ready_by_is_not_also_reported_for_its_downtime():
@@ -348,24 +367,18 @@ def test_ready_by_session_after_ready_by_is_not_also_reported_for_its_downtime()
 
 def test_ready_by_unchecked_when_figures_not_documented():
     schedule = build_schedule([injectable()], ready_by=date(2027, 6, 1))
-    assert schedule.warnings == (
-        PlanWarning(
-            kind="ready_by_unchecked",
-            message=(
-                "Downtime after Injectable exosome is not documented, so it cannot be checked "
-                "whether the patient will have recovered by 1 Jun 2027."
-            ),
-            course_key="2",
+    assert all_messages(schedule) == [
+        (
+            "ready_by_unchecked",
+            "Downtime after Injectable exosome is not documented, so it cannot be checked "
+            "whether the patient will have recovered by 1 Jun 2027.",
         ),
-        PlanWarning(
-            kind="ready_by_unchecked",
-            message=(
-                "When results of Injectable exosome begin to show is not documented, so it "
-                "cannot be checked whether they will be visible by 1 Jun 2027."
-            ),
-            course_key="2",
+        (
+            "ready_by_unchecked",
+            "How long results of Injectable exosome keep developing is not documented, so it "
+            "cannot be said whether they will still be developing on 1 Jun 2027.",
         ),
-    )
+    ]
     assert schedule.latest_start_for_ready_by is None
 
 
@@ -379,30 +392,35 @@ def test_no_ready_by_warnings_without_ready_by():
 
 
 def test_latest_start_single_course_worked_by_hand():
-    # Monthly x3 with results from 4 weeks: the last session must be on or before 3 Apr
-    # (3 Apr + 28 days = 1 May), so the first on or before 3 Feb.
+    # Monthly x3, results developing for up to 6 weeks: the last session must be on or before
+    # 20 Mar (20 Mar + 42 days = 1 May), so the first on or before 20 Jan.
     schedule = build_schedule([microneedling()], ready_by=date(2027, 5, 1))
-    assert schedule.latest_start_for_ready_by == date(2027, 2, 3)
+    assert schedule.latest_start_for_ready_by == date(2027, 1, 20)
 
 
 def test_latest_start_keeps_courses_relative_offsets():
     # The laser session sits 55 days after the first microneedling session and its results
-    # need 6 weeks: 25 Apr + s + 42 days <= 1 May gives s <= -36, so the plan moves to
-    # 24 Jan (microneedling 24 Jan, 24 Feb, 24 Mar; laser 20 Mar, results from 1 May).
+    # keep developing for up to 8 weeks: 25 Apr + s + 56 days <= 1 May gives s <= -50, so the
+    # plan moves to 10 Jan (microneedling 10 Jan, 10 Feb, 10 Mar; laser 6 Mar, done by 1 May).
     plan = [
         microneedling(),
-        laser(first_session=date(2027, 4, 25), results_weeks_min=6, results_weeks_max=8),
+        laser(
+            first_session=date(2027, 4, 25),
+            results_develop_weeks_min=6,
+            results_develop_weeks_max=8,
+        ),
     ]
     schedule = build_schedule(plan, ready_by=date(2027, 5, 1))
-    assert schedule.latest_start_for_ready_by == date(2027, 1, 24)
+    assert schedule.latest_start_for_ready_by == date(2027, 1, 10)
     assert messages(schedule, "latest_start") == [
-        "To be healed and seeing results by 1 May 2027, the first session should be "
-        "no later than 24 Jan 2027."
+        "For every downtime to be over and the results done developing by 1 May 2027, the "
+        "first session would need to be on or before 10 Jan 2027 (it is planned for "
+        "1 Mar 2027)."
     ]
 
 
 def test_latest_start_given_without_warning_when_plan_already_meets_ready_by():
-    schedule = build_schedule([microneedling()], ready_by=date(2027, 6, 1))
+    schedule = build_schedule([microneedling()], ready_by=date(2027, 6, 15))
     assert schedule.latest_start_for_ready_by == date(2027, 3, 4)
     assert messages(schedule, "latest_start") == []
 
@@ -470,8 +488,8 @@ def plans(draw, max_courses: int = 4):
                 first_session=draw(dates),
                 downtime_min_hours=downtime[0],
                 downtime_max_hours=downtime[1],
-                results_weeks_min=results[0],
-                results_weeks_max=results[1],
+                results_develop_weeks_min=results[0],
+                results_develop_weeks_max=results[1],
                 catalog_interval=draw(st.none() | intervals),
             )
         )
@@ -527,8 +545,9 @@ def test_build_schedule_invariants(courses, ready_by):
             assert session.session_date <= session.downtime_until_min
             assert session.downtime_until_min <= session.downtime_until_max
     for window in schedule.results:
-        if window.starts is not None and window.ends is not None:
-            assert window.after_session_date <= window.starts <= window.ends
+        low, high = window.developing_until_min, window.developing_until_max
+        if low is not None and high is not None:
+            assert window.after_session_date <= low <= high
 
     total = schedule.downtime_total
     assert 0 <= total.min_hours <= total.max_hours
@@ -548,7 +567,8 @@ def test_latest_start_is_exactly_the_last_day_that_meets_ready_by(courses, ready
     latest = schedule.latest_start_for_ready_by
 
     documented = all(
-        c.downtime_max_hours is not None and c.results_weeks_min is not None for c in courses
+        c.downtime_max_hours is not None and c.results_develop_weeks_max is not None
+        for c in courses
     )
     assert (latest is not None) == documented
     if latest is None:
@@ -561,3 +581,51 @@ def test_latest_start_is_exactly_the_last_day_that_meets_ready_by(courses, ready
     has_sentence = any(w.kind == "latest_start" for w in schedule.warnings)
     assert has_sentence == (latest < first)
     assert has_sentence == bool(ready_by_violations(courses, ready_by))
+
+
+# Boundaries and advice (issue: ready-by on the last downtime day; advice in the past) ------
+
+
+def test_ready_by_on_the_last_day_of_possible_downtime_is_flagged():
+    # 24-48 h after 11 Mar: downtime until 12-13 Mar, as the table prints it; an event on
+    # 13 Mar may fall on a downtime day.
+    course = microneedling(sessions=1, first_session=date(2027, 3, 11))
+    schedule = build_schedule([course], ready_by=date(2027, 3, 13))
+    (session,) = schedule.sessions
+    assert (session.downtime_until_min, session.downtime_until_max) == (
+        date(2027, 3, 12),
+        date(2027, 3, 13),
+    )
+    assert messages(schedule, "downtime_after_ready_by") == [
+        "Downtime after Microneedling + topical exosome session 1 on 11 Mar 2027 may last "
+        "until 13 Mar 2027, the ready-by date itself."
+    ]
+    clear = build_schedule([course], ready_by=date(2027, 3, 14))
+    assert messages(clear, "downtime_after_ready_by") == []
+
+
+def test_latest_start_in_the_past_is_never_given_as_advice():
+    schedule = build_schedule([microneedling()], ready_by=date(2027, 5, 1))
+    (warning,) = [w for w in schedule.warnings if w.kind == "latest_start"]
+    text = warning_message(warning, today=date(2027, 2, 1))
+    assert text == (
+        "The ready-by date 1 May 2027 cannot be met with this plan: even starting today, the "
+        "downtime or the weeks the results keep developing would run past it. It could be met "
+        "with fewer sessions, another treatment with a shorter downtime, or a later event date."
+    )
+    assert "20 Jan 2027" not in text
+
+
+def test_sessions_outside_the_typical_series_are_noted():
+    schedule = build_schedule(
+        [microneedling(sessions=5, typical_sessions_min=2, typical_sessions_max=3)]
+    )
+    (warning,) = [w for w in schedule.warnings if w.kind == "sessions_outside_typical"]
+    assert message(warning) == (
+        "Microneedling + topical exosome: 5 sessions planned, more than the documented typical "
+        "series of 2–3 sessions. Explain the reason to the patient."
+    )
+    assert warning_message(warning, today=TODAY, for_patient=True) == (
+        "This plan has 5 sessions of Microneedling + topical exosome, more than the typical "
+        "series of 2–3 sessions that is documented; your clinician can explain why."
+    )

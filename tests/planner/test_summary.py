@@ -72,7 +72,9 @@ def test_summary_names_clinic_patient_sessions_and_total(
     assert "Ada Example" in html
     assert "2 May 1984" in html
     assert "Glow plan" in html
-    assert "Skin-quality decline (thinning, laxity, fine lines)" in html
+    # The patient's goals, worded cosmetically (issue 12, point 13).
+    assert "<dt>Your goals</dt>" in html
+    assert "Skin quality (thinning, laxity, fine lines)" in html
     assert f"Prepared {format_date(timezone.localdate())}" in html
     assert "by Maria Okafor" in html
     assert "Draft" in html
@@ -169,8 +171,8 @@ def test_investigational_course_is_offered_only_within_the_recorded_trial(
 
     assert (
         "Injectable MSC exosome (investigational) is investigational, not an approved "
-        "treatment. It is offered to you only within the IND or clinical trial recorded for "
-        "this plan: IND 031245."
+        "treatment. It is offered to you only within the FDA IND or registered clinical trial "
+        "recorded for this plan: IND 031245."
     ) in html
     assert "cosmetic, topical use" not in html
 
@@ -183,15 +185,15 @@ def test_investigational_course_without_a_reference_says_none_is_recorded(
 
     html = summary_html(desk_client, plan)
 
-    assert "no trial reference has been recorded for this plan yet" in html
+    assert "no reference has been recorded for this plan yet" in html
 
 
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
         ("platelet", "They are for use on the skin only"),
-        ("plant", "They signal to human cells more weakly than exosomes of human origin."),
-        ("synthetic", "Some products sold as exosomes are in fact liposomes"),
+        ("plant", "They may signal less effectively to human cells than exosomes of human"),
+        ("synthetic", "Some products sold as exosomes may be liposomes"),
         ("placental", "Placental or amniotic exosomes come from cells of the placenta"),
     ],
 )
@@ -227,7 +229,9 @@ def test_each_treatment_kind_gets_its_own_words_and_catalog_figures(desk_client,
     assert "A fractional (or ablative) laser opens the outer barrier" in html
     assert "24–48 hours" in html
     assert "3–7 days" in html
-    assert "mainly short-lived redness of the treated skin" in html
+    assert "the risks reported are bruising and short-lived redness" in html
+    assert "The microneedling itself: it has risks of its own" in html
+    assert "The laser treatment itself: it has risks of its own" in html
     assert "immune reaction" in html
 
 
@@ -251,7 +255,7 @@ def test_source_keys_behind_the_figures_are_listed_with_their_titles(desk_client
     sources = html[html.index('id="sources-h"') :]
     for key in ("regen-2026", "chatham", "mayo-2025"):
         assert f'<span class="src-key">{key}</span>: {escape(SOURCES[key])}' in sources
-    assert '<span class="src-key">clinic</span>: The clinic&#x27;s own price list' in sources
+    assert '<span class="src-key">clinic</span>: The clinic&#x27;s own figures' in sources
     assert "gould-interview" not in sources
 
 
@@ -279,7 +283,8 @@ def test_presented_plan_keeps_its_frozen_figures_after_a_price_change(
 
     assert total_on(html) == "USD 2,000–4,000"
     assert "2,500" not in html
-    assert "later changes to the clinic’s prices do not affect them" in html
+    assert "These figures were fixed when the plan was presented on" in html
+    assert "later price changes do not affect them" in html
 
 
 def test_draft_plan_takes_todays_prices(desk_client, catalog, microneedling_plan):
@@ -382,8 +387,9 @@ def test_queries_do_not_grow_with_the_number_of_courses(
     small_url, large_url = (reverse(name, args=[plan.pk]) for plan in (small, large))
     desk_client.get(small_url)  # warm the session and role caches alike
 
-    # Session, user, roles, plan, courses with treatments, prices in force.
-    with django_assert_max_num_queries(8) as small_queries:
+    # Session, user, permissions, plan, courses with treatments, prices in force, scheduled
+    # prices, study findings and opinions.
+    with django_assert_max_num_queries(10) as small_queries:
         assert desk_client.get(small_url).status_code == 200
     with django_assert_num_queries(len(small_queries)):
         assert desk_client.get(large_url).status_code == 200

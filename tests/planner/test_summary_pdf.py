@@ -1,4 +1,4 @@
-"""The patient summary as a PDF: the same content as the page, at most two pages for a
+"""The patient summary as a PDF: the same content as the page, at most three pages for a
 two-course plan, static files read locally, and nothing written while rendering."""
 
 import io
@@ -77,13 +77,14 @@ def pdf_text(content: bytes) -> str:
 def test_pdf_is_served_as_an_attachment_named_after_the_patient_and_day(
     desk_client, catalog, patient
 ):
-    response = get_pdf(desk_client, two_course_plan(patient, catalog))
+    plan = two_course_plan(patient, catalog)
+    response = get_pdf(desk_client, plan)
 
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     today = timezone.localdate().isoformat()
-    assert (
-        response["Content-Disposition"] == f'attachment; filename="summary-ada-example-{today}.pdf"'
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="summary-ada-example-plan-{plan.pk}-{today}.pdf"'
     )
 
 
@@ -101,15 +102,15 @@ def test_pdf_text_has_the_patient_every_session_date_and_the_total(
     assert "USD 11,000–22,000" in text
     assert "IND 031245 / NCT06512345" in text
     assert "is after the ready-by date 20 Apr 2027" in text
-    assert "Page 1 of 2" in text
-    assert "Page 2 of 2" in text
+    assert "Page 1 of 3" in text
+    assert "Page 3 of 3" in text
 
 
 @pytest.mark.parametrize("second", [INJECTABLE, LASER])
 @pytest.mark.parametrize(
     ("paper", "width_mm", "height_mm"), [("letter", 215.9, 279.4), ("a4", 210, 297)]
 )
-def test_two_courses_of_six_sessions_fit_on_two_pages(
+def test_two_courses_of_six_sessions_fit_on_three_pages(
     settings, desk_client, catalog, patient, second, paper, width_mm, height_mm
 ):
     settings.CLINIC_ADDRESS = "120 Harbor Street, Suite 4, Boston, MA 02110"
@@ -118,7 +119,9 @@ def test_two_courses_of_six_sessions_fit_on_two_pages(
     content = get_pdf(desk_client, two_course_plan(patient, catalog, second), paper=paper).content
 
     pages = PdfReader(io.BytesIO(content)).pages
-    assert len(pages) <= 2
+    # Two pages until the summary carried the four due-diligence answers, the split risks
+    # and the state of the evidence (issue 12); three is the limit now.
+    assert len(pages) <= 3
     box = pages[0].mediabox
     assert float(box.width) == pytest.approx(width_mm * POINTS_PER_MM, abs=1)
     assert float(box.height) == pytest.approx(height_mm * POINTS_PER_MM, abs=1)
@@ -177,7 +180,7 @@ def test_generating_the_pdf_writes_nothing_but_the_access_log(
     updated_at = Plan.objects.get(pk=plan.pk).updated_at
 
     # The summary's bound (test_summary), whatever the plan: here only the writes are looked at.
-    with django_assert_max_num_queries(8) as queries:
+    with django_assert_max_num_queries(10) as queries:
         get_pdf(desk_client, plan)
 
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]

@@ -34,13 +34,15 @@ def plan(catalog):
 def test_summary_says_what_the_record_holds_about_the_product(desk_client, plan):
     html = desk_client.get(reverse("plan-summary", args=[plan.pk])).content.decode()
     assert "About the product" in html
-    assert "Cord serum" in html and "Acme Bio" in html and "lot Q-17" in html
+    assert "Cord serum" in html and "Acme Bio" in html and "Lot Q-17, expires 1 Oct 2027" in html
     assert "Mesenchymal stem cell (MSC)" in html
     assert "Medical / clinical grade" in html
-    assert "Kept at 2 °C to 8 °C" in html
+    # The requirement is printed as a requirement, the log beside it.
+    assert "<dt>Storage required</dt><dd>2 °C to 8 °C</dd>" in html
+    assert "<dt>Cold-chain log</dt><dd>no readings recorded for this lot</dd>" in html
     assert (
-        "particle count yes, size distribution yes, surface markers yes, "
-        "characterisation document no"
+        "Lot Q-17: particle count 1,000,000,000,000 per mL; size 40–140 nm (median 95 nm); "
+        "surface markers CD9, CD63, CD81"
     ) in html
 
 

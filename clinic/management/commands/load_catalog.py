@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clinic.catalog_seed import PRICES, SEED_EFFECTIVE_FROM, TREATMENTS
-from clinic.models import PriceRange, TreatmentType
+from clinic.catalog_seed import EVIDENCE, PRICES, SEED_EFFECTIVE_FROM, TREATMENTS
+from clinic.models import EvidenceNote, PriceRange, TreatmentType
 
 
 class Command(BaseCommand):
@@ -46,6 +46,12 @@ class Command(BaseCommand):
             price.full_clean()
             price.save()
             created_prices += 1
+
+        for slug, kind, route, text, source in EVIDENCE:
+            if not EvidenceNote.objects.filter(slug=slug).exists():
+                note = EvidenceNote(slug=slug, kind=kind, route=route, text=text, source=source)
+                note.full_clean()
+                note.save()
 
         self.stdout.write(
             f"Catalog loaded: {created_treatments} treatment(s) and {created_prices} price "
