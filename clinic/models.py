@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from clinic import bounds
 from clinic.catalog_seed import PRICES as SEED_PRICES
 from clinic.catalog_seed import SOURCES as SEED_SOURCES
 from clinic.catalog_seed import TREATMENTS as SEED_TREATMENTS
@@ -417,6 +418,8 @@ class PriceRange(models.Model):
         errors = {}
         if self.minimum is not None and self.minimum < 0:
             errors["minimum"] = PRICE_NEGATIVE
+        if problem := bounds.notes_problem(self.notes):
+            errors["notes"] = problem
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             errors["maximum"] = MIN_ABOVE_MAX
         if self.effective_from and not (
@@ -547,6 +550,11 @@ class ExosomeProduct(models.Model):
         low, high = self.storage_min_celsius, self.storage_max_celsius
         if low is not None and high is not None and low > high:
             errors["storage_max_celsius"] = STORAGE_RANGE_ORDER
+        for field in ("storage_min_celsius", "storage_max_celsius"):
+            if problem := bounds.reading_problem(getattr(self, field)):
+                errors[field] = problem
+        if problem := bounds.notes_problem(self.handling_notes):
+            errors["handling_notes"] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -618,6 +626,15 @@ class ProductLot(models.Model):
         errors = {}
         if self.received_on and self.expires_on and self.expires_on <= self.received_on:
             errors["expires_on"] = EXPIRY_BEFORE_RECEIVED
+        today = date.today()
+        if problem := bounds.date_problem(
+            self.received_on, earliest=bounds.EARLIEST_RECORD, latest=today
+        ):
+            errors["received_on"] = problem
+        if problem := bounds.date_problem(
+            self.expires_on, earliest=bounds.EARLIEST_RECORD, latest=bounds.years_after(today, 10)
+        ):
+            errors["expires_on"] = problem
         for field in ("size_median_nm", "size_mode_nm", "size_min_nm", "size_max_nm"):
             value = getattr(self, field)
             if value is not None and value <= 0:
@@ -649,6 +666,17 @@ class StorageCheck(models.Model):
 
     def __str__(self):
         return f"{format_date(self.checked_on)}: {format_celsius(self.temperature_celsius)}"
+
+    def clean(self):
+        errors = {}
+        if problem := bounds.date_problem(
+            self.checked_on, earliest=bounds.EARLIEST_RECORD, latest=date.today()
+        ):
+            errors["checked_on"] = problem
+        if problem := bounds.reading_problem(self.temperature_celsius):
+            errors["temperature_celsius"] = problem
+        if errors:
+            raise ValidationError(errors)
 
 
 from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)

@@ -4,11 +4,13 @@ Business rules that touch several rows live in planner/actions.py; the schedule 
 maths live in planner/scheduling.py and planner/estimates.py (pure functions)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from clinic import bounds
 from clinic.models import (
     ExosomeProduct,
     ExosomeSource,
@@ -76,6 +78,10 @@ class Patient(Stamped):
     def get_absolute_url(self):
         return reverse("patient-detail", args=[self.pk])
 
+    def clean(self):
+        if problem := bounds.notes_problem(self.notes):
+            raise ValidationError({"notes": problem})
+
 
 class Plan(Stamped):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
@@ -139,6 +145,10 @@ class Plan(Stamped):
 
     def get_absolute_url(self):
         return reverse("plan-detail", args=[self.pk])
+
+    def clean(self):
+        if problem := bounds.notes_problem(self.notes):
+            raise ValidationError({"notes": problem})
 
     @property
     def is_frozen(self) -> bool:
