@@ -448,3 +448,8 @@ def test_staff_create_action_refuses_unknown_role(clinic_admin):
 def test_front_desk_and_clinicians_have_no_staff_status_by_default(front_desk, clinician):
     assert not front_desk.is_staff and not clinician.is_staff
     assert Group.objects.get(name=FRONT_DESK).user_set.filter(is_staff=True).count() == 0
+
+
+def test_the_staff_page_links_to_the_second_factor_reset(admin_client_clinic, front_desk):
+    html = admin_client_clinic.get(reverse("staff-edit", args=[front_desk.pk])).content.decode()
+    assert reverse("staff-two-factor-reset", args=[front_desk.pk]) in html
