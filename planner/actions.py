@@ -23,6 +23,15 @@ class PlanActionError(Exception):
     """A rule refused the action; the message is meant for staff, as it is."""
 
 
+class StaleEditError(PlanActionError):
+    """Someone saved the record since the editor read it. Carries the version saved now, so
+    the editor can keep the user's input and let their next save knowingly replace it."""
+
+    def __init__(self, message: str, *, current_version: int | None):
+        super().__init__(message)
+        self.current_version = current_version
+
+
 STALE_EDIT = (
     "Someone else changed this plan while you were editing it. Your changes are still in "
     "the form below; compare them with the saved plan before saving again."
@@ -74,7 +83,8 @@ def _claim_version(
     if status is not None:
         rows = rows.filter(status=status)
     if not rows.update(version=F("version") + 1):
-        raise PlanActionError(stale_message)
+        current = type(record).objects.filter(pk=record.pk).values_list("version", flat=True)
+        raise StaleEditError(stale_message, current_version=current.first())
     record.version = expected_version + 1
 
 
