@@ -362,6 +362,17 @@ MONTH_INVALID = "Enter a month such as 2027-06."
 SEARCH_TOO_LONG = "Search for at most 100 characters."
 
 
+class MonthInput(forms.DateInput):
+    """A month field. A typed value that is not a month is not echoed back: browsers drop it
+    anyway and it is invalid HTML; the error beside the field quotes the expected form."""
+
+    input_type = "month"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return value if value and re.fullmatch(r"\d{4}-\d{2}", str(value)) else None
+
+
 class PlanListFilter(forms.Form):
     q = forms.CharField(
         label="Search",
@@ -376,7 +387,7 @@ class PlanListFilter(forms.Form):
     ready_by_month = forms.CharField(
         label="Ready-by month",
         required=False,
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=MonthInput,
     )
 
     def clean_ready_by_month(self):
