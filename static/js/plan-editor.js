@@ -76,7 +76,78 @@
   // htmx does not settle a response swapped with "none"; its out-of-band parts still land.
   document.addEventListener("htmx:afterRequest", () => window.setTimeout(markFields, 0));
 
+  // Never lose work: what is typed is kept in this tab's sessionStorage (not localStorage:
+  // it ends with the tab), keyed by user and plan, so that after an idle logoff and signing
+  // in again the editor comes back as it was. static/js/session.js throws drafts away on
+  // logout, on any page other than this editor, and for any other user.
+  const DRAFT_PREFIX = "plan-draft:";
+  const RESTORED = "plan-draft-restored";
+  const DRAFT_MAX_AGE_MS = 60 * 60 * 1000;
+
+  function draftKey() {
+    const editor = document.getElementById("plan-editor");
+    return editor ? DRAFT_PREFIX + editor.dataset.draftKey : null;
+  }
+
+  function saveDraft() {
+    const key = draftKey();
+    if (!key || !form()) return;
+    const fields = [...new FormData(form())].filter(([name]) => name !== "csrfmiddlewaretoken");
+    window.sessionStorage.setItem(key, JSON.stringify({ at: Date.now(), fields }));
+  }
+
+  function restoreDraft() {
+    const key = draftKey();
+    // A page answering a POST already shows what was sent; only a fresh page is restored.
+    if (!key || "bound" in document.getElementById("plan-editor").dataset) return false;
+    const stored = window.sessionStorage.getItem(key);
+    window.sessionStorage.removeItem(key);
+    if (!stored) return false;
+    const draft = JSON.parse(stored);
+    if (Date.now() - draft.at > DRAFT_MAX_AGE_MS) return false;
+    // The server lays the rows out again from the draft, as for a plain Recalculate.
+    const restore = document.createElement("form");
+    restore.method = "post";
+    restore.setAttribute("action", form().getAttribute("action"));
+    restore.hidden = true;
+    const token = form().elements.namedItem("csrfmiddlewaretoken").value;
+    const entries = [...draft.fields.filter(([name]) => name !== "action"), ["action", "recalculate"]];
+    for (const [name, value] of [...entries, ["csrfmiddlewaretoken", token]]) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      restore.append(input);
+    }
+    document.body.append(restore);
+    window.sessionStorage.setItem(RESTORED, "1");
+    restore.submit();
+    return true;
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.form && event.target.form === form()) saveDraft();
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.form && event.target.form === form()) saveDraft();
+  });
+  document.addEventListener("htmx:afterSettle", saveDraft);
+  document.addEventListener("session:ending", saveDraft);
+  document.addEventListener("submit", (event) => {
+    // Saving ends the draft: the plan page that follows throws it away, and a refused save
+    // comes back with the input on the page.
+    if (event.target === form()) saveDraft();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
+    if (!form()) return;
+    if (window.sessionStorage.getItem(RESTORED)) {
+      window.sessionStorage.removeItem(RESTORED);
+      const notice = document.getElementById("draft-restored");
+      if (notice) notice.hidden = false;
+    } else if (restoreDraft()) {
+      return;
+    }
     const summary = document.getElementById("error-summary");
     if (summary) summary.focus();
     markFields();
