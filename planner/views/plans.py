@@ -112,7 +112,17 @@ def _plan_context(request, plan: Plan) -> dict:
         "patient": plan.patient,
         "outlook": outlook,
         "transitions": [
-            (status, workflow.action_label(plan.status, status))
+            {
+                "status": status,
+                "label": workflow.action_label(plan.status, status),
+                # A guardrail that will refuse the move disables its button, reason beside it.
+                "refusal": workflow.transition_refusal(
+                    plan=plan, to_status=status, outlook=outlook
+                ),
+                "cautions": (
+                    workflow.presenting_cautions(outlook) if status == PlanStatus.PRESENTED else []
+                ),
+            }
             for status in workflow.allowed_transitions(plan.status)
         ],
         "investigational": plan.has_investigational_course,
