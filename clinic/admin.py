@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin_site import HistoryIsReadOnlyMixin
+from clinic.admin_site import HistoryIsReadOnlyMixin, LabelledTabularInline
 from clinic.due_diligence import assess
 from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
 from clinic.models import (
@@ -16,7 +16,7 @@ from clinic.models import (
 )
 
 
-class PriceRangeInline(admin.TabularInline):
+class PriceRangeInline(LabelledTabularInline):
     model = PriceRange
     extra = 0
     fields = (
@@ -126,7 +126,7 @@ class ExosomeProductAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
         return f"{answered} of {len(product_answers)} answered"
 
 
-class StorageCheckInline(admin.TabularInline):
+class StorageCheckInline(LabelledTabularInline):
     model = StorageCheck
     extra = 1
     fields = ("checked_on", "temperature_celsius", "checked_by", "notes")

@@ -13,6 +13,7 @@ planner's and catalog's rules.
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpResponseNotAllowed
+from django.utils.text import capfirst
 
 
 class ClinicAdminConfig(AdminConfig):
@@ -54,3 +55,26 @@ class ReadOnlyAdminMixin(HistoryIsReadOnlyMixin):
 
     def get_actions(self, request):
         return {}  # no bulk "delete selected"
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's name: the column heading is not a
+    label, so without this a screen reader announces a row of unnamed fields."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    row = "" if index is None else f" row {index + 1}"
+                    form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete{row}"
+
+        return LabelledFormSet

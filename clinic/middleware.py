@@ -25,6 +25,21 @@ SESSION_REFRESHED_KEY = "clinic_session_refreshed"
 REFRESH_EVERY_SECONDS = 60
 
 
+SECONDS_LEFT_HEADER = "X-Session-Seconds-Left"
+
+
+def session_seconds_left(request) -> int:
+    """Seconds until the idle logoff: the session expires SESSION_COOKIE_AGE after it was
+    last saved, which is at least as late as the last refresh stamp."""
+    refreshed = request.session.get(SESSION_REFRESHED_KEY, int(time.time()))
+    return max(0, settings.SESSION_COOKIE_AGE - (int(time.time()) - refreshed))
+
+
+def renew_session(request) -> None:
+    """Push the idle deadline forward now ("Stay signed in"), not at the next minute."""
+    request.session[SESSION_REFRESHED_KEY] = int(time.time())
+
+
 def stamp_new_session(request) -> None:
     now = int(time.time())
     request.session[SESSION_STARTED_KEY] = now
@@ -63,7 +78,12 @@ class SessionLifetimeMiddleware:
                 logout(request)
             elif now - request.session.get(SESSION_REFRESHED_KEY, 0) >= REFRESH_EVERY_SECONDS:
                 request.session[SESSION_REFRESHED_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            # The browser warns before the idle logoff (static/js/session.js); htmx requests
+            # renew the session too, so each response says how long is left now.
+            response[SECONDS_LEFT_HEADER] = str(session_seconds_left(request))
+        return response
 
 
 class PrivateResponseMiddleware:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session/renew/", views.session_renew, name="session-renew"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password-changed")),

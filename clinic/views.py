@@ -1,7 +1,9 @@
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from clinic.middleware import renew_session
 from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
 from clinic.selectors import catalog_entries
@@ -26,3 +28,11 @@ def catalog(request):
             "evidence_notes": EvidenceNote.objects.filter(active=True),
         },
     )
+
+
+@require_POST
+def session_renew(request):
+    """ "Stay signed in" on the idle warning: the session's idle deadline starts again now.
+    Signed-in users only (the global login rule); the new time left comes back as a header."""
+    renew_session(request)
+    return HttpResponse(status=204)

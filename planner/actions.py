@@ -6,7 +6,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clinic.formatting import format_lot_warning
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
@@ -17,10 +16,27 @@ from planner.planning import (
     shown_fingerprint,
 )
 from planner.selectors import plan_outlook_for
+from planner.workflow import (  # noqa: F401  the guardrails' messages, as tests and views know them
+    DUE_DILIGENCE_UNACKNOWLEDGED,
+    INVESTIGATIONAL_LOT_MISSING,
+    INVESTIGATIONAL_PRODUCT_MISSING,
+    INVESTIGATIONAL_RECORD_MISSING,
+    LOT_CANNOT_BE_USED,
+    NO_COURSES,
+)
 
 
 class PlanActionError(Exception):
     """A rule refused the action; the message is meant for staff, as it is."""
+
+
+class StaleEditError(PlanActionError):
+    """Someone saved the record since the editor read it. Carries the version saved now, so
+    the editor can keep the user's input and let their next save knowingly replace it."""
+
+    def __init__(self, message: str, *, current_version: int | None):
+        super().__init__(message)
+        self.current_version = current_version
 
 
 STALE_EDIT = (
@@ -29,34 +45,12 @@ STALE_EDIT = (
 )
 NOT_EDITABLE = "Only a draft plan can be edited. Reprice it (back to draft) first."
 TRANSITION_NOT_ALLOWED = "A {current} plan cannot be marked {target}."
-INVESTIGATIONAL_RECORD_MISSING = (
-    "This plan includes an investigational (not FDA-approved) treatment. A clinician must "
-    "record the IND or clinical-trial reference and the patient's acknowledgement before "
-    "it can be presented or accepted."
-)
-NO_COURSES = "A plan needs at least one course before it can be presented."
 STALE_SIGN_OFF = (
     "This plan changed after the page you signed off on was opened (its courses, products, "
     "lots or open questions). Nothing was recorded: read the plan as it is now and sign off "
     "again."
 )
 SIGN_OFF_CLOSED = "Nothing was recorded: a {status} plan takes no new sign-off."
-DUE_DILIGENCE_UNACKNOWLEDGED = (
-    "A product in this plan has open due-diligence questions or lot warnings. A clinician "
-    "must acknowledge exactly these before the plan can be presented or accepted."
-)
-LOT_CANNOT_BE_USED = (
-    "{warning} An expired lot cannot be used on a session date: choose another lot for that "
-    "course first."
-)
-INVESTIGATIONAL_PRODUCT_MISSING = (
-    "Name the product for {treatments}: an investigational preparation needs its product and "
-    "its due diligence recorded before the plan can be presented or accepted."
-)
-INVESTIGATIONAL_LOT_MISSING = (
-    "Name the lot for {treatments} before treatment starts: the patient's record must show "
-    "which lot of the investigational preparation is used."
-)
 
 
 def _claim_version(
@@ -74,7 +68,8 @@ def _claim_version(
     if status is not None:
         rows = rows.filter(status=status)
     if not rows.update(version=F("version") + 1):
-        raise PlanActionError(stale_message)
+        current = type(record).objects.filter(pk=record.pk).values_list("version", flat=True)
+        raise StaleEditError(stale_message, current_version=current.first())
     record.version = expected_version + 1
 
 
@@ -212,33 +207,9 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             )
         )
     outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
-    if to_status in workflow.NEEDS_INVESTIGATIONAL_RECORD:
-        if not plan.courses.all():
-            raise PlanActionError(NO_COURSES)
-        if plan.has_investigational_course and not plan.investigational_recorded:
-            raise PlanActionError(INVESTIGATIONAL_RECORD_MISSING)
-        if outlook.investigational_without_product:
-            raise PlanActionError(
-                INVESTIGATIONAL_PRODUCT_MISSING.format(
-                    treatments=", ".join(outlook.investigational_without_product)
-                )
-            )
-        if outlook.blocking_lot_warnings:
-            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
-            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
-        gaps = outlook.due_diligence_gaps
-        if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
-            raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
-    if to_status == PlanStatus.IN_PROGRESS:
-        if outlook.investigational_without_lot:
-            raise PlanActionError(
-                INVESTIGATIONAL_LOT_MISSING.format(
-                    treatments=", ".join(outlook.investigational_without_lot)
-                )
-            )
-        if outlook.blocking_lot_warnings:
-            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
-            raise PlanActionError(LOT_CANNOT_BE_USED.format(warning=warning))
+    refusal = workflow.transition_refusal(plan=plan, to_status=to_status, outlook=outlook)
+    if refusal:
+        raise PlanActionError(refusal)
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:

@@ -140,7 +140,6 @@ class CourseForm(forms.Form):
         treatments: dict[int, TreatmentType],
         products: dict[int, ExosomeProduct] | None = None,
         lots: dict[int, ProductLot] | None = None,
-        refresh_url: str = "",
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -167,22 +166,6 @@ class CourseForm(forms.Form):
             for lot in self.lots.values()
             if lot.product_id == product_id or lot.pk == lot_id
         ]
-        if refresh_url:
-            # The treatment decides which products fit, the product which lots exist: a
-            # change redraws just this course's product and lot selects, never fields the
-            # user may be typing in.
-            target = f"#{self.prefix}-product-fields"
-            for name in ("treatment", "product"):
-                self.fields[name].widget.attrs.update(
-                    {
-                        "hx-post": refresh_url,
-                        "hx-trigger": "change",
-                        "hx-target": target,
-                        "hx-select": target,
-                        "hx-swap": "outerHTML",
-                        "hx-vals": '{"action": "refresh"}',
-                    }
-                )
 
     def _raw(self, name):
         if self.is_bound:
@@ -319,42 +302,13 @@ CourseFormSet = formset_factory(
 COURSE_PREFIX = "courses"
 
 
-def _course_count(data) -> int:
+def course_count(data) -> int:
+    """How many course rows posted data claims, within what a formset accepts."""
     try:
         count = int(data.get(f"{COURSE_PREFIX}-TOTAL_FORMS", "0"))
     except ValueError:
         return 0
     return max(0, min(count, MAX_COURSES))
-
-
-def with_added_course(data, *, defaults: dict[str, str]):
-    """Posted data plus one more course, pre-filled so it is valid from the start."""
-    data = data.copy()
-    count = _course_count(data)
-    if count >= MAX_COURSES:
-        return data
-    for name, value in defaults.items():
-        data[f"{COURSE_PREFIX}-{count}-{name}"] = value
-    data[f"{COURSE_PREFIX}-TOTAL_FORMS"] = str(count + 1)
-    return data
-
-
-def without_course(data, index: int):
-    """Posted data with one course taken out and the ones after it renumbered."""
-    count = _course_count(data)
-    if not 0 <= index < count or count <= 1:
-        return data
-    data = data.copy()
-    names = list(CourseForm.base_fields)
-    for i in range(index, count - 1):
-        for name in names:
-            data.setlist(
-                f"{COURSE_PREFIX}-{i}-{name}", data.getlist(f"{COURSE_PREFIX}-{i + 1}-{name}")
-            )
-    for name in names:
-        data.pop(f"{COURSE_PREFIX}-{count - 1}-{name}", None)
-    data[f"{COURSE_PREFIX}-TOTAL_FORMS"] = str(count - 1)
-    return data
 
 
 REFERENCE_REQUIRED = "Enter the IND number or clinical-trial reference."
@@ -408,6 +362,17 @@ MONTH_INVALID = "Enter a month such as 2027-06."
 SEARCH_TOO_LONG = "Search for at most 100 characters."
 
 
+class MonthInput(forms.DateInput):
+    """A month field. A typed value that is not a month is not echoed back: browsers drop it
+    anyway and it is invalid HTML; the error beside the field quotes the expected form."""
+
+    input_type = "month"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return value if value and re.fullmatch(r"\d{4}-\d{2}", str(value)) else None
+
+
 class PlanListFilter(forms.Form):
     q = forms.CharField(
         label="Search",
@@ -422,7 +387,7 @@ class PlanListFilter(forms.Form):
     ready_by_month = forms.CharField(
         label="Ready-by month",
         required=False,
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=MonthInput,
     )
 
     def clean_ready_by_month(self):

@@ -77,8 +77,10 @@ def test_investigational_course_blocks_presentation_for_front_desk(
     page.get_by_role("button", name="Save plan").click()
     expect(page.get_by_role("heading", name="With injectable")).to_be_visible()
 
-    page.get_by_role("button", name="Present to patient").click()
-    expect(page.get_by_text("A clinician must record the IND")).to_be_visible()
+    # The guardrail will refuse: the button is disabled and says why beside it.
+    present = page.get_by_role("button", name="Present to patient")
+    expect(present).to_be_disabled()
+    expect(present).to_have_accessible_description(re.compile("A clinician must record the IND"))
     expect(page.get_by_text("Only a clinician can record")).to_be_visible()
     assert Plan.objects.get().status == PlanStatus.DRAFT
     page.screenshot(path="/tmp/guardrail.png", full_page=True)
@@ -98,3 +100,34 @@ def test_enter_in_a_field_recalculates_and_never_removes_a_course(
     page.wait_for_load_state()
     expect(page.locator("legend", has_text=re.compile(r"^Course \d+$"))).to_have_count(2)
     expect(page.get_by_label("Title")).to_have_value("Two courses")
+
+
+def test_presenting_with_open_warnings_asks_first_naming_them(
+    page, live_server, login, front_desk, catalog, patient
+):
+    from clinic.catalog_seed import MICRONEEDLING
+    from tests.factories.planner import CourseFactory, make_plan
+
+    plan = make_plan(patient, catalog[MICRONEEDLING], title="Overlapping")
+    first = plan.courses.get()
+    CourseFactory(
+        plan=plan, position=1, treatment=catalog[MICRONEEDLING], first_session=first.first_session
+    )
+    login("desk")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name="Present to patient").click()
+    page.wait_for_timeout(300)
+    assert "Present to patient with" in asked[0]
+    assert "falls within the downtime" in asked[0]
+    assert Plan.objects.get().status == PlanStatus.DRAFT
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Present to patient").click()
+    expect(page.get_by_text("Plan marked presented.")).to_be_visible()

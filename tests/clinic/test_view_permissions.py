@@ -17,6 +17,8 @@ OPEN_TO_ANY_SIGNED_IN = {"home"}
 # itself runs before a session counts as signed in at all.
 OPEN_TO_ANY_SIGNED_IN |= {"two-factor", "two-factor-verify", "two-factor-enrol"}
 OPEN_TO_ANY_SIGNED_IN |= {"two-factor-recovery-codes"}
+# "Stay signed in" on the idle warning renews whoever's session it is.
+OPEN_TO_ANY_SIGNED_IN |= {"session-renew"}
 OUR_APPS = ("clinic.", "planner.")
 
 

@@ -15,9 +15,9 @@ from clinic.catalog_seed import INJECTABLE, LASER, MICRONEEDLING
 from clinic.models import TreatmentType
 from planner import actions
 from planner.forms import plans as plan_forms
+from planner.forms.editor import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from planner.models import Course, Plan, PlanStatus
 from planner.scheduling import Interval, nth_session_date
-from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from tests.factories.planner import make_plan
 
 HTMX = {"HX-Request": "true"}

@@ -57,12 +57,13 @@ class _BodyAttributes(HTMLParser):
 
 def htmx_token(client, url: str) -> str:
     """The token htmx sends with every request it makes from this page: the X-CSRFToken
-    header in `hx-headers` on <body>, which every element inherits."""
+    header in `data-hx-headers` on <body> (the spelling that validates), which every element
+    inherits."""
     parser = _BodyAttributes()
     parser.feed(body_of(client, url))
     assert parser.attributes is not None, f"no <body> in {url}"
-    assert "hx-headers" in parser.attributes, f"no hx-headers on <body> of {url}"
-    return json.loads(parser.attributes["hx-headers"])["X-CSRFToken"]
+    assert "data-hx-headers" in parser.attributes, f"no data-hx-headers on <body> of {url}"
+    return json.loads(parser.attributes["data-hx-headers"])["X-CSRFToken"]
 
 
 def editor_data(treatment, *, action: str, **extra) -> dict:

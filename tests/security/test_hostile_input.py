@@ -37,9 +37,9 @@ from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import ExosomeSource, IntervalUnit, PriceRange, PriceUnit
 from planner import workflow
 from planner.forms import plans as plan_forms
+from planner.forms.editor import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
-from planner.views.plans import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 from tests.helpers import sign_off_fields

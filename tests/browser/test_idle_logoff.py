@@ -1,0 +1,95 @@
+"""The idle logoff from the browser's side: a warning first, "Stay signed in" renewing the
+session, and an editor that gets its unsaved input back after signing in again."""
+
+import pytest
+from playwright.sync_api import expect
+
+from planner.models import Plan
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_warning_before_the_idle_logoff_and_stay_signed_in_renews(
+    page, live_server, login, front_desk, settings
+):
+    settings.SESSION_COOKIE_AGE = 12
+    login("desk")
+    warning = page.get_by_role("alert").filter(has_text="You will be signed out in")
+
+    expect(warning).to_be_visible(timeout=10_000)
+    stay = warning.get_by_role("button", name="Stay signed in")
+    expect(stay).to_be_focused()
+    with page.expect_response(lambda r: "/accounts/session/renew/" in r.url) as renewed:
+        stay.click()
+    assert renewed.value.status == 204
+    expect(warning).to_be_hidden()
+
+    # Past the first deadline, still signed in: the renewal counted.
+    page.wait_for_timeout(7_000)
+    page.goto(f"{live_server.url}/patients/")
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+
+
+def test_unsaved_editor_input_comes_back_after_signing_in_again(
+    page, live_server, login, front_desk, catalog, patient, settings
+):
+    settings.SESSION_COOKIE_AGE = 8
+    login("desk")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_label("Title").fill("Typed, never saved")
+    page.get_by_role("button", name="Add a course").click()
+    course2 = page.get_by_role("group", name="Course 2", exact=True)
+    course2.get_by_label("Sessions", exact=True).fill("2")
+    expect(page.locator("#plan-total")).to_contain_text("USD")
+
+    # Nothing more happens: the warning, then the logoff lands on the login page.
+    page.wait_for_url("**/accounts/login/**", timeout=20_000)
+    settings.SESSION_COOKIE_AGE = 900
+    page.get_by_label("Username").fill("desk")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_text("Your unsaved changes are back")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Typed, never saved")
+    expect(
+        page.get_by_role("group", name="Course 2", exact=True).get_by_label("Sessions", exact=True)
+    ).to_have_value("2")
+    assert Plan.objects.count() == 0
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.get_by_role("heading", name="Typed, never saved")).to_be_visible()
+    # Saved: no draft is left in the tab.
+    assert (
+        page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))") == []
+    )
+
+
+def test_logging_out_leaves_no_draft_behind(page, live_server, login, front_desk, patient, catalog):
+    login("desk")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_label("Title").fill("Private notes")
+    assert page.evaluate("Object.keys(sessionStorage).length") >= 1
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert (
+        page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))") == []
+    )
+
+
+def test_a_draft_is_never_restored_for_another_user(
+    page, live_server, login, front_desk, clinician, patient, catalog, settings
+):
+    settings.SESSION_COOKIE_AGE = 8
+    login("desk")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_label("Title").fill("Desk's draft")
+    page.wait_for_url("**/accounts/login/**", timeout=20_000)
+    settings.SESSION_COOKIE_AGE = 900
+    page.get_by_label("Username").fill("clinician")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+    expect(page.get_by_label("Title")).not_to_have_value("Desk's draft")
+    assert (
+        page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))") == []
+    )
