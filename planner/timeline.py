@@ -41,13 +41,16 @@ from clinic.formatting import (
 WIDTH = 960
 AXIS_X0 = 190
 AXIS_X1 = 945
+# Below this width (a side panel, a column of the compare page) course names go above their
+# lane instead of beside it, so the axis keeps the whole width.
+NAMES_ABOVE_BELOW = 700
+NAME_ROW = 20
 FONT_SIZE = 11
 LABEL_GAP = 6
 ROW = 22
 RESULTS_ROW = 14
 MARKER_ROW = 16
 TOP_LABEL_ROW = 15
-COURSE_LABEL_CHARS = 26
 
 RESULTS_LABEL = "results keep developing"
 WARNING_STYLE = 'fill="#ffd166" stroke="#8b0000" stroke-width="1.5"'
@@ -199,13 +202,21 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def axis_bounds(width: int = WIDTH) -> tuple[float, float]:
+    """Where the date axis starts and ends in a picture this wide."""
+    if width < NAMES_ABOVE_BELOW:
+        return 10, width - 12
+    return AXIS_X0, width - (WIDTH - AXIS_X1)
+
+
 class _Scale:
-    def __init__(self, start: date, end: date):
+    def __init__(self, start: date, end: date, width: int):
         self.start, self.end = start, end
         self.days = max((end - start).days, 1)
+        self.x0, self.x1 = axis_bounds(width)
 
     def x(self, day: date) -> float:
-        return AXIS_X0 + (day - self.start).days / self.days * (AXIS_X1 - AXIS_X0)
+        return self.x0 + (day - self.start).days / self.days * (self.x1 - self.x0)
 
 
 def _domain(timeline: Timeline) -> tuple[date, date]:
@@ -241,7 +252,7 @@ def _add_months(day: date, months: int) -> date:
 
 def _ticks(scale: _Scale) -> list[tuple[date, str]]:
     """The axis ticks: the finest step whose labels fit side by side."""
-    span_px = AXIS_X1 - AXIS_X0
+    span_px = scale.x1 - scale.x0
     for step_days in (1, 7, 14):
         labels_fit = span_px / scale.days * step_days >= text_width("30 Sep") + LABEL_GAP * 2
         if labels_fit:
@@ -272,7 +283,8 @@ def _shorten(text: str, chars: int) -> str:
 
 
 class _Canvas:
-    def __init__(self):
+    def __init__(self, width: int):
+        self.width = width
         self.parts: list[str] = []
         self.labels: list[Box] = []
 
@@ -280,7 +292,9 @@ class _Canvas:
         self.parts.append(part)
 
     def fits(self, box: Box) -> bool:
-        return box.x0 >= 0 and box.x1 <= WIDTH and not any(box.overlaps(b) for b in self.labels)
+        return (
+            box.x0 >= 0 and box.x1 <= self.width and not any(box.overlaps(b) for b in self.labels)
+        )
 
     def text(self, x, y, text, *, anchor="start", css="label", size=FONT_SIZE, force=False):
         """Draw a label unless it would overlap one already drawn; True when drawn."""
@@ -377,11 +391,15 @@ def _description(timeline: Timeline) -> str:
     return " ".join(parts)
 
 
-def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
+def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: int = WIDTH) -> str:
+    """The SVG of `timeline`, `width` units wide (it scales to its box; a narrow box reads
+    better with a narrow picture, whose labels are then larger)."""
+    names_above = width < NAMES_ABOVE_BELOW
+    name_chars = int((width - 14 if names_above else AXIS_X0 - 10) / text_width("x"))
     p = _safe_id(id_prefix)
     start, end = _domain(timeline)
-    scale = _Scale(start, end)
-    canvas = _Canvas()
+    scale = _Scale(start, end, width)
+    canvas = _Canvas(width)
 
     # The top: labels of today and the ready-by date, each in the first row it fits.
     top_marks = [("today", timeline.today, f"Today {format_date(timeline.today)}")]
@@ -392,7 +410,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
     placed_top = []
     for kind, day, label in top_marks:
         x = scale.x(day)
-        anchor, tx = ("start", x + 4) if x + 4 + text_width(label) <= WIDTH else ("end", x - 4)
+        anchor, tx = ("start", x + 4) if x + 4 + text_width(label) <= width else ("end", x - 4)
         row = 0
         while any(
             label_box(tx, TOP_LABEL_ROW * (row + 1), label, anchor).overlaps(b) for b in placed_top
@@ -420,7 +438,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
         )
         canvas.text(x, axis_label_y, label, anchor="middle", css="label tick-label")
     canvas.add(
-        f'<line class="axis" x1="{AXIS_X0}" y1="{_num(axis_y)}" x2="{AXIS_X1}" '
+        f'<line class="axis" x1="{_num(scale.x0)}" y1="{_num(axis_y)}" x2="{_num(scale.x1)}" '
         f'y2="{_num(axis_y)}" stroke="#333"/>'
     )
 
@@ -429,17 +447,20 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
     for index, course in enumerate(timeline.courses):
         rows = _rows(scale, course.sessions)
         lane_rows = (max(rows) + 1) if rows else 1
-        lane_height = lane_rows * ROW + RESULTS_ROW + 6
+        name_row = NAME_ROW if names_above else 0
+        lane_height = name_row + lane_rows * ROW + RESULTS_ROW + 6
         if index % 2:
             canvas.add(
-                f'<rect class="lane-bg" x="0" y="{_num(y)}" width="{WIDTH}" '
+                f'<rect class="lane-bg" x="0" y="{_num(y)}" width="{width}" '
                 f'height="{_num(lane_height)}" fill="#f5f5f5"/>'
             )
         name = f"{index + 1}. {course.name}"
-        short = _shorten(name, COURSE_LABEL_CHARS)
+        short = _shorten(name, name_chars)
         canvas.add(f'<g class="course-label"><title>{escape(name)}</title>')
-        canvas.text(4, y + ROW / 2 + 4, short, css="label course-name", force=True)
+        name_y = y + 12 if names_above else y + ROW / 2 + 4
+        canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
+        y += name_row
         for s, row in zip(course.sessions, rows, strict=True):
             mid = y + row * ROW + ROW / 2 + 2
             x = scale.x(s.day)
@@ -496,11 +517,15 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
                 canvas.text(
                     x - 4, label_y, RESULTS_LABEL, anchor="end", css="label results-label", size=9
                 )
-        y += lane_height
+        y += lane_height - name_row
 
     # Warnings lane.
     if timeline.markers:
-        canvas.text(4, y + MARKER_ROW / 2 + 4, "Warnings", css="label course-name", force=True)
+        if names_above:
+            canvas.text(4, y + 12, "Warnings", css="label course-name", force=True)
+            y += NAME_ROW
+        else:
+            canvas.text(4, y + MARKER_ROW / 2 + 4, "Warnings", css="label course-name", force=True)
         row_ends: list[float] = []
         for marker in sorted(timeline.markers, key=lambda m: m.day):
             x = scale.x(marker.day)
@@ -590,20 +615,20 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> str:
         )
     lx, ly = 4.0, lanes_bottom + 20
     for swatch, label in legend:
-        width = 18 + text_width(label) + 16
-        if lx + width > WIDTH:
+        item_width = 18 + text_width(label) + 16
+        if lx + item_width > width:
             lx, ly = 4.0, ly + 18
         canvas.add(
             f'<g class="legend-item" transform="translate({_num(lx)} {_num(ly)})">{swatch}</g>'
         )
         canvas.text(lx + 18, ly, label, css="label legend-label")
-        lx += width
+        lx += item_width
     height = ly + 8
 
     title = "Plan timeline"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
-        f'viewBox="0 0 {WIDTH} {_num(height)}" width="{WIDTH}" height="{_num(height)}" '
+        f'viewBox="0 0 {width} {_num(height)}" width="{width}" height="{_num(height)}" '
         f'aria-labelledby="{p}-title {p}-desc" font-family="DejaVu Sans, Verdana, sans-serif" '
         f'font-size="{FONT_SIZE}" fill="#111">'
         f'<title id="{p}-title">{escape(title)}</title>'

@@ -4,18 +4,19 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from itertools import combinations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.planning import PlanOutlook
 from planner.scheduling import CourseInput, Interval, build_schedule
 from planner.timeline import (
-    AXIS_X0,
-    AXIS_X1,
+    WIDTH,
     Timeline,
     TimelineCourse,
     TimelineMarker,
     TimelineSession,
+    axis_bounds,
     label_box,
     render_timeline,
     timeline_of,
@@ -132,30 +133,35 @@ def test_every_session_is_drawn_exactly_once_and_the_svg_is_valid_xml(timeline):
     assert drawn == expected
 
 
+WIDTHS = st.sampled_from([WIDTH, 460, 1200])
+
+
 @settings(max_examples=60, deadline=None)
-@given(timelines())
-def test_bands_and_marks_stay_inside_the_axis(timeline):
-    root = parse(render_timeline(timeline))
+@given(timelines(), WIDTHS)
+def test_bands_and_marks_stay_inside_the_axis(timeline, width):
+    root = parse(render_timeline(timeline, width=width))
+    x0, x1 = axis_bounds(width)
     for css in ("downtime", "results-min", "results-max"):
         for band in elements(root, css):
-            x, width = float(band.get("x")), float(band.get("width"))
-            assert x >= AXIS_X0 and x + width <= AXIS_X1 + 0.1
-            assert width >= 0
+            x, band_width = float(band.get("x")), float(band.get("width"))
+            assert x >= x0 and x + band_width <= x1 + 0.1
+            assert band_width >= 0
     for line in elements(root, "today") + elements(root, "ready-by"):
-        assert AXIS_X0 <= float(line.get("x1")) <= AXIS_X1
+        assert x0 <= float(line.get("x1")) <= x1
 
 
 @settings(max_examples=60, deadline=None)
-@given(timelines())
-def test_no_two_labels_overlap(timeline):
-    boxes = labels(parse(render_timeline(timeline)))
+@given(timelines(), WIDTHS)
+def test_no_two_labels_overlap(timeline, width):
+    boxes = labels(parse(render_timeline(timeline, width=width)))
     for a, b in combinations(boxes, 2):
         assert not a.overlaps(b)
 
 
-def test_twelve_courses_of_twelve_sessions_over_two_years():
+@pytest.mark.parametrize("width", [WIDTH, 460])
+def test_twelve_courses_of_twelve_sessions_over_two_years(width):
     timeline = twelve_by_twelve()
-    root = parse(render_timeline(timeline))
+    root = parse(render_timeline(timeline, width=width))
     assert len(elements(root, "session")) == 144
     boxes = labels(root)
     assert all(not a.overlaps(b) for a, b in combinations(boxes, 2))
