@@ -53,6 +53,11 @@ INVESTIGATIONAL_PRODUCT_MISSING = (
     "Name the product for {treatments}: an investigational preparation needs its product and "
     "its due diligence recorded before the plan can be presented or accepted."
 )
+ONLY_DRAFTS_DELETED = "Only a draft can be deleted; this plan is {status}. Cancel it instead."
+DRAFT_SUMMARY_ON_RECORD = (
+    "This draft's patient summary has been opened, and that stays on record: cancel the plan "
+    "instead of deleting it."
+)
 INVESTIGATIONAL_LOT_MISSING = (
     "Name the lot for {treatments} before treatment starts: the patient's record must show "
     "which lot of the investigational preparation is used."
@@ -337,3 +342,20 @@ def plan_duplicate(*, plan: Plan, user) -> Plan:
         )
         _save_with_history(copied, user)
     return copy
+
+
+@transaction.atomic
+def plan_delete_draft(*, plan: Plan, user, expected_version: int) -> None:
+    """Delete an abandoned draft (an "option B" nobody wants) and its courses; its history
+    keeps the deletion and who made it. Who may (the author or a clinician) is the view's
+    check. A plan past draft was shown to the patient, and a draft whose summary was opened
+    is in the access log: both are cancelled instead, never deleted."""
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanActionError(ONLY_DRAFTS_DELETED.format(status=plan.get_status_display().lower()))
+    if plan.summary_accesses.exists():
+        raise PlanActionError(DRAFT_SUMMARY_ON_RECORD)
+    _claim_version(plan, expected_version, status=PlanStatus.DRAFT)
+    plan._history_user = user
+    for course in plan.courses.all():
+        course._history_user = user
+    plan.delete()

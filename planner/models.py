@@ -122,6 +122,7 @@ class Plan(Stamped):
         permissions = [
             ("record_investigational_consent", "Can record an IND/trial reference and consent"),
             ("acknowledge_due_diligence", "Can acknowledge a product's open due-diligence gaps"),
+            ("discard_any_draft", "Can delete a draft plan someone else started"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),

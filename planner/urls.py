@@ -23,6 +23,7 @@ urlpatterns = [
         name="plan-due-diligence",
     ),
     path("plans/<int:pk>/duplicate/", plans.plan_duplicate, name="plan-duplicate"),
+    path("plans/<int:pk>/delete/", plans.plan_delete_draft, name="plan-delete-draft"),
     path("plans/<int:pk>/compare/<int:other_pk>/", plans.plan_compare, name="plan-compare"),
     path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),
     path("plans/<int:pk>/summary.pdf", summary.plan_summary_pdf, name="plan-summary-pdf"),

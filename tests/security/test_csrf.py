@@ -192,6 +192,12 @@ def endpoints(
         "plan-duplicate": Endpoint(
             "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])
         ),
+        "plan-delete-draft": Endpoint(
+            "clinician",
+            detail,
+            reverse("plan-delete-draft", args=[draft_plan.pk]),
+            {"version": version},
+        ),
         "logout": Endpoint("front_desk", reverse("home"), reverse("logout")),
         "two-factor-verify": Endpoint(
             "clinician_with_authenticator",
@@ -277,6 +283,7 @@ ENDPOINTS = [
     "plan-transition",
     "plan-investigational",
     "plan-duplicate",
+    "plan-delete-draft",
     "logout",
     "two-factor-verify",
     "two-factor-enrol",
@@ -416,6 +423,7 @@ def test_no_view_is_exempt_from_csrf():
         "plan-transition",
         "plan-investigational",
         "plan-duplicate",
+        "plan-delete-draft",
         "logout",
         "staff-password",
         "staff-unlock",
