@@ -128,13 +128,15 @@ def create_bench_data() -> BenchData:
     """The bench's user, patient and plans; call on a migrated database (loads the catalog)."""
     call_command("load_catalog", stdout=io.StringIO())
     user = bench_user()
-    patient = Patient.objects.create(
-        full_name=BENCH_PATIENT,
-        date_of_birth=date(1985, 4, 23),
-        phone="+1 202 555 0100",
-        email="bench.patient@example.com",
-        created_by=user,
-        updated_by=user,
+    patient = actions.patient_save(
+        patient=None,
+        changes={
+            "full_name": BENCH_PATIENT,
+            "date_of_birth": date(1985, 4, 23),
+            "phone": "+1 202 555 0100",
+            "email": "bench.patient@example.com",
+        },
+        user=user,
     )
     today = timezone.localdate()
     plan_ids = {}

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.formatting import format_lot_warning
-from planner import workflow
+from planner import patient_search, workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
     CourseDraft,
@@ -91,6 +91,15 @@ STALE_PATIENT = (
 PATIENT_FIELDS = ("full_name", "date_of_birth", "phone", "email", "notes", "archived")
 
 
+def set_search_keys(patient: Patient) -> None:
+    """The normalised copies a search and the duplicate check read (planner/patient_search)."""
+    keys = patient_search.search_keys(
+        full_name=patient.full_name, phone=patient.phone, email=patient.email
+    )
+    for name, value in keys.items():
+        setattr(patient, name, value)
+
+
 @transaction.atomic
 def patient_save(
     *, patient: Patient | None, changes: dict, user, expected_version: int | None = None
@@ -105,6 +114,7 @@ def patient_save(
         _claim_version(patient, expected_version, stale_message=STALE_PATIENT)
     for name, value in changes.items():
         setattr(patient, name, value)
+    set_search_keys(patient)
     patient.updated_by = user
     patient.full_clean(exclude=["created_by", "updated_by"])
     _save_with_history(patient, user)

@@ -11,7 +11,7 @@ from planner.actions import PlanActionError
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
 from planner.pagination import window_page
-from planner.selectors import patient_plans, plan_count_subquery
+from planner.selectors import patient_plans, plan_count_subquery, possible_duplicates
 
 PATIENTS_PER_PAGE = 25
 
@@ -50,7 +50,20 @@ def _patient_form(request, *, patient: Patient | None):
     saved_name = patient.full_name if patient else ""
     form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    duplicates = []
+    if request.method == "POST" and form.is_valid() and patient is None:
+        if not form.cleaned_data.get("create_anyway"):
+            duplicates = possible_duplicates(
+                full_name=form.cleaned_data["full_name"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+            )
+        if duplicates:
+            # Ask again, now with the "add anyway" box the staff member must tick.
+            form = PatientForm({**request.POST.dict(), "create_anyway_offered": "1"}, instance=None)
+            form.is_valid()
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
             saved = actions.patient_save(
                 patient=patient,
@@ -72,7 +85,12 @@ def _patient_form(request, *, patient: Patient | None):
     return render(
         request,
         "planner/patient_form.html",
-        {"form": form, "patient": patient, "saved_name": saved_name},
+        {
+            "form": form,
+            "patient": patient,
+            "saved_name": saved_name,
+            "duplicates": duplicates,
+        },
         status=status,
     )
 
