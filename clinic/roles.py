@@ -50,7 +50,12 @@ ROLE_EXTRA_CODENAMES = {
         # Anyone may delete a draft they started; a clinician may delete any draft.
         ("planner", "discard_any_draft"),
     ],
-    CLINIC_ADMIN: [("clinic", "manage_staff"), ("clinic", "use_admin")],
+    CLINIC_ADMIN: [
+        ("clinic", "manage_staff"),
+        ("clinic", "use_admin"),
+        # Merging moves plans between patients: an admin's call, after checking both records.
+        ("planner", "merge_patients"),
+    ],
 }
 
 

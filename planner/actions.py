@@ -369,3 +369,53 @@ def plan_delete_draft(*, plan: Plan, user, expected_version: int) -> None:
     for course in plan.courses.all():
         course._history_user = user
     plan.delete()
+
+
+SAME_PATIENT = "A patient cannot be merged into itself."
+ALREADY_MERGED = "{name} was already merged into another record."
+STALE_MERGE = (
+    "One of the two records changed after this page was opened. Nothing was merged: compare "
+    "them again as they are now."
+)
+MERGE_FILLS = ("date_of_birth", "phone", "email")
+
+
+@transaction.atomic
+def patient_merge(
+    *,
+    keep: Patient,
+    merge: Patient,
+    user,
+    expected_keep_version: int,
+    expected_merge_version: int,
+) -> Patient:
+    """Merge the duplicate record `merge` into `keep`: its plans move to `keep`, `keep`
+    takes any detail it lacks (date of birth, phone, email), and `merge` stays, archived and
+    pointing at `keep`, so its history still reads. Both histories record the merge and who
+    made it; both versions are checked, so a record edited meanwhile is not merged."""
+    if keep.pk == merge.pk:
+        raise PlanActionError(SAME_PATIENT)
+    for record in (keep, merge):
+        if record.merged_into_id:
+            raise PlanActionError(ALREADY_MERGED.format(name=record.full_name))
+    _claim_version(keep, expected_keep_version, stale_message=STALE_MERGE)
+    _claim_version(merge, expected_merge_version, stale_message=STALE_MERGE)
+    for plan in Plan.objects.filter(patient=merge):
+        plan.patient = keep
+        plan.updated_by = user
+        plan._change_reason = f"moved from patient #{merge.pk} (merged into #{keep.pk})"
+        _save_with_history(plan, user)
+    for name in MERGE_FILLS:
+        if not getattr(keep, name) and getattr(merge, name):
+            setattr(keep, name, getattr(merge, name))
+    set_search_keys(keep)
+    keep.updated_by = user
+    keep._change_reason = f"merged patient #{merge.pk} ({merge.full_name}) into this record"
+    keep.full_clean(exclude=["created_by", "updated_by"])
+    _save_with_history(keep, user)
+    merge.merged_into = keep
+    merge.archived = True
+    merge.updated_by = user
+    merge._change_reason = f"merged into patient #{keep.pk} ({keep.full_name})"
+    _save_with_history(merge, user)
+    return keep

@@ -71,12 +71,18 @@ class Patient(Stamped):
     name_key = models.CharField(max_length=200, blank=True, default="", editable=False)
     phone_key = models.CharField(max_length=40, blank=True, default="", editable=False)
     email_key = models.CharField(max_length=254, blank=True, default="", editable=False)
+    # Set when a clinic admin merged this record into another (planner.actions.patient_merge);
+    # the record stays, archived, so its history and anything that refers to it still read.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     history = HistoricalRecords(
         excluded_fields=["search_text", "name_key", "phone_key", "email_key"]
     )
 
     class Meta:
         ordering = ["full_name", "id"]
+        permissions = [("merge_patients", "Can merge two patient records")]
         indexes = [
             models.Index(fields=["full_name", "id"]),
             models.Index(fields=["name_key", "date_of_birth"]),

@@ -90,4 +90,6 @@ def possible_duplicates(
         same |= Q(phone_key=keys["phone_key"])
     if keys["email_key"]:
         same |= Q(email_key=keys["email_key"])
-    return list(Patient.objects.filter(same).order_by("full_name", "id")[:limit])
+    return list(
+        Patient.objects.filter(same, merged_into__isnull=True).order_by("full_name", "id")[:limit]
+    )

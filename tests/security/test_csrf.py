@@ -27,6 +27,7 @@ from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
 from tests.factories.accounts import TOTPDeviceFactory, totp_code
+from tests.factories.planner import PatientFactory
 from tests.helpers import sign_off_fields
 from tests.security.conftest import logged_in
 
@@ -126,6 +127,7 @@ def endpoints(
     price = PriceRange.objects.filter(treatment=treatment, unit=PriceUnit.SESSION).first()
     price_change = reverse("admin:clinic_pricerange_change", args=[price.pk])
     staff_page = reverse("staff-edit", args=[front_desk.pk])
+    duplicate = PatientFactory(full_name=patient.full_name, date_of_birth=patient.date_of_birth)
     price_fields = {
         "treatment": str(price.treatment_id),
         "unit": price.unit,
@@ -191,6 +193,16 @@ def endpoints(
         ),
         "plan-duplicate": Endpoint(
             "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])
+        ),
+        "patient-merge": Endpoint(
+            "clinic_admin",
+            reverse("patient-merge-choose", args=[patient.pk]),
+            reverse("patient-merge", args=[patient.pk]),
+            {
+                "merge": duplicate.pk,
+                "keep_version": patient.version,
+                "merge_version": duplicate.version,
+            },
         ),
         "plan-delete-draft": Endpoint(
             "clinician",
@@ -284,6 +296,7 @@ ENDPOINTS = [
     "plan-investigational",
     "plan-duplicate",
     "plan-delete-draft",
+    "patient-merge",
     "logout",
     "two-factor-verify",
     "two-factor-enrol",
@@ -424,6 +437,7 @@ def test_no_view_is_exempt_from_csrf():
         "plan-investigational",
         "plan-duplicate",
         "plan-delete-draft",
+        "patient-merge",
         "logout",
         "staff-password",
         "staff-unlock",
