@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -24,6 +25,9 @@ BENCH_USERNAME = "bench-clinician"
 BENCH_PATIENT = "Bench Example-Patient"
 # A surname seed_demo uses, so the search finds a realistic number of rows at any size.
 SEARCH_TERM = "garcia"
+# The bench patient, found by its name's words reversed and by its phone's digits.
+SEARCH_WORDS = "patient bench"
+SEARCH_PHONE = "2025550100"
 # The plan the issue names: 3 courses × 6 sessions. The 1- and 12-course plans only show
 # that query counts do not depend on the plan's size.
 PLAN_SHAPES = {"plan": (3, 6), "one_course": (1, 1), "twelve_courses": (12, 6)}
@@ -240,6 +244,18 @@ def endpoints(data: BenchData, plan_id: int | None = None) -> list[Endpoint]:
             "patient_search",
             "patients search",
             f"{reverse('patient-list')}?q={SEARCH_TERM}",
+            expect="<table",
+        ),
+        Endpoint(
+            "patient_search_words",
+            "patients search, two words in any order",
+            f"{reverse('patient-list')}?{urlencode({'q': SEARCH_WORDS})}",
+            expect="<table",
+        ),
+        Endpoint(
+            "patient_search_phone",
+            "patients search, phone digits",
+            f"{reverse('patient-list')}?q={SEARCH_PHONE}",
             expect="<table",
         ),
         Endpoint("plan_list", "plans list", reverse("plan-list"), expect="<table"),
