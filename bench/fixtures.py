@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -24,6 +25,9 @@ BENCH_USERNAME = "bench-clinician"
 BENCH_PATIENT = "Bench Example-Patient"
 # A surname seed_demo uses, so the search finds a realistic number of rows at any size.
 SEARCH_TERM = "garcia"
+# The bench patient, found by its name's words reversed and by its phone's digits.
+SEARCH_WORDS = "patient bench"
+SEARCH_PHONE = "2025550100"
 # The plan the issue names: 3 courses × 6 sessions. The 1- and 12-course plans only show
 # that query counts do not depend on the plan's size.
 PLAN_SHAPES = {"plan": (3, 6), "one_course": (1, 1), "twelve_courses": (12, 6)}
@@ -128,13 +132,15 @@ def create_bench_data() -> BenchData:
     """The bench's user, patient and plans; call on a migrated database (loads the catalog)."""
     call_command("load_catalog", stdout=io.StringIO())
     user = bench_user()
-    patient = Patient.objects.create(
-        full_name=BENCH_PATIENT,
-        date_of_birth=date(1985, 4, 23),
-        phone="+1 202 555 0100",
-        email="bench.patient@example.com",
-        created_by=user,
-        updated_by=user,
+    patient = actions.patient_save(
+        patient=None,
+        changes={
+            "full_name": BENCH_PATIENT,
+            "date_of_birth": date(1985, 4, 23),
+            "phone": "+1 202 555 0100",
+            "email": "bench.patient@example.com",
+        },
+        user=user,
     )
     today = timezone.localdate()
     plan_ids = {}
@@ -238,6 +244,18 @@ def endpoints(data: BenchData, plan_id: int | None = None) -> list[Endpoint]:
             "patient_search",
             "patients search",
             f"{reverse('patient-list')}?q={SEARCH_TERM}",
+            expect="<table",
+        ),
+        Endpoint(
+            "patient_search_words",
+            "patients search, two words in any order",
+            f"{reverse('patient-list')}?{urlencode({'q': SEARCH_WORDS})}",
+            expect="<table",
+        ),
+        Endpoint(
+            "patient_search_phone",
+            "patients search, phone digits",
+            f"{reverse('patient-list')}?q={SEARCH_PHONE}",
             expect="<table",
         ),
         Endpoint("plan_list", "plans list", reverse("plan-list"), expect="<table"),

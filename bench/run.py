@@ -41,11 +41,14 @@ SCALE_LIMIT = 1.5
 SCALE_CHECKED = (
     "plan_page",
     "patient_list",
-    "patient_search",
     "plan_list",
     "plan_search",
     "plan_list_status",
 )
+# A patient search reads one folded column through an index (a pg_trgm GIN index on
+# PostgreSQL), so it stays closer to its small-database time than the lists do.
+SEARCH_SCALE_LIMIT = 1.2
+SEARCH_SCALE_CHECKED = ("patient_search", "patient_search_words", "patient_search_phone")
 SIZES = {"small": (200, 1000), "large": (20000, 100000)}  # patients, plans
 QUICK_SIZES = {"small": (20, 60), "large": (40, 150)}
 
@@ -343,11 +346,13 @@ def verdicts(results: dict) -> list[dict]:
                 small[name]["queries"] == large[name]["queries"],
                 f"{small[name]['queries']} vs {large[name]['queries']}",
             )
-        for name in SCALE_CHECKED:
+        limits = {name: SCALE_LIMIT for name in SCALE_CHECKED}
+        limits |= {name: SEARCH_SCALE_LIMIT for name in SEARCH_SCALE_CHECKED}
+        for name, limit in limits.items():
             ratio = large[name]["median_ms"] / small[name]["median_ms"]
             add(
-                f"{small[name]['label']}: large database <= {SCALE_LIMIT}× small",
-                ratio <= SCALE_LIMIT,
+                f"{small[name]['label']}: large database <= {limit}× small",
+                ratio <= limit,
                 f"{ratio:.2f}×",
             )
     return checks

@@ -47,6 +47,16 @@ def format_date(day: date) -> str:
     return f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
+def format_month(day: date) -> str:
+    """'Apr 2027': a month on a date axis."""
+    return f"{_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+
+
+def format_day_month(day: date) -> str:
+    """'8 Apr': a day on a date axis whose year is clear from the axis."""
+    return f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]}"
+
+
 def format_date_range(first: date | None, last: date | None) -> str:
     """'12 Mar 2027', '11–12 Mar 2027', '30 Mar – 2 Apr 2027', '30 Dec 2027 – 3 Jan 2028';
     'up to …' or 'from …' when one end is blank."""

@@ -47,8 +47,15 @@ ROLE_EXTRA_CODENAMES = {
     CLINICIAN: [
         ("planner", "record_investigational_consent"),
         ("planner", "acknowledge_due_diligence"),
+        # Anyone may delete a draft they started; a clinician may delete any draft.
+        ("planner", "discard_any_draft"),
     ],
-    CLINIC_ADMIN: [("clinic", "manage_staff"), ("clinic", "use_admin")],
+    CLINIC_ADMIN: [
+        ("clinic", "manage_staff"),
+        ("clinic", "use_admin"),
+        # Merging moves plans between patients: an admin's call, after checking both records.
+        ("planner", "merge_patients"),
+    ],
 }
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from planner import workflow
+from planner import patient_search, workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
     CourseDraft,
@@ -51,6 +51,11 @@ STALE_SIGN_OFF = (
     "again."
 )
 SIGN_OFF_CLOSED = "Nothing was recorded: a {status} plan takes no new sign-off."
+ONLY_DRAFTS_DELETED = "Only a draft can be deleted; this plan is {status}. Cancel it instead."
+DRAFT_SUMMARY_ON_RECORD = (
+    "This draft's patient summary has been opened, and that stays on record: cancel the plan "
+    "instead of deleting it."
+)
 
 
 def _claim_version(
@@ -81,6 +86,15 @@ STALE_PATIENT = (
 PATIENT_FIELDS = ("full_name", "date_of_birth", "phone", "email", "notes", "archived")
 
 
+def set_search_keys(patient: Patient) -> None:
+    """The normalised copies a search and the duplicate check read (planner/patient_search)."""
+    keys = patient_search.search_keys(
+        full_name=patient.full_name, phone=patient.phone, email=patient.email
+    )
+    for name, value in keys.items():
+        setattr(patient, name, value)
+
+
 @transaction.atomic
 def patient_save(
     *, patient: Patient | None, changes: dict, user, expected_version: int | None = None
@@ -95,6 +109,7 @@ def patient_save(
         _claim_version(patient, expected_version, stale_message=STALE_PATIENT)
     for name, value in changes.items():
         setattr(patient, name, value)
+    set_search_keys(patient)
     patient.updated_by = user
     patient.full_clean(exclude=["created_by", "updated_by"])
     _save_with_history(patient, user)
@@ -308,3 +323,70 @@ def plan_duplicate(*, plan: Plan, user) -> Plan:
         )
         _save_with_history(copied, user)
     return copy
+
+
+@transaction.atomic
+def plan_delete_draft(*, plan: Plan, user, expected_version: int) -> None:
+    """Delete an abandoned draft (an "option B" nobody wants) and its courses; its history
+    keeps the deletion and who made it. Who may (the author or a clinician) is the view's
+    check. A plan past draft was shown to the patient, and a draft whose summary was opened
+    is in the access log: both are cancelled instead, never deleted."""
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanActionError(ONLY_DRAFTS_DELETED.format(status=plan.get_status_display().lower()))
+    if plan.summary_accesses.exists():
+        raise PlanActionError(DRAFT_SUMMARY_ON_RECORD)
+    _claim_version(plan, expected_version, status=PlanStatus.DRAFT)
+    plan._history_user = user
+    for course in plan.courses.all():
+        course._history_user = user
+    plan.delete()
+
+
+SAME_PATIENT = "A patient cannot be merged into itself."
+ALREADY_MERGED = "{name} was already merged into another record."
+STALE_MERGE = (
+    "One of the two records changed after this page was opened. Nothing was merged: compare "
+    "them again as they are now."
+)
+MERGE_FILLS = ("date_of_birth", "phone", "email")
+
+
+@transaction.atomic
+def patient_merge(
+    *,
+    keep: Patient,
+    merge: Patient,
+    user,
+    expected_keep_version: int,
+    expected_merge_version: int,
+) -> Patient:
+    """Merge the duplicate record `merge` into `keep`: its plans move to `keep`, `keep`
+    takes any detail it lacks (date of birth, phone, email), and `merge` stays, archived and
+    pointing at `keep`, so its history still reads. Both histories record the merge and who
+    made it; both versions are checked, so a record edited meanwhile is not merged."""
+    if keep.pk == merge.pk:
+        raise PlanActionError(SAME_PATIENT)
+    for record in (keep, merge):
+        if record.merged_into_id:
+            raise PlanActionError(ALREADY_MERGED.format(name=record.full_name))
+    _claim_version(keep, expected_keep_version, stale_message=STALE_MERGE)
+    _claim_version(merge, expected_merge_version, stale_message=STALE_MERGE)
+    for plan in Plan.objects.filter(patient=merge):
+        plan.patient = keep
+        plan.updated_by = user
+        plan._change_reason = f"moved from patient #{merge.pk} (merged into #{keep.pk})"
+        _save_with_history(plan, user)
+    for name in MERGE_FILLS:
+        if not getattr(keep, name) and getattr(merge, name):
+            setattr(keep, name, getattr(merge, name))
+    set_search_keys(keep)
+    keep.updated_by = user
+    keep._change_reason = f"merged patient #{merge.pk} ({merge.full_name}) into this record"
+    keep.full_clean(exclude=["created_by", "updated_by"])
+    _save_with_history(keep, user)
+    merge.merged_into = keep
+    merge.archived = True
+    merge.updated_by = user
+    merge._change_reason = f"merged into patient #{keep.pk} ({keep.full_name})"
+    _save_with_history(merge, user)
+    return keep

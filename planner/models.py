@@ -66,11 +66,31 @@ class Patient(Stamped):
     archived = models.BooleanField(default=False)
     # Bumped on every save, like a plan's: a save from an older page is refused.
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    # Kept by planner.actions.patient_save (planner/patient_search.py), for finding a patient
+    # and noticing a duplicate; never typed in. On PostgreSQL a trigram index serves
+    # search_text (migration 0007); elsewhere a search scans this one column.
+    search_text = models.TextField(blank=True, default="", editable=False)
+    name_key = models.CharField(max_length=200, blank=True, default="", editable=False)
+    phone_key = models.CharField(max_length=40, blank=True, default="", editable=False)
+    email_key = models.CharField(max_length=254, blank=True, default="", editable=False)
+    # Set when a clinic admin merged this record into another (planner.actions.patient_merge);
+    # the record stays, archived, so its history and anything that refers to it still read.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "name_key", "phone_key", "email_key"]
+    )
 
     class Meta:
         ordering = ["full_name", "id"]
-        indexes = [models.Index(fields=["full_name", "id"])]
+        permissions = [("merge_patients", "Can merge two patient records")]
+        indexes = [
+            models.Index(fields=["full_name", "id"]),
+            models.Index(fields=["name_key", "date_of_birth"]),
+            models.Index(fields=["phone_key"]),
+            models.Index(fields=["email_key"]),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -128,6 +148,7 @@ class Plan(Stamped):
         permissions = [
             ("record_investigational_consent", "Can record an IND/trial reference and consent"),
             ("acknowledge_due_diligence", "Can acknowledge a product's open due-diligence gaps"),
+            ("discard_any_draft", "Can delete a draft plan someone else started"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),

@@ -71,6 +71,10 @@ class PlanOutlook:
     # Courses of an investigational treatment that name no product (or no lot) yet.
     investigational_without_product: tuple[str, ...] = ()
     investigational_without_lot: tuple[str, ...] = ()
+    # What the outlook was figured against, so a picture of it (planner/timeline.py) needs
+    # nothing else.
+    ready_by: date | None = None
+    today: date | None = None
 
     @property
     def due_diligence_gaps(self) -> list[str]:
@@ -220,6 +224,8 @@ def plan_outlook(
     investigational_keys = {d.key for d in investigational}
     common = {
         "schedule": schedule,
+        "ready_by": ready_by,
+        "today": today,
         "investigational": bool(investigational),
         "product_checks": product_checks(drafts, schedule, today),
         "warnings": word_warnings(

@@ -3,11 +3,12 @@ checks. Reads only: nothing here writes, and nothing here imports planner.action
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from clinic.models import PriceRange
 from planner.models import Patient, Plan, PlanStatus
+from planner.patient_search import search_keys
 from planner.planning import CourseDraft, PlanOutlook, drafts_of, plan_outlook
 
 
@@ -69,3 +70,26 @@ def plan_count_subquery():
 def patient_plans(*, patient: Patient):
     """The patient's plans, newest first, each with its number of courses."""
     return patient.plans.annotate(course_count=Count("courses")).order_by("-updated_at", "-id")
+
+
+# A phone number shorter than this (an extension, a typo) is not taken as the same patient's.
+MIN_PHONE_DIGITS_TO_MATCH = 7
+POSSIBLE_DUPLICATES_SHOWN = 5
+
+
+def possible_duplicates(
+    *, full_name: str, date_of_birth: date | None, phone: str, email: str, limit: int = 5
+) -> list[Patient]:
+    """Patients who may be the one being entered: the same name (any order, accents or case)
+    and date of birth, or the same phone number (its digits) or email. One indexed query."""
+    keys = search_keys(full_name=full_name, phone=phone, email=email)
+    same = Q(pk__in=[])
+    if keys["name_key"] and date_of_birth:
+        same |= Q(name_key=keys["name_key"], date_of_birth=date_of_birth)
+    if len(keys["phone_key"]) >= MIN_PHONE_DIGITS_TO_MATCH:
+        same |= Q(phone_key=keys["phone_key"])
+    if keys["email_key"]:
+        same |= Q(email_key=keys["email_key"])
+    return list(
+        Patient.objects.filter(same, merged_into__isnull=True).order_by("full_name", "id")[:limit]
+    )

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from clinic.catalog_seed import SOURCES
 from clinic.due_diligence import QUESTIONS
@@ -52,6 +53,7 @@ from planner.patient_info import (
 )
 from planner.planning import PlanOutlook, drafts_of, price_quote
 from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
+from planner.timeline import render_timeline, timeline_of
 from planner.wording import (
     RESULTS_VARY,
     TRIAL_STUDIES_RESULTS,
@@ -218,6 +220,8 @@ class PlanSummary:
     session_covers: str = ""
     # A clinic price that takes effect before a session of this plan (drafts only).
     upcoming_prices: tuple[str, ...] = ()
+    # The plan as a picture (planner/timeline.py): SVG, every text in it escaped.
+    timeline: str = ""
 
     @property
     def paper_default(self) -> str:
@@ -707,4 +711,9 @@ def plan_summary_context(
         investigational_reference=plan.investigational_reference.strip(),
         disclosures=disclosures,
         sources=_source_refs(figure_sources),
+        timeline=(
+            mark_safe(render_timeline(timeline_of(outlook), id_prefix="summary-timeline"))
+            if schedule.sessions
+            else ""
+        ),
     )

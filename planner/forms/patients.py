@@ -4,11 +4,12 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.text import validate_visible_name
 from planner.models import Patient
+from planner.patient_search import search_words
 
 NAME_REQUIRED = "Enter the patient's full name."
 DOB_IN_FUTURE = "The date of birth cannot be in the future."
@@ -38,6 +39,11 @@ class PatientForm(forms.ModelForm):
     bound_field_class = ErrorDescribedField
     # The version the page was read at; planner.actions.patient_save refuses an older one.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Shown only when a new patient looks like one already on record.
+    create_anyway = forms.BooleanField(
+        required=False,
+        label="This is a different person: add a new patient anyway",
+    )
 
     class Meta:
         model = Patient
@@ -69,6 +75,8 @@ class PatientForm(forms.ModelForm):
             del self.fields["version"]
         elif not self.is_bound:
             self.initial["version"] = self.instance.version
+        if self.instance.pk is not None or not self.data.get("create_anyway_offered"):
+            del self.fields["create_anyway"]
         # The browser's date picker offers only plausible dates; the server still checks.
         self.fields["date_of_birth"].widget.attrs.update(
             {"min": EARLIEST_DOB.isoformat(), "max": timezone.localdate().isoformat()}
@@ -103,11 +111,13 @@ class PatientSearchForm(forms.Form):
         if not self.is_valid():
             # An over-long search term matches nothing rather than everything.
             return patients.none()
-        term = self.cleaned_data["q"]
-        if term:
-            patients = patients.filter(
-                Q(full_name__icontains=term) | Q(phone__icontains=term) | Q(email__icontains=term)
-            )
+        # Every word must occur in the patient's folded search text (planner/patient_search):
+        # any order, no accents, no case, a phone number by its digits.
+        words = search_words(self.cleaned_data["q"])
+        if self.cleaned_data["q"].strip() and not words:
+            return patients.none()  # only punctuation: nothing to look for, so no match
+        for word in words:
+            patients = patients.filter(search_text__contains=word)
         if not self.cleaned_data["archived"]:
             patients = patients.filter(archived=False)
         return patients

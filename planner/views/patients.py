@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinic.forms_util import int_or_none
 from clinic.permissions import require_permission
 from planner import actions
 from planner.access import get_patient_for_user, patients_for_user
@@ -11,7 +12,12 @@ from planner.actions import PlanActionError
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
 from planner.pagination import window_page
-from planner.selectors import patient_plans, plan_count_subquery
+from planner.selectors import (
+    POSSIBLE_DUPLICATES_SHOWN,
+    patient_plans,
+    plan_count_subquery,
+    possible_duplicates,
+)
 
 PATIENTS_PER_PAGE = 25
 
@@ -50,7 +56,20 @@ def _patient_form(request, *, patient: Patient | None):
     saved_name = patient.full_name if patient else ""
     form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    duplicates = []
+    if request.method == "POST" and form.is_valid() and patient is None:
+        if not form.cleaned_data.get("create_anyway"):
+            duplicates = possible_duplicates(
+                full_name=form.cleaned_data["full_name"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+            )
+        if duplicates:
+            # Ask again, now with the "add anyway" box the staff member must tick.
+            form = PatientForm({**request.POST.dict(), "create_anyway_offered": "1"}, instance=None)
+            form.is_valid()
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
             saved = actions.patient_save(
                 patient=patient,
@@ -72,7 +91,12 @@ def _patient_form(request, *, patient: Patient | None):
     return render(
         request,
         "planner/patient_form.html",
-        {"form": form, "patient": patient, "saved_name": saved_name},
+        {
+            "form": form,
+            "patient": patient,
+            "saved_name": saved_name,
+            "duplicates": duplicates,
+        },
         status=status,
     )
 
@@ -83,3 +107,49 @@ def patient_detail(request, pk):
     patient = get_patient_for_user(request, pk)
     plans = patient_plans(patient=patient)
     return render(request, "planner/patient_detail.html", {"patient": patient, "plans": plans})
+
+
+@require_GET
+@require_permission("planner.merge_patients")
+def patient_merge_choose(request, pk):
+    """The records that may be this patient's duplicates, each with a button to merge it in."""
+    keep = get_patient_for_user(request, pk)
+    candidates = [
+        p
+        for p in possible_duplicates(
+            full_name=keep.full_name,
+            date_of_birth=keep.date_of_birth,
+            phone=keep.phone,
+            email=keep.email,
+            limit=POSSIBLE_DUPLICATES_SHOWN + 1,
+        )
+        if p.pk != keep.pk
+    ]
+    other = int_or_none(request.GET.get("other"))
+    if other is not None and other != keep.pk:
+        chosen = patients_for_user(request).filter(pk=other, merged_into__isnull=True).first()
+        if chosen is not None and chosen not in candidates:
+            candidates.insert(0, chosen)
+    return render(
+        request, "planner/patient_merge.html", {"patient": keep, "candidates": candidates}
+    )
+
+
+@require_POST
+@require_permission("planner.merge_patients")
+def patient_merge(request, pk):
+    keep = get_patient_for_user(request, pk)
+    merge = get_patient_for_user(request, int_or_none(request.POST.get("merge")) or 0)
+    try:
+        actions.patient_merge(
+            keep=keep,
+            merge=merge,
+            user=request.user,
+            expected_keep_version=int_or_none(request.POST.get("keep_version")) or 0,
+            expected_merge_version=int_or_none(request.POST.get("merge_version")) or 0,
+        )
+    except PlanActionError as error:
+        messages.error(request, str(error))
+        return redirect("patient-merge-choose", pk=keep.pk)
+    messages.success(request, f"Merged {merge.full_name} (#{merge.pk}) into this record.")
+    return redirect(keep)

@@ -2,6 +2,7 @@
 view recalculates on a plain submit."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -141,11 +142,24 @@ def _plan_context(request, plan: Plan) -> dict:
     }
 
 
+NOT_YOUR_DRAFT = "Only the draft's author or a clinician can delete it."
+
+
+def _may_delete_draft(user, plan: Plan) -> bool:
+    return plan.status == PlanStatus.DRAFT and (
+        plan.created_by_id == user.pk or user.has_perm("planner.discard_any_draft")
+    )
+
+
 @require_GET
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
-    context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
+    context = {
+        **_plan_context(request, plan),
+        "change_log": plan_change_log(plan),
+        "can_delete_draft": _may_delete_draft(request.user, plan),
+    }
     return render(request, "planner/plan_detail.html", context)
 
 
@@ -230,6 +244,28 @@ def plan_duplicate(request, pk):
     copy = actions.plan_duplicate(plan=plan, user=request.user)
     messages.success(request, f"Copied as a new draft: “{copy.title}”. Change it, then compare.")
     return redirect("plan-edit", pk=copy.pk)
+
+
+@require_POST
+@require_permission("planner.change_plan")
+def plan_delete_draft(request, pk):
+    plan = get_plan_for_user(request, pk)
+    if plan.created_by_id != request.user.pk and not request.user.has_perm(
+        "planner.discard_any_draft"
+    ):
+        raise PermissionDenied(NOT_YOUR_DRAFT)
+    # A non-draft is refused by the action, with its reason.
+    try:
+        actions.plan_delete_draft(
+            plan=plan,
+            user=request.user,
+            expected_version=int_or_none(request.POST.get("version")) or 0,
+        )
+    except PlanActionError as error:
+        messages.error(request, str(error))
+        return redirect(plan)
+    messages.success(request, f"Draft “{plan.title}” deleted.")
+    return redirect(plan.patient)
 
 
 @require_GET

@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from clinic.models import IntervalUnit
 from planner.models import Course, Patient, Plan, PlanStatus
+from planner.patient_search import search_keys
 from tests.factories.clinic import TreatmentTypeFactory
+
+
+def keys_of(patient) -> dict[str, str]:
+    return search_keys(full_name=patient.full_name, phone=patient.phone, email=patient.email)
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -17,6 +22,11 @@ class PatientFactory(factory.django.DjangoModelFactory):
     # Sequences, not Faker, so one patient's contact details never match another's search.
     phone = factory.Sequence(lambda n: f"+1 202 555 {n:04d}")
     email = factory.Sequence(lambda n: f"patient{n}@example.com")
+    # What planner.actions.patient_save keeps, so a factory patient is found like a real one.
+    search_text = factory.LazyAttribute(lambda o: keys_of(o)["search_text"])
+    name_key = factory.LazyAttribute(lambda o: keys_of(o)["name_key"])
+    phone_key = factory.LazyAttribute(lambda o: keys_of(o)["phone_key"])
+    email_key = factory.LazyAttribute(lambda o: keys_of(o)["email_key"])
 
 
 class PlanFactory(factory.django.DjangoModelFactory):

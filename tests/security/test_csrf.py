@@ -27,6 +27,7 @@ from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner.models import Course, Patient, Plan
 from tests.factories.accounts import TOTPDeviceFactory, totp_code
+from tests.factories.planner import PatientFactory
 from tests.helpers import sign_off_fields
 from tests.security.conftest import logged_in
 
@@ -127,6 +128,7 @@ def endpoints(
     price = PriceRange.objects.filter(treatment=treatment, unit=PriceUnit.SESSION).first()
     price_change = reverse("admin:clinic_pricerange_change", args=[price.pk])
     staff_page = reverse("staff-edit", args=[front_desk.pk])
+    duplicate = PatientFactory(full_name=patient.full_name, date_of_birth=patient.date_of_birth)
     price_fields = {
         "treatment": str(price.treatment_id),
         "unit": price.unit,
@@ -192,6 +194,22 @@ def endpoints(
         ),
         "plan-duplicate": Endpoint(
             "front_desk", detail, reverse("plan-duplicate", args=[draft_plan.pk])
+        ),
+        "patient-merge": Endpoint(
+            "clinic_admin",
+            reverse("patient-merge-choose", args=[patient.pk]),
+            reverse("patient-merge", args=[patient.pk]),
+            {
+                "merge": duplicate.pk,
+                "keep_version": patient.version,
+                "merge_version": duplicate.version,
+            },
+        ),
+        "plan-delete-draft": Endpoint(
+            "clinician",
+            detail,
+            reverse("plan-delete-draft", args=[draft_plan.pk]),
+            {"version": version},
         ),
         "logout": Endpoint("front_desk", reverse("home"), reverse("logout")),
         "two-factor-verify": Endpoint(
@@ -278,6 +296,8 @@ ENDPOINTS = [
     "plan-transition",
     "plan-investigational",
     "plan-duplicate",
+    "plan-delete-draft",
+    "patient-merge",
     "logout",
     "two-factor-verify",
     "two-factor-enrol",
@@ -417,6 +437,8 @@ def test_no_view_is_exempt_from_csrf():
         "plan-transition",
         "plan-investigational",
         "plan-duplicate",
+        "plan-delete-draft",
+        "patient-merge",
         "logout",
         "staff-password",
         "staff-unlock",

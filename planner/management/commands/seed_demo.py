@@ -27,6 +27,7 @@ from django.utils import timezone
 from clinic.models import IntervalUnit, PriceRange, TreatmentType
 from clinic.roles import CLINICIAN
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
+from planner.patient_search import search_keys
 from planner.planning import CourseDraft, current_estimate, quote_from_estimate
 
 
@@ -228,13 +229,17 @@ class Command(BaseCommand):
                     time(rng.randrange(8, 19), rng.randrange(60)),
                     tzinfo=tz,
                 )
+                name = f"{first} {last}"
+                phone = f"+1 202 {pk // 10000 % 1000:03d} {pk % 10000:04d}"
+                email = f"{first}.{last}.{pk}@example.com".lower()
                 rows.append(
                     {
                         "id": pk,
-                        "full_name": f"{first} {last}",
+                        "full_name": name,
                         "date_of_birth": today - timedelta(days=rng.randrange(18 * 365, 80 * 365)),
-                        "phone": f"+1 202 {pk // 10000 % 1000:03d} {pk % 10000:04d}",
-                        "email": f"{first}.{last}.{pk}@example.com".lower(),
+                        "phone": phone,
+                        "email": email,
+                        **search_keys(full_name=name, phone=phone, email=email),
                         "archived": rng.random() < 0.03,
                         "created_at": created,
                         "updated_at": created + timedelta(days=rng.randrange(60)),
