@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.formatting import format_lot_warning
+from clinic.models import TreatmentKind
 from planner import workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
@@ -17,6 +18,7 @@ from planner.planning import (
     shown_fingerprint,
 )
 from planner.selectors import plan_outlook_for
+from planner.signing.selectors import missing_consents, required_consents
 
 
 class PlanActionError(Exception):
@@ -52,6 +54,14 @@ LOT_CANNOT_BE_USED = (
 INVESTIGATIONAL_PRODUCT_MISSING = (
     "Name the product for {treatments}: an investigational preparation needs its product and "
     "its due diligence recorded before the plan can be presented or accepted."
+)
+CONSENTS_NOT_SIGNED = (
+    "The patient has not signed every consent this plan needs ({titles}). Share the plan "
+    "for signing (a link, or this device in kiosk mode): signing accepts it."
+)
+NO_INVESTIGATIONAL_CONSENT = (
+    "No active consent document covers the investigational (injectable) treatment in this "
+    "plan, so the patient cannot sign one. A clinic admin must publish it in the admin first."
 )
 INVESTIGATIONAL_LOT_MISSING = (
     "Name the lot for {treatments} before treatment starts: the patient's record must show "
@@ -229,6 +239,17 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
         gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
+    if to_status == PlanStatus.ACCEPTED:
+        if plan.has_investigational_course and not any(
+            TreatmentKind.INJECTABLE in d.treatment_kinds for d in required_consents(plan=plan)
+        ):
+            # The patient's own acknowledgement is a signed consent: never accepted without.
+            raise PlanActionError(NO_INVESTIGATIONAL_CONSENT)
+        missing = missing_consents(plan=plan)
+        if missing:
+            raise PlanActionError(
+                CONSENTS_NOT_SIGNED.format(titles="; ".join(d.title for d in missing))
+            )
     if to_status == PlanStatus.IN_PROGRESS:
         if outlook.investigational_without_lot:
             raise PlanActionError(

@@ -218,3 +218,14 @@ class SummaryAccess(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of plan {self.plan_id} by {self.user} at {self.at:%F %R}"
+
+
+# The signing capability's models (planner/signing/models.py) belong to this app; importing
+# them here registers them, so their migrations live with the planner's.
+from planner.signing.models import (  # noqa: E402, F401
+    Deposit,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+    SigningEvent,
+)

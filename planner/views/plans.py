@@ -33,6 +33,8 @@ from planner.pagination import window_page
 from planner.planning import drafts_of, gaps_text, shown_fingerprint
 from planner.scheduling import Interval, nth_session_date
 from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
+from planner.signing.models import Deposit
+from planner.signing.selectors import plan_signing_overview
 
 PLANS_PER_PAGE = 25
 FIX_TO_RECALCULATE = (
@@ -270,7 +272,12 @@ def _plan_context(request, plan: Plan) -> dict:
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
-    context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
+    context = {
+        **_plan_context(request, plan),
+        "change_log": plan_change_log(plan),
+        "signing": plan_signing_overview(plan=plan),
+        "deposit_methods": Deposit.Method.choices,
+    }
     return render(request, "planner/plan_detail.html", context)
 
 
