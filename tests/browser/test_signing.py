@@ -71,3 +71,47 @@ def test_patient_signs_from_the_emailed_link(page, browser, live_server, login, 
     expect(page.get_by_role("link", name="Signed record (PDF)")).to_be_visible()
     assert Plan.objects.get(pk=presented.pk).status == PlanStatus.ACCEPTED
     assert bytes(SignedRecord.objects.get().signature_png).startswith(b"\x89PNG")
+
+
+def draw_signature(page):
+    pad = page.locator("canvas.signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 20 + (step % 3) * 20)
+    page.mouse.up()
+
+
+def test_kiosk_shows_only_the_patient_pages_and_returns_to_a_login(
+    page, live_server, login, presented
+):
+    from tests.browser.test_catalog_admin import serious_violations
+
+    login("desk")
+    page.goto(f"{live_server.url}/plans/{presented.pk}/")
+    page.get_by_role("button", name=re.compile("Sign on this tablet")).click()
+
+    expect(page.get_by_role("heading", name="Open your treatment plan")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    assert serious_violations(page) == []
+    page.get_by_label("Your date of birth").fill("1984-05-02")
+    page.get_by_role("button", name="Open the plan").click()
+    expect(page.get_by_role("heading", name="Glow plan")).to_be_visible()
+    assert serious_violations(page) == []
+
+    # Accepting without a signature is refused, and says why.
+    page.get_by_role("checkbox", name=re.compile("Consent to microneedling")).check()
+    page.get_by_label("Your full name").fill("Ada Example")
+    page.get_by_role("button", name="Sign and accept").click()
+    expect(page.get_by_text("Draw your signature in the box.")).to_be_visible()
+
+    page.get_by_role("checkbox", name=re.compile("Consent to microneedling")).check()
+    draw_signature(page)
+    page.get_by_role("button", name="Sign and accept").click()
+    expect(page.get_by_text("Please hand the tablet back to the clinic.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/plans/{presented.pk}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert Plan.objects.get(pk=presented.pk).status == PlanStatus.ACCEPTED
