@@ -2,7 +2,7 @@
 checked against what its author saw (the plan's version, the link's state, the hash of what
 the patient was shown)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,6 +60,17 @@ def log_event(*, kind: str, plan=None, link=None, user=None, ip=None, user_agent
     )
 
 
+def _link_expiry(plan: Plan):
+    """SIGNING_LINK_DAYS from now, but never past the last day the quote is valid: the
+    patient never signs a quote that has run out."""
+    expires = timezone.now() + timedelta(days=settings.SIGNING_LINK_DAYS)
+    if plan.quoted_at:
+        last_day = timezone.localdate(plan.quoted_at) + timedelta(days=settings.QUOTE_VALID_DAYS)
+        quote_end = timezone.make_aware(datetime.combine(last_day, time.max))
+        expires = min(expires, quote_end)
+    return expires
+
+
 @transaction.atomic
 def link_create(
     *, plan: Plan, user, expected_version: int | None, kiosk: bool = False, ip=None
@@ -82,7 +93,7 @@ def link_create(
         plan_version=expected_version,
         kiosk=kiosk,
         created_by=user,
-        expires_at=timezone.now() + timedelta(days=settings.SIGNING_LINK_DAYS),
+        expires_at=_link_expiry(plan),
     )
     link.full_clean()
     link.save()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from clinic.client_ip import client_ip
 from clinic.forms_util import int_or_none
@@ -309,6 +310,18 @@ def kiosk_start(request, pk):
         return redirect(plan)
     logout(request)
     return redirect("sign-link", token=token)
+
+
+@require_GET
+@require_permission("planner.view_plan")
+def plan_signing_status(request, pk):
+    """Polled by the plan page while a plan waits for the patient: nothing (204) while its
+    version is the one the page shows; a full refresh once the patient has signed or
+    declined (or anything else changed the plan), so staff see it at once."""
+    plan = get_plan_for_user(request, pk)
+    if str(plan.version) == request.GET.get("version"):
+        return HttpResponse(status=204)
+    return HttpResponseClientRefresh()
 
 
 @require_GET

@@ -45,6 +45,10 @@ def test_patient_signs_from_the_emailed_link(page, browser, live_server, login, 
     (message,) = smtp.messages
     url = re.search(r"https?://\S+/p/\S+/", body_of(message))[0]
 
+    # Staff keep the plan page open while the patient signs on their phone.
+    page.goto(f"{live_server.url}/plans/{presented.pk}/")
+    expect(page.locator(".plan-head .status")).to_have_text("Presented")
+
     phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     patient_page = phone.new_page()
     patient_page.goto(url)
@@ -66,8 +70,8 @@ def test_patient_signs_from_the_emailed_link(page, browser, live_server, login, 
     expect(patient_page.get_by_role("heading", name=re.compile("plan is accepted"))).to_be_visible()
     phone.close()
 
-    page.goto(f"{live_server.url}/plans/{presented.pk}/")
-    expect(page.locator(".plan-head .status")).to_have_text("Accepted")
+    # No reload: the page polls while it waits and refreshes once the patient has signed.
+    expect(page.locator(".plan-head .status")).to_have_text("Accepted", timeout=15_000)
     expect(page.get_by_role("link", name="Signed record (PDF)")).to_be_visible()
     assert Plan.objects.get(pk=presented.pk).status == PlanStatus.ACCEPTED
     assert bytes(SignedRecord.objects.get().signature_png).startswith(b"\x89PNG")

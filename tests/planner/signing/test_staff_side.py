@@ -3,6 +3,7 @@ record's PDF, deposits; permissions, CSRF and stale writes for each."""
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -368,3 +369,39 @@ def test_plan_page_queries_do_not_grow_with_links_and_deposits(
     with django_assert_num_queries(len(few)):
         html = desk_client.get(accepted_plan.get_absolute_url()).content.decode()
     assert "R5" in html
+
+
+def test_a_link_never_outlives_the_quote(presented_plan, front_desk, settings):
+    settings.QUOTE_VALID_DAYS = 2
+    settings.SIGNING_LINK_DAYS = 14
+    link, _token = signing.link_create(
+        plan=presented_plan, user=front_desk, expected_version=presented_plan.version
+    )
+    last_day = timezone.localdate(presented_plan.quoted_at) + timedelta(days=2)
+    assert timezone.localtime(link.expires_at).date() == last_day
+
+
+def test_plan_page_polls_while_waiting_and_refreshes_once_signed(
+    desk_client, link_token, presented_plan, front_desk
+):
+    html = desk_client.get(presented_plan.get_absolute_url()).content.decode()
+    status_url = reverse("plan-signing-status", args=[presented_plan.pk])
+    status_url += f"?version={presented_plan.version}"
+    assert f'hx-get="{status_url}"' in html
+
+    waiting = desk_client.get(status_url, headers={"HX-Request": "true"})
+    assert waiting.status_code == 204
+
+    link, _token = link_token
+    signing.link_revoke(link=link, user=front_desk)  # not a plan change: still waiting
+    assert desk_client.get(status_url).status_code == 204
+    sign_as_patient(presented_plan, staff=front_desk)
+    signed = desk_client.get(status_url, headers={"HX-Request": "true"})
+    assert signed.status_code == 200
+    assert signed["HX-Refresh"] == "true"
+
+
+def test_signing_status_needs_the_plans_permission(client, no_role_user, presented_plan):
+    client.force_login(no_role_user)
+    url = reverse("plan-signing-status", args=[presented_plan.pk])
+    assert client.get(url).status_code == 403
