@@ -33,8 +33,8 @@ NOT_EDITABLE = "Only a draft plan can be edited. Reprice it (back to draft) firs
 TRANSITION_NOT_ALLOWED = "A {current} plan cannot be marked {target}."
 INVESTIGATIONAL_RECORD_MISSING = (
     "This plan includes an investigational (not FDA-approved) treatment. A clinician must "
-    "record the IND or clinical-trial reference and the patient's acknowledgement before "
-    "it can be presented or accepted."
+    "record the IND or clinical-trial reference before it can be presented or accepted; the "
+    "patient then acknowledges it by signing the investigational consent."
 )
 NO_COURSES = "A plan needs at least one course before it can be presented."
 STALE_SIGN_OFF = (
@@ -293,18 +293,17 @@ def plan_record_investigational(
     *,
     plan: Plan,
     reference: str,
-    patient_acknowledged: bool,
     user,
     expected_version: int | None,
     expected_fingerprint: str,
 ) -> Plan:
-    """A clinician records the IND/trial reference and the patient's acknowledgement of the
-    plan exactly as shown to them (version and fingerprint checked)."""
+    """A clinician records the IND/trial reference of the plan exactly as shown to them
+    (version and fingerprint checked). The patient's acknowledgement is their signature on
+    the investigational consent (planner.signing.actions.plan_sign)."""
     _check_sign_off(
         plan, expected_version=expected_version, expected_fingerprint=expected_fingerprint
     )
     plan.investigational_reference = reference.strip()
-    plan.patient_acknowledged_investigational = patient_acknowledged
     plan.investigational_recorded_by = user
     plan.investigational_recorded_at = timezone.now()
     plan.updated_by = user

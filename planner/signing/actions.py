@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clinic.models import TreatmentKind
 from planner import actions as plan_actions
 from planner.actions import PlanActionError, _claim_version
 from planner.models import Plan, PlanStatus
@@ -213,6 +214,9 @@ def plan_sign(
             title=document.title,
             text=document.text,
         )
+    if any(TreatmentKind.INJECTABLE in d.treatment_kinds for d in consents):
+        # The patient's own acknowledgement of the investigational treatment: this consent.
+        plan.patient_acknowledged_investigational = True
     plan_actions.plan_transition(
         plan=plan, to_status=PlanStatus.ACCEPTED, user=None, expected_version=plan.version
     )

@@ -261,7 +261,6 @@ def _plan_context(request, plan: Plan) -> dict:
             initial={
                 **shown,
                 "reference": plan.investigational_reference,
-                "patient_acknowledged": plan.patient_acknowledged_investigational,
             }
         ),
         "alternatives": plan_alternatives(plan=plan),
@@ -316,7 +315,6 @@ def plan_record_investigational(request, pk):
         actions.plan_record_investigational(
             plan=plan,
             reference=form.cleaned_data["reference"],
-            patient_acknowledged=form.cleaned_data["patient_acknowledged"],
             user=request.user,
             expected_version=form.cleaned_data["version"],
             expected_fingerprint=form.cleaned_data["fingerprint"],
@@ -324,7 +322,7 @@ def plan_record_investigational(request, pk):
     except PlanActionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
+        messages.success(request, "IND / trial reference recorded.")
     return redirect(plan)
 
 

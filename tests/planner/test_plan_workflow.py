@@ -307,10 +307,9 @@ def test_front_desk_is_not_offered_the_record_form(desk_client, injectable_plan)
             "reference",
             plan_forms.REFERENCE_REQUIRED,
         ),
-        ({"reference": "IND 123456"}, "patient_acknowledged", plan_forms.ACKNOWLEDGEMENT_REQUIRED),
     ],
 )
-def test_investigational_record_needs_reference_and_acknowledgement(
+def test_investigational_record_needs_a_reference(
     clinician_client, injectable_plan, data, field, message
 ):
     response = clinician_client.post(
@@ -342,7 +341,8 @@ def test_clinician_records_the_reference_and_the_plan_can_be_presented(
     assert response.status_code == 302
     injectable_plan.refresh_from_db()
     assert injectable_plan.investigational_reference == "IND 123456"
-    assert injectable_plan.patient_acknowledged_investigational
+    # The patient acknowledges by signing the investigational consent, not by this form.
+    assert not injectable_plan.patient_acknowledged_investigational
     assert injectable_plan.investigational_recorded_by == clinician
     assert injectable_plan.investigational_recorded_at is not None
     assert injectable_plan.version == 2  # an editor opened before this is now stale
@@ -479,7 +479,6 @@ def test_changing_the_investigational_course_clears_the_recorded_acknowledgement
     plan_record_investigational(
         plan=plan,
         reference="IND 123456",
-        patient_acknowledged=True,
         user=clinician,
         **sign_off_expected(plan),
     )
@@ -597,7 +596,6 @@ def test_swapping_the_lot_of_an_investigational_course_clears_the_record(
     actions.plan_record_investigational(
         plan=plan,
         reference="IND 123456",
-        patient_acknowledged=True,
         user=clinician,
         **sign_off_expected(plan),
     )

@@ -691,7 +691,7 @@ def test_plan_investigational_with_hostile_input(
             assert plan.investigational_reference == reference.strip() != ""
             assert len(plan.investigational_reference) <= 120
             assert "\x00" not in plan.investigational_reference
-            assert plan.patient_acknowledged_investigational
+            assert not plan.patient_acknowledged_investigational  # the patient's to sign
             assert plan.version == investigational_plan.version + 1
             detail = send(clinician_client, "get", plan.get_absolute_url())
             assert escape(plan.investigational_reference) in html(detail)

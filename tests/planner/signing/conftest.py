@@ -32,7 +32,6 @@ def investigational_plan(catalog, patient, clinician):
     actions.plan_record_investigational(
         plan=plan,
         reference="IND 123456",
-        patient_acknowledged=True,
         user=clinician,
         **sign_off_expected(plan),
     )

@@ -330,6 +330,8 @@ def test_investigational_consent_is_asked_and_signed(client, investigational_pla
     assert investigational_plan.status == PlanStatus.ACCEPTED
     assert [c.slug for c in record.consents.all()] == ["investigational-exosome-injection"]
     assert "investigational" in record.consents.get().text
+    # The patient's acknowledgement of the investigational treatment is this signature.
+    assert investigational_plan.patient_acknowledged_investigational
 
 
 def test_staff_cannot_accept_without_the_patients_consents(desk_client, presented_plan):
