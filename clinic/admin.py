@@ -7,6 +7,8 @@ from clinic.admin_site import HistoryIsReadOnlyMixin, LabelledTabularInline
 from clinic.due_diligence import assess
 from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
 from clinic.models import (
+    ConsentDocument,
+    DepositRule,
     EvidenceNote,
     ExosomeProduct,
     PriceRange,
@@ -185,6 +187,34 @@ class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
 class EvidenceNoteAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("slug", "kind", "route", "source", "active")
     list_filter = ("kind", "route", "active")
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
+    """Consent texts. Once a patient has signed a version its wording is fixed: the clinic
+    publishes a change as a new version (same slug, next number), which plans ask for from
+    then on; the signed record keeps its own copy either way."""
+
+    list_display = ("title", "slug", "version", "treatment_kinds", "is_template", "active")
+    list_filter = ("active", "is_template")
+    search_fields = ("title", "slug", "text")
+    FIXED_ONCE_SIGNED = ("slug", "version", "title", "text", "treatment_kinds")
+
+    def get_readonly_fields(self, request, obj=None):
+        # signed_copies: the planner's signed consents (planner.signing), by reverse name.
+        if obj is not None and obj.signed_copies.exists():
+            return self.FIXED_ONCE_SIGNED
+        return ()
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.signed_copies.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(DepositRule)
+class DepositRuleAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ("__str__", "kind", "amount", "percent", "updated_at")
 
 
 # Staff accounts: superusers only in the admin; clinic admins use the Staff page.

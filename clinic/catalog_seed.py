@@ -138,3 +138,54 @@ EVIDENCE = [
         "chatham",
     ),
 ]
+
+# Starting consent documents, in this project's own words from the sources. Each is marked as
+# a template: the clinic reviews and adapts it before patients sign. (slug, title, kinds, text)
+CONSENTS = [
+    (
+        "investigational-exosome-injection",
+        "Consent to an investigational exosome injection (template for the clinic to review)",
+        ["injectable"],
+        "TEMPLATE: the clinic must review and adapt this text before use.\n\n"
+        "What this is. The injection in your plan uses an exosome preparation that is "
+        "investigational. No exosome product holds FDA approval for aesthetic use (as of "
+        "2026). It is offered to you only as part of an FDA investigational new drug (IND) "
+        "application or a registered clinical trial, whose reference the clinic records on "
+        "your plan and shows you.\n\n"
+        "What is known. The evidence for exosomes in aesthetics is early: much of it comes "
+        "from laboratory work and small pilot studies, and larger human trials are still "
+        "needed. Nobody can promise you a result.\n\n"
+        "Risks. With a well-characterised preparation, the reactions reported are those of "
+        "an injection: redness or a reaction where the needle went in, bruising, and "
+        "redness that passes. A preparation that is not well characterised may carry other "
+        "risks, such as an immune reaction to proteins in it, contamination with microbes, "
+        "or unknown effects of the genetic material (miRNA) it carries. Ask the clinician "
+        "what is known about the product and lot used for you.\n\n"
+        "Your choice. Taking part is voluntary. You may ask questions at any time and may "
+        "stop at any time; stopping does not affect your other care.",
+        "regen-2026, chatham, difrancesco",
+    ),
+    (
+        "topical-exosome-procedure",
+        "Consent to microneedling or laser with a topical exosome product (template for the "
+        "clinic to review)",
+        ["microneedling", "fractional_laser"],
+        "TEMPLATE: the clinic must review and adapt this text before use.\n\n"
+        "What this is. Your plan combines a procedure that opens the skin's surface "
+        "(microneedling or a fractional laser) with an exosome product applied to the skin "
+        "straight afterwards. The exosome product is used on the skin, not injected; it is a "
+        "cosmetic product, and no exosome product holds FDA approval for aesthetic use (as "
+        "of 2026).\n\n"
+        "What is known. The evidence is early, and results differ from person to person. "
+        "Results keep developing for about 4–6 weeks after each session. Expect some "
+        "downtime: about 24–48 hours after microneedling and about 3–7 days after a "
+        "fractional laser, as published sources report.\n\n"
+        "Risks. The procedure has its own risks, which your clinician explains. For the "
+        "product, a well-characterised preparation is reported to cause few problems beyond "
+        "temporary redness; a poorly characterised one may cause immune reactions or carry "
+        "contamination. Some products sold as exosomes may in fact be exosome-like "
+        "liposomes; ask which product is used for you.\n\n"
+        "Your choice. You may ask questions at any time and may stop the course at any time.",
+        "regen-2026, difrancesco, chatham",
+    ),
+]

@@ -679,4 +679,100 @@ class StorageCheck(models.Model):
             raise ValidationError(errors)
 
 
+CONSENT_TEMPLATE_NOTE = (
+    "Starting template written for this app from published sources: the clinic must review "
+    "and adapt it (with its own clinicians and advisers) before patients sign it."
+)
+
+
+class ConsentDocument(models.Model):
+    """A consent text patients sign, kept by clinic admins.
+
+    One row per version: a new version is a new row with the same slug, so what a patient
+    signed (planner.signing keeps its own copy of the text) never changes. A plan needs the
+    newest active version of every document whose treatment kinds it includes."""
+
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="Plain text; blank lines separate paragraphs.")
+    treatment_kinds = models.JSONField(
+        default=list,
+        help_text="The treatment kinds this consent is needed for: "
+        + ", ".join(f"{value} ({label})" for value, label in TreatmentKind.choices),
+    )
+    is_template = models.BooleanField(
+        "still a template",
+        default=True,
+        help_text="Ticked while the clinic has not reviewed the wording; shown to patients.",
+    )
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="consent_slug_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="consent_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (version {self.version})"
+
+    def clean(self):
+        kinds = self.treatment_kinds
+        if not isinstance(kinds, list) or not kinds or set(kinds) - set(TreatmentKind.values):
+            raise ValidationError(
+                {
+                    "treatment_kinds": "List one or more of: "
+                    + ", ".join(TreatmentKind.values)
+                    + '; for example ["injectable"].'
+                }
+            )
+
+
+class DepositRule(models.Model):
+    """What deposit a plan asks for when the patient accepts it: none, a fixed amount, or a
+    percentage of the quote's minimum. One row; the newest is in force."""
+
+    class Kind(models.TextChoices):
+        NONE = "none", "No deposit"
+        FIXED = "fixed", "A fixed amount"
+        PERCENT = "percent", "A percentage of the quote's minimum"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NONE)
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="For a fixed amount."
+    )
+    percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="For a percentage."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="deposit_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | (Q(percent__gt=0) & Q(percent__lte=100)),
+                name="deposit_percent_1_to_100",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.FIXED:
+            return f"Deposit: {self.amount} fixed"
+        if self.kind == self.Kind.PERCENT:
+            return f"Deposit: {self.percent}% of the quote's minimum"
+        return "No deposit"
+
+    def clean(self):
+        if self.kind == self.Kind.FIXED and not self.amount:
+            raise ValidationError({"amount": "Enter the fixed deposit amount."})
+        if self.kind == self.Kind.PERCENT and not self.percent:
+            raise ValidationError({"percent": "Enter the percentage."})
+
+
 from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)

@@ -20,11 +20,25 @@ CATALOG_MODELS = {
         "productlot",
         "storagecheck",
         "evidencenote",
+        "consentdocument",
+        "depositrule",
     ]
 }
 # Patients, plans and courses change only through the planner's pages; in the admin the
 # clinic admin reads them, their history and the summary-access log.
-ADMIN_VIEW_MODELS = {"planner": ["patient", "plan", "course", "summaryaccess"]}
+ADMIN_VIEW_MODELS = {
+    "planner": [
+        "patient",
+        "plan",
+        "course",
+        "summaryaccess",
+        "sharelink",
+        "signedrecord",
+        "signedconsent",
+        "signingevent",
+        "deposit",
+    ]
+}
 
 # Staff accounts are managed on the Staff page (clinic.staff), not through auth permissions:
 # the raw user and group admin is for superusers only.
@@ -43,6 +57,8 @@ PLANNER_MODELS = {"planner": ["patient", "plan", "course"]}
 ROLE_PLANNER_PERMISSIONS = {role: [PLANNER_MODELS] for role in ALL_ROLES}
 # Clinicians alone may record an IND/trial reference for an investigational course, and
 # accept a product's open due-diligence questions for a plan: both are clinical judgements.
+# Every role shares a presented plan for signing and records deposits received.
+SHARED_EXTRA_CODENAMES = [("planner", "share_plan"), ("planner", "record_deposit")]
 ROLE_EXTRA_CODENAMES = {
     CLINICIAN: [
         ("planner", "record_investigational_consent"),
@@ -78,6 +94,7 @@ def sync_role_permissions(**kwargs):
         wanted += list(_permissions_for(ROLE_VIEW_ONLY.get(role, []), ("view",)))
         wanted += list(_permissions_for(ROLE_PLANNER_PERMISSIONS[role], ("view", "add", "change")))
         wanted += ROLE_EXTRA_CODENAMES.get(role, [])
+        wanted += SHARED_EXTRA_CODENAMES
         perms = [
             perm
             for perm in Permission.objects.filter(

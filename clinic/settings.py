@@ -294,3 +294,25 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Signing links (planner.signing): how long a private link to a plan stays open.
+SIGNING_LINK_DAYS = env_int("SIGNING_LINK_DAYS", 14)
+# Requests a single address may make to the public signing pages in SIGNING_RATE_MINUTES.
+SIGNING_RATE_LIMIT = env_int("SIGNING_RATE_LIMIT", 30)
+SIGNING_RATE_MINUTES = env_int("SIGNING_RATE_MINUTES", 10)
+
+# Email (the signing link): SMTP from the environment in production; the console in
+# development, so a link "sent" locally is printed instead.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")

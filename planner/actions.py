@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clinic.models import TreatmentKind
 from planner import patient_search, workflow
 from planner.models import Course, Patient, Plan, PlanStatus
 from planner.planning import (
@@ -16,6 +17,7 @@ from planner.planning import (
     shown_fingerprint,
 )
 from planner.selectors import plan_outlook_for
+from planner.signing.selectors import missing_consents, required_consents
 from planner.workflow import (  # noqa: F401  the guardrails' messages, as tests and views know them
     DUE_DILIGENCE_UNACKNOWLEDGED,
     INVESTIGATIONAL_LOT_MISSING,
@@ -55,6 +57,14 @@ ONLY_DRAFTS_DELETED = "Only a draft can be deleted; this plan is {status}. Cance
 DRAFT_SUMMARY_ON_RECORD = (
     "This draft's patient summary has been opened, and that stays on record: cancel the plan "
     "instead of deleting it."
+)
+CONSENTS_NOT_SIGNED = (
+    "The patient has not signed every consent this plan needs ({titles}). Share the plan "
+    "for signing (a link, or this device in kiosk mode): signing accepts it."
+)
+NO_INVESTIGATIONAL_CONSENT = (
+    "No active consent document covers the investigational (injectable) treatment in this "
+    "plan, so the patient cannot sign one. A clinic admin must publish it in the admin first."
 )
 
 
@@ -225,6 +235,17 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     refusal = workflow.transition_refusal(plan=plan, to_status=to_status, outlook=outlook)
     if refusal:
         raise PlanActionError(refusal)
+    if to_status == PlanStatus.ACCEPTED:
+        if plan.has_investigational_course and not any(
+            TreatmentKind.INJECTABLE in d.treatment_kinds for d in required_consents(plan=plan)
+        ):
+            # The patient's own acknowledgement is a signed consent: never accepted without.
+            raise PlanActionError(NO_INVESTIGATIONAL_CONSENT)
+        missing = missing_consents(plan=plan)
+        if missing:
+            raise PlanActionError(
+                CONSENTS_NOT_SIGNED.format(titles="; ".join(d.title for d in missing))
+            )
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
@@ -258,18 +279,17 @@ def plan_record_investigational(
     *,
     plan: Plan,
     reference: str,
-    patient_acknowledged: bool,
     user,
     expected_version: int | None,
     expected_fingerprint: str,
 ) -> Plan:
-    """A clinician records the IND/trial reference and the patient's acknowledgement of the
-    plan exactly as shown to them (version and fingerprint checked)."""
+    """A clinician records the IND/trial reference of the plan exactly as shown to them
+    (version and fingerprint checked). The patient's acknowledgement is their signature on
+    the investigational consent (planner.signing.actions.plan_sign)."""
     _check_sign_off(
         plan, expected_version=expected_version, expected_fingerprint=expected_fingerprint
     )
     plan.investigational_reference = reference.strip()
-    plan.patient_acknowledged_investigational = patient_acknowledged
     plan.investigational_recorded_by = user
     plan.investigational_recorded_at = timezone.now()
     plan.updated_by = user

@@ -61,3 +61,7 @@ class SummaryAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("plan__title", "plan__patient__full_name", "user__username")
     list_select_related = ("user", "plan")
     date_hierarchy = "at"
+
+
+# The signing capability's records (planner/signing/admin.py), read-only like these.
+from planner.signing import admin as _signing_admin  # noqa: E402, F401

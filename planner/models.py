@@ -123,7 +123,9 @@ class Plan(Stamped):
     quote = models.JSONField(null=True, blank=True)
     quoted_at = models.DateTimeField(null=True, blank=True)
 
-    # Investigational guardrail: recorded by a clinician before presenting.
+    # Investigational guardrail: the IND/trial reference is recorded by a clinician before
+    # presenting; the patient's acknowledgement is the investigational consent they sign
+    # (planner.signing), which sets patient_acknowledged_investigational.
     investigational_reference = models.CharField(
         "IND / trial reference", max_length=120, blank=True
     )
@@ -186,11 +188,9 @@ class Plan(Stamped):
 
     @property
     def investigational_recorded(self) -> bool:
-        """A clinician has recorded the IND/trial reference and the patient's acknowledgement."""
-        return (
-            bool(self.investigational_reference.strip())
-            and self.patient_acknowledged_investigational
-        )
+        """A clinician has recorded the IND/trial reference (the patient acknowledges by
+        signing the investigational consent before the plan can be accepted)."""
+        return bool(self.investigational_reference.strip())
 
     def indication_labels(self) -> list[str]:
         labels = dict(Indication.choices)
@@ -249,3 +249,14 @@ class SummaryAccess(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of plan {self.plan_id} by {self.user} at {self.at:%F %R}"
+
+
+# The signing capability's models (planner/signing/models.py) belong to this app; importing
+# them here registers them, so their migrations live with the planner's.
+from planner.signing.models import (  # noqa: E402, F401
+    Deposit,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+    SigningEvent,
+)

@@ -10,8 +10,8 @@ from planner.planning import gaps_text
 
 INVESTIGATIONAL_RECORD_MISSING = (
     "This plan includes an investigational (not FDA-approved) treatment. A clinician must "
-    "record the IND or clinical-trial reference and the patient's acknowledgement before "
-    "it can be presented or accepted."
+    "record the IND or clinical-trial reference before it can be presented or accepted; the "
+    "patient then acknowledges it by signing the investigational consent."
 )
 NO_COURSES = "A plan needs at least one course before it can be presented."
 DUE_DILIGENCE_UNACKNOWLEDGED = (

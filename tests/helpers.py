@@ -42,3 +42,43 @@ def two_users_one_stale(
         result = error
     assert state() == after_other, "a stale write changed the record"
     return result
+
+
+def tiny_png() -> bytes:
+    """A small valid PNG, as a drawn signature would be."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (60, 20), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line((2, 15, 58, 5), fill=(0, 0, 0, 255), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def sign_as_patient(plan: Plan, *, staff, name: str = "Ada Example"):
+    """The patient accepts a presented plan on a fresh link, ticking every consent it needs
+    (what the public page does): returns the signed record; the plan is then accepted."""
+    from planner.signing import actions as signing
+    from planner.signing.selectors import (
+        deposit_due,
+        required_consents,
+        shown_hash,
+        shown_payload,
+    )
+
+    plan = Plan.objects.prefetch_related("courses__treatment").get(pk=plan.pk)
+    link, _token = signing.link_create(plan=plan, user=staff, expected_version=plan.version)
+    consents = required_consents(plan=plan)
+    shown = shown_hash(shown_payload(plan=plan, consents=consents, deposit=deposit_due(plan=plan)))
+    return signing.plan_sign(
+        link=link,
+        typed_name=name,
+        ticked_consents={c.pk for c in consents},
+        signature_png=tiny_png(),
+        expected_hash=shown,
+        summary_html="<p>summary</p>",
+        ip="203.0.113.9",
+        user_agent="test",
+    )

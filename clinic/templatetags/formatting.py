@@ -29,6 +29,12 @@ def money_range(low, high, currency) -> str:
 
 
 @register.filter
+def money(amount, currency) -> str:
+    """'USD 250' (cents only when there are some)."""
+    return fmt.format_money(amount, currency or None)
+
+
+@register.filter
 def estimate_total(estimate) -> str:
     return fmt.format_money_range(estimate.total_min, estimate.total_max, estimate.currency)
 

@@ -312,9 +312,6 @@ def course_count(data) -> int:
 
 
 REFERENCE_REQUIRED = "Enter the IND number or clinical-trial reference."
-ACKNOWLEDGEMENT_REQUIRED = (
-    "Confirm that the patient has acknowledged the treatment is investigational."
-)
 
 
 class SignOffForm(forms.Form):
@@ -330,13 +327,6 @@ class InvestigationalForm(SignOffForm):
         label="IND / clinical-trial reference",
         max_length=120,
         error_messages={"required": REFERENCE_REQUIRED},
-    )
-    patient_acknowledged = forms.BooleanField(
-        label=(
-            "The patient has been told the treatment is investigational, not FDA-approved, "
-            "and offered only within this IND or trial, and has acknowledged it."
-        ),
-        error_messages={"required": ACKNOWLEDGEMENT_REQUIRED},
     )
 
     def clean_reference(self):

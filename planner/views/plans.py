@@ -25,6 +25,8 @@ from planner.models import Plan, PlanStatus
 from planner.pagination import window_page
 from planner.planning import drafts_of, gaps_text, shown_fingerprint
 from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
+from planner.signing.models import Deposit
+from planner.signing.selectors import plan_signing_overview
 
 PLANS_PER_PAGE = 25
 
@@ -135,7 +137,6 @@ def _plan_context(request, plan: Plan) -> dict:
             initial={
                 **shown,
                 "reference": plan.investigational_reference,
-                "patient_acknowledged": plan.patient_acknowledged_investigational,
             }
         ),
         "alternatives": plan_alternatives(plan=plan),
@@ -159,6 +160,8 @@ def plan_detail(request, pk):
         **_plan_context(request, plan),
         "change_log": plan_change_log(plan),
         "can_delete_draft": _may_delete_draft(request.user, plan),
+        "signing": plan_signing_overview(plan=plan),
+        "deposit_methods": Deposit.Method.choices,
     }
     return render(request, "planner/plan_detail.html", context)
 
@@ -198,7 +201,6 @@ def plan_record_investigational(request, pk):
         actions.plan_record_investigational(
             plan=plan,
             reference=form.cleaned_data["reference"],
-            patient_acknowledged=form.cleaned_data["patient_acknowledged"],
             user=request.user,
             expected_version=form.cleaned_data["version"],
             expected_fingerprint=form.cleaned_data["fingerprint"],
@@ -206,7 +208,7 @@ def plan_record_investigational(request, pk):
     except PlanActionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "IND / trial reference and patient acknowledgement recorded.")
+        messages.success(request, "IND / trial reference recorded.")
     return redirect(plan)
 
 

@@ -15,9 +15,16 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.models import EvidenceNote
+from clinic.models import ConsentDocument, DepositRule, EvidenceNote
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
-from planner.models import SummaryAccess
+from planner.models import (
+    Deposit,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+    SigningEvent,
+    SummaryAccess,
+)
 from tests.conftest import user_with_role
 from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
 from tests.factories.clinic import (
@@ -50,8 +57,18 @@ CATALOG = {
     "clinic.exosomeproduct",
     "clinic.productlot",
     "clinic.evidencenote",
+    "clinic.consentdocument",
+    "clinic.depositrule",
 }
 READ_ONLY = {"planner.patient", "planner.plan", "planner.course", "planner.summaryaccess"}
+SIGNING = {
+    "planner.sharelink",
+    "planner.signedrecord",
+    "planner.signedconsent",
+    "planner.signingevent",
+    "planner.deposit",
+}
+READ_ONLY |= SIGNING
 # Authenticator devices hold secrets: a clinic admin resets a colleague's second factor on
 # the Staff page, never here.
 SUPERUSER_ONLY = {"auth.user", "auth.group", "otp_totp.totpdevice", "otp_static.staticdevice"}
@@ -101,6 +118,11 @@ def one_of_each():
         "clinic.evidencenote": EvidenceNote.objects.create(
             slug="a-study", kind="study", text="A study finding.", source="mayo-2025"
         ),
+        "clinic.consentdocument": ConsentDocument.objects.create(
+            slug="a-consent", title="A consent", text="Text.", treatment_kinds=["injectable"]
+        ),
+        "clinic.depositrule": DepositRule.objects.create(kind="fixed", amount=Decimal("100")),
+        **signing_rows(course.plan, user),
         "planner.patient": course.plan.patient,
         "planner.plan": course.plan,
         "planner.course": course,
@@ -116,6 +138,45 @@ def one_of_each():
         "otp_totp.totpdevice": TOTPDeviceFactory(user=user),
         "otp_static.staticdevice": StaticDevice.objects.create(user=user, name="backup"),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**axes_fields, attempt_time=now),
+    }
+
+
+def signing_rows(plan, user) -> dict:
+    link = ShareLink.objects.create(
+        plan=plan,
+        token_hash="0" * 64,
+        plan_version=plan.version,
+        created_by=user,
+        expires_at=timezone.now(),
+    )
+    record = SignedRecord.objects.create(
+        plan=plan,
+        link=link,
+        decision="declined",
+        plan_version=plan.version,
+        signed_at=timezone.now(),
+        shown_hash="0" * 64,
+        shown_summary_html="<p>x</p>",
+        currency="USD",
+    )
+    document = ConsentDocument.objects.create(
+        slug="signed-one", title="Signed", text="T.", treatment_kinds=["injectable"]
+    )
+    return {
+        "planner.sharelink": link,
+        "planner.signedrecord": record,
+        "planner.signedconsent": SignedConsent.objects.create(
+            record=record, document=document, slug="signed-one", version=1, title="S", text="T."
+        ),
+        "planner.signingevent": SigningEvent.objects.create(kind="opened", plan=plan),
+        "planner.deposit": Deposit.objects.create(
+            plan=plan,
+            amount=Decimal("50"),
+            currency="USD",
+            received_on=timezone.localdate(),
+            method="cash",
+            recorded_by=user,
+        ),
     }
 
 
@@ -180,7 +241,7 @@ def rows(obj) -> dict:
 
 
 def test_history_models_are_the_catalog_and_planner_ones():
-    assert set(history_models()) == CATALOG | (READ_ONLY - {"planner.summaryaccess"})
+    assert set(history_models()) == CATALOG | (READ_ONLY - {"planner.summaryaccess"} - SIGNING)
 
 
 def price_form(price) -> dict:

@@ -5,6 +5,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 
@@ -13,6 +14,9 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("login")
 # Serve anonymous visitors on purpose: the two login pages.
 ALLOWED_ANONYMOUS = {LOGIN, reverse("admin:login")}
+# The patient's private signing link: no staff login, a token and the date of birth instead
+# (tests/planner/signing/test_public_pages.py). Any token shows the same date-of-birth page.
+PUBLIC_PATIENT_PAGES = {reverse("sign-link", args=["x"]), reverse("sign-plan", args=["x"])}
 ADMIN_PREFIX = reverse("admin:index")
 # The admin sends an anonymous visitor to a login page of its own choosing; either is fine.
 ADMIN_LOGIN_PAGES = (f"{LOGIN}?next=", f"{reverse('admin:login')}?next=")
@@ -93,12 +97,24 @@ def assert_sent_to_login(response, url):
         assert response.url == f"{LOGIN}?next={quote(url)}", url
 
 
-@pytest.mark.parametrize("url", [url for url, _ in ALL_URLS if url not in ALLOWED_ANONYMOUS])
+PROTECTED = [url for url, _ in ALL_URLS if url not in ALLOWED_ANONYMOUS | PUBLIC_PATIENT_PAGES]
+
+
+def test_public_patient_pages_are_the_declared_ones_and_open():
+    assert {url for url, _ in ALL_URLS} >= PUBLIC_PATIENT_PAGES
+    for url in PUBLIC_PATIENT_PAGES:
+        response = Client().get(url, follow=True)
+        assert response.status_code == 200, url
+        assert response.redirect_chain in ([], [(reverse("sign-link", args=["x"]), 302)])
+        assert "date of birth" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", PROTECTED)
 def test_anonymous_get_redirected_to_login(client, url):
     assert_sent_to_login(client.get(url), url)
 
 
-@pytest.mark.parametrize("url", [url for url, _ in ALL_URLS if url not in ALLOWED_ANONYMOUS])
+@pytest.mark.parametrize("url", PROTECTED)
 def test_anonymous_post_redirected_to_login(client, url):
     assert_sent_to_login(client.post(url, {"title": "x", "status": "final"}), url)
 

@@ -15,6 +15,8 @@ CATALOG = (
     "productlot",
     "storagecheck",
     "evidencenote",
+    "consentdocument",
+    "depositrule",
 )
 CATALOG_WRITE = {
     f"clinic.{action}_{model}" for action in ("add", "change", "delete") for model in CATALOG
@@ -61,6 +63,11 @@ def test_every_role_works_in_the_planner_but_deletes_nothing(role):
     for model in ("patient", "plan", "course"):
         assert {f"planner.{a}_{model}" for a in ("view", "add", "change")} <= planner
     assert not {p for p in planner if p.split(".")[1].startswith("delete_")}
+
+
+@pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN, CLINIC_ADMIN])
+def test_every_role_shares_plans_for_signing_and_records_deposits(role):
+    assert {"planner.share_plan", "planner.record_deposit"} <= group_permissions(role)
 
 
 def test_only_the_clinic_admin_reads_the_summary_access_log():

@@ -20,6 +20,9 @@ OPEN_TO_ANY_SIGNED_IN |= {"two-factor-recovery-codes"}
 # "Stay signed in" on the idle warning renews whoever's session it is.
 OPEN_TO_ANY_SIGNED_IN |= {"session-renew"}
 OUR_APPS = ("clinic.", "planner.")
+# The only pages without a staff login: the patient's private signing link (a token and the
+# date of birth instead; tests/planner/signing/test_public_pages.py covers every state).
+PUBLIC_PATIENT_PAGES = {"sign-link", "sign-plan"}
 
 
 def our_views(patterns=None):
@@ -47,6 +50,11 @@ def test_every_view_declares_its_permission(name, view):
     if name in OPEN_TO_ANY_SIGNED_IN:
         assert not hasattr(view, "required_permissions")
         return
+    if name in PUBLIC_PATIENT_PAGES:
+        assert view.login_required is False and view.public is True
+        assert not hasattr(view, "required_permissions")
+        return
+    assert getattr(view, "login_required", True), f"{name} is open without login"
     assert getattr(view, "required_permissions", None), f"{name} has no @require_permission"
 
 

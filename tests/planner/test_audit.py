@@ -17,7 +17,8 @@ from tests.factories.planner import PatientFactory
 
 pytestmark = pytest.mark.django_db
 # What the plan page costs today, however long its history (session, user and roles included).
-PLAN_DETAIL_QUERY_BOUND = 9
+# +2 for the signing section (links with their records; consents or deposits by status).
+PLAN_DETAIL_QUERY_BOUND = 11
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.factories.clinic import (
     StorageCheckFactory,
 )
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
-from tests.helpers import sign_off_expected
+from tests.helpers import sign_as_patient, sign_off_expected
 
 pytestmark = pytest.mark.django_db
 
@@ -420,9 +420,8 @@ def test_16_injectable_needs_its_product_and_lot(clinician, clinician_client, ca
     actions.plan_transition(
         plan=plan, to_status=PlanStatus.PRESENTED, user=clinician, expected_version=plan.version
     )
-    actions.plan_transition(
-        plan=plan, to_status=PlanStatus.ACCEPTED, user=clinician, expected_version=plan.version
-    )
+    sign_as_patient(plan, staff=clinician)  # the investigational consent, signed: accepted
+    plan.refresh_from_db()
     with pytest.raises(actions.PlanActionError, match="Name the lot for Injectable"):
         actions.plan_transition(
             plan=plan,

@@ -13,14 +13,19 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
-from clinic.models import PriceRange
+from clinic.models import ConsentDocument, PriceRange
 from planner import actions, workflow
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
 from planner.planning import CourseDraft, drafts_of
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import PatientFactory, make_plan
-from tests.helpers import sign_off_expected, sign_off_fields, two_users_one_stale
+from tests.helpers import (
+    sign_as_patient,
+    sign_off_expected,
+    sign_off_fields,
+    two_users_one_stale,
+)
 
 S = PlanStatus
 
@@ -101,6 +106,8 @@ def test_every_allowed_move_has_a_button_label():
 
 @pytest.mark.parametrize("current", S.values)
 def test_plan_transition_succeeds_exactly_for_allowed_moves(catalog, patient, front_desk, current):
+    # The move table alone: no consent asked for (tests/planner/signing cover accepting).
+    ConsentDocument.objects.update(active=False)
     for target in S.values:
         plan = make_plan(patient, catalog[MICRONEEDLING], status=current)
         if workflow.can_transition(current, target):
@@ -221,14 +228,20 @@ def test_reprice_back_to_draft_takes_todays_prices(desk_client, catalog, microne
     assert "Today’s prices differ" not in html
 
 
-def test_accepting_and_treating_keep_the_frozen_figures(desk_client, catalog, microneedling_plan):
+def test_accepting_and_treating_keep_the_frozen_figures(
+    desk_client, front_desk, catalog, microneedling_plan
+):
     transition(desk_client, microneedling_plan, S.PRESENTED)
     microneedling_plan.refresh_from_db()
     frozen = microneedling_plan.quote
     set_series_minimum(catalog[MICRONEEDLING], "2500")
 
     for status in (S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED):
-        transition(desk_client, microneedling_plan, status)
+        if status == S.ACCEPTED:
+            # The plan needs the topical consent: the patient's signature accepts it.
+            sign_as_patient(microneedling_plan, staff=front_desk)
+        else:
+            transition(desk_client, microneedling_plan, status)
         microneedling_plan.refresh_from_db()
         assert microneedling_plan.status == status
         assert microneedling_plan.quote == frozen
@@ -294,10 +307,9 @@ def test_front_desk_is_not_offered_the_record_form(desk_client, injectable_plan)
             "reference",
             plan_forms.REFERENCE_REQUIRED,
         ),
-        ({"reference": "IND 123456"}, "patient_acknowledged", plan_forms.ACKNOWLEDGEMENT_REQUIRED),
     ],
 )
-def test_investigational_record_needs_reference_and_acknowledgement(
+def test_investigational_record_needs_a_reference(
     clinician_client, injectable_plan, data, field, message
 ):
     response = clinician_client.post(
@@ -329,7 +341,8 @@ def test_clinician_records_the_reference_and_the_plan_can_be_presented(
     assert response.status_code == 302
     injectable_plan.refresh_from_db()
     assert injectable_plan.investigational_reference == "IND 123456"
-    assert injectable_plan.patient_acknowledged_investigational
+    # The patient acknowledges by signing the investigational consent, not by this form.
+    assert not injectable_plan.patient_acknowledged_investigational
     assert injectable_plan.investigational_recorded_by == clinician
     assert injectable_plan.investigational_recorded_at is not None
     assert injectable_plan.version == 2  # an editor opened before this is now stale
@@ -466,7 +479,6 @@ def test_changing_the_investigational_course_clears_the_recorded_acknowledgement
     plan_record_investigational(
         plan=plan,
         reference="IND 123456",
-        patient_acknowledged=True,
         user=clinician,
         **sign_off_expected(plan),
     )
@@ -584,7 +596,6 @@ def test_swapping_the_lot_of_an_investigational_course_clears_the_record(
     actions.plan_record_investigational(
         plan=plan,
         reference="IND 123456",
-        patient_acknowledged=True,
         user=clinician,
         **sign_off_expected(plan),
     )

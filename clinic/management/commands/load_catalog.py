@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clinic.catalog_seed import EVIDENCE, PRICES, SEED_EFFECTIVE_FROM, TREATMENTS
-from clinic.models import EvidenceNote, PriceRange, TreatmentType
+from clinic.catalog_seed import CONSENTS, EVIDENCE, PRICES, SEED_EFFECTIVE_FROM, TREATMENTS
+from clinic.models import ConsentDocument, EvidenceNote, PriceRange, TreatmentType
 
 
 class Command(BaseCommand):
@@ -52,6 +52,13 @@ class Command(BaseCommand):
                 note = EvidenceNote(slug=slug, kind=kind, route=route, text=text, source=source)
                 note.full_clean()
                 note.save()
+
+        for slug, title, kinds, text, _sources in CONSENTS:
+            # Any version of it means the clinic already has this consent: leave it alone.
+            if not ConsentDocument.objects.filter(slug=slug).exists():
+                consent = ConsentDocument(slug=slug, title=title, treatment_kinds=kinds, text=text)
+                consent.full_clean()
+                consent.save()
 
         self.stdout.write(
             f"Catalog loaded: {created_treatments} treatment(s) and {created_prices} price "

@@ -1,0 +1,310 @@
+"""Writes of the signing capability: each one function, one transaction, keyword-only, and
+checked against what its author saw (the plan's version, the link's state, the hash of what
+the patient was shown)."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from clinic.models import TreatmentKind
+from planner import actions as plan_actions
+from planner.actions import PlanActionError, _claim_version
+from planner.models import Plan, PlanStatus
+from planner.signing.models import (
+    MAX_WRONG_CHECKS,
+    Deposit,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+    SigningEvent,
+)
+from planner.signing.selectors import deposit_due, required_consents, shown_hash, shown_payload
+from planner.signing.tokens import new_token, token_hash
+
+LINK_NEEDS_PRESENTED = "Only a presented plan can be shared for signing: present it first."
+LINK_NEEDS_DATE_OF_BIRTH = (
+    "Record the patient's date of birth first: the patient types it to open the link."
+)
+LINK_STALE = (
+    "This plan changed after this page was opened. No link was created: read the plan as it "
+    "is now and create the link again."
+)
+LINK_ALREADY_CLOSED = "This link was already revoked or used; nothing changed."
+LINK_NOT_OPEN = "This link is no longer open. Ask the clinic for a new one."
+SHOWN_CHANGED = (
+    "The plan changed while you were reading it. Nothing was signed: please read it again."
+)
+CONSENTS_NOT_TICKED = "Tick each consent to show you have read and agree to it."
+NAME_NEEDED = "Type your full name."
+SIGNATURE_NEEDED = "Draw your signature in the box."
+DEPOSIT_NEEDS_ACCEPTED = "Deposits are recorded on an accepted plan (or one in progress)."
+STALE_DEPOSIT = (
+    "This plan changed after this page was opened. Nothing was recorded: check the deposits "
+    "shown now and record it again if it is still missing."
+)
+
+
+def log_event(*, kind: str, plan=None, link=None, user=None, ip=None, user_agent="", detail=""):
+    """One row of the signing audit trail."""
+    return SigningEvent.objects.create(
+        kind=kind,
+        plan=plan,
+        link=link,
+        user=user if user is not None and user.is_authenticated else None,
+        ip_address=ip,
+        user_agent=(user_agent or "")[:500],
+        detail=detail[:300],
+    )
+
+
+def _link_expiry(plan: Plan):
+    """SIGNING_LINK_DAYS from now, but never past the last day the quote is valid: the
+    patient never signs a quote that has run out."""
+    expires = timezone.now() + timedelta(days=settings.SIGNING_LINK_DAYS)
+    if plan.quoted_at:
+        last_day = timezone.localdate(plan.quoted_at) + timedelta(days=settings.QUOTE_VALID_DAYS)
+        quote_end = timezone.make_aware(datetime.combine(last_day, time.max))
+        expires = min(expires, quote_end)
+    return expires
+
+
+@transaction.atomic
+def link_create(
+    *, plan: Plan, user, expected_version: int | None, kiosk: bool = False, ip=None
+) -> tuple[ShareLink, str]:
+    """A new private link to `plan` at the version staff saw. Returns the link and its token,
+    which is never stored and cannot be shown again."""
+    # Checked, not bumped: a new link does not change the plan (other links stay open).
+    current = Plan.objects.select_for_update().filter(pk=plan.pk).values("version", "status")
+    current = current.first()
+    if current is None or current["version"] != expected_version:
+        raise PlanActionError(LINK_STALE)
+    if current["status"] != PlanStatus.PRESENTED:
+        raise PlanActionError(LINK_NEEDS_PRESENTED)
+    if plan.patient.date_of_birth is None:
+        raise PlanActionError(LINK_NEEDS_DATE_OF_BIRTH)
+    token = new_token()
+    link = ShareLink(
+        plan=plan,
+        token_hash=token_hash(token),
+        plan_version=expected_version,
+        kiosk=kiosk,
+        created_by=user,
+        expires_at=_link_expiry(plan),
+    )
+    link.full_clean()
+    link.save()
+    log_event(
+        kind=SigningEvent.Kind.KIOSK if kiosk else SigningEvent.Kind.CREATED,
+        plan=plan,
+        link=link,
+        user=user,
+        ip=ip,
+    )
+    return link, token
+
+
+@transaction.atomic
+def link_revoke(*, link: ShareLink, user, ip=None) -> ShareLink:
+    """Close a link that is still open; one conditional UPDATE, so a second revoke (or a
+    signature landing first) is told, not repeated."""
+    now = timezone.now()
+    rows = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True, used_at__isnull=True)
+    if not rows.update(revoked_at=now, revoked_by=user):
+        raise PlanActionError(LINK_ALREADY_CLOSED)
+    link.revoked_at, link.revoked_by = now, user
+    log_event(kind=SigningEvent.Kind.REVOKED, plan=link.plan, link=link, user=user, ip=ip)
+    return link
+
+
+@transaction.atomic
+def link_check(*, link: ShareLink, date_of_birth: date | None, ip=None, user_agent="") -> bool:
+    """The patient's second factor. A wrong date counts toward the lock, atomically, so
+    parallel guesses cannot get past MAX_WRONG_CHECKS; the last one locks the link."""
+    if link.locked_at is None and date_of_birth == link.plan.patient.date_of_birth:
+        log_event(
+            kind=SigningEvent.Kind.CHECK_PASSED,
+            plan=link.plan,
+            link=link,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        return True
+    ShareLink.objects.filter(pk=link.pk, locked_at__isnull=True).update(
+        wrong_checks=F("wrong_checks") + 1
+    )
+    locked = ShareLink.objects.filter(
+        pk=link.pk, locked_at__isnull=True, wrong_checks__gte=MAX_WRONG_CHECKS
+    ).update(locked_at=timezone.now())
+    link.refresh_from_db(fields=["wrong_checks", "locked_at"])
+    log_event(
+        kind=SigningEvent.Kind.CHECK_FAILED, plan=link.plan, link=link, ip=ip, user_agent=user_agent
+    )
+    if locked:
+        log_event(kind=SigningEvent.Kind.LOCKED, plan=link.plan, link=link, ip=ip)
+    return False
+
+
+def _close_link(link: ShareLink, plan: Plan) -> None:
+    """Lock the link and the plan for this decision, or refuse: one decision per link."""
+    now = timezone.now()
+    locked = ShareLink.objects.select_for_update().get(pk=link.pk)
+    if locked.state(plan_version=plan.version, now=now) != "live":
+        raise PlanActionError(LINK_NOT_OPEN)
+    ShareLink.objects.filter(pk=link.pk).update(used_at=now)
+    link.used_at = now
+
+
+@transaction.atomic
+def plan_sign(
+    *,
+    link: ShareLink,
+    typed_name: str,
+    ticked_consents: set[int],
+    signature_png: bytes,
+    expected_hash: str,
+    summary_html: str,
+    ip=None,
+    user_agent: str = "",
+) -> SignedRecord:
+    """The patient accepts the plan on its link: the record of what they saw and signed,
+    the link used, the plan accepted. Refused (nothing written) if anything they saw has
+    changed since, a consent is not ticked, or the name or signature is missing."""
+    plan = (
+        Plan.objects.select_for_update().prefetch_related("courses__treatment").get(pk=link.plan_id)
+    )
+    _close_link(link, plan)
+    consents = required_consents(plan=plan)
+    due = deposit_due(plan=plan)
+    if shown_hash(shown_payload(plan=plan, consents=consents, deposit=due)) != expected_hash:
+        raise PlanActionError(SHOWN_CHANGED)
+    if not typed_name.strip():
+        raise PlanActionError(NAME_NEEDED)
+    if {c.pk for c in consents} - set(ticked_consents):
+        raise PlanActionError(CONSENTS_NOT_TICKED)
+    if not signature_png:
+        raise PlanActionError(SIGNATURE_NEEDED)
+    record = SignedRecord(
+        plan=plan,
+        link=link,
+        decision=SignedRecord.Decision.ACCEPTED,
+        plan_version=plan.version,
+        typed_name=typed_name.strip(),
+        signed_at=timezone.now(),
+        ip_address=ip,
+        user_agent=user_agent[:500],
+        shown_hash=expected_hash,
+        shown_summary_html=summary_html,
+        deposit_due=due,
+        currency=(plan.quote or {}).get("currency") or settings.CURRENCY,
+        signature_png=signature_png,
+    )
+    record.full_clean(exclude=["pdf", "plan", "link"])
+    record.save()
+    for document in consents:
+        SignedConsent.objects.create(
+            record=record,
+            document=document,
+            slug=document.slug,
+            version=document.version,
+            title=document.title,
+            text=document.text,
+        )
+    if any(TreatmentKind.INJECTABLE in d.treatment_kinds for d in consents):
+        # The patient's own acknowledgement of the investigational treatment: this consent.
+        plan.patient_acknowledged_investigational = True
+    plan_actions.plan_transition(
+        plan=plan, to_status=PlanStatus.ACCEPTED, user=None, expected_version=plan.version
+    )
+    log_event(
+        kind=SigningEvent.Kind.SIGNED,
+        plan=plan,
+        link=link,
+        ip=ip,
+        user_agent=user_agent,
+        detail=f"hash {expected_hash[:16]}",
+    )
+    return record
+
+
+@transaction.atomic
+def plan_decline(
+    *,
+    link: ShareLink,
+    reason: str,
+    expected_hash: str,
+    summary_html: str,
+    ip=None,
+    user_agent: str = "",
+) -> SignedRecord:
+    """The patient declines the plan on its link (a reason is optional)."""
+    plan = (
+        Plan.objects.select_for_update().prefetch_related("courses__treatment").get(pk=link.plan_id)
+    )
+    _close_link(link, plan)
+    consents = required_consents(plan=plan)
+    due = deposit_due(plan=plan)
+    if shown_hash(shown_payload(plan=plan, consents=consents, deposit=due)) != expected_hash:
+        raise PlanActionError(SHOWN_CHANGED)
+    record = SignedRecord.objects.create(
+        plan=plan,
+        link=link,
+        decision=SignedRecord.Decision.DECLINED,
+        plan_version=plan.version,
+        decline_reason=reason.strip()[:2000],
+        signed_at=timezone.now(),
+        ip_address=ip,
+        user_agent=user_agent[:500],
+        shown_hash=expected_hash,
+        shown_summary_html=summary_html,
+        deposit_due=due,
+        currency=(plan.quote or {}).get("currency") or settings.CURRENCY,
+    )
+    plan_actions.plan_transition(
+        plan=plan, to_status=PlanStatus.DECLINED, user=None, expected_version=plan.version
+    )
+    log_event(kind=SigningEvent.Kind.DECLINED, plan=plan, link=link, ip=ip, user_agent=user_agent)
+    return record
+
+
+@transaction.atomic
+def record_store_pdf(*, record: SignedRecord, pdf: bytes) -> bytes:
+    """Keep the signed record's PDF the first time it is made; from then on that stored
+    file is the record (a second, concurrent rendering is discarded)."""
+    SignedRecord.objects.filter(pk=record.pk, pdf=b"").update(pdf=pdf)
+    stored = SignedRecord.objects.values_list("pdf", flat=True).get(pk=record.pk)
+    record.pdf = bytes(stored)
+    return record.pdf
+
+
+@transaction.atomic
+def deposit_record(
+    *,
+    plan: Plan,
+    amount: Decimal,
+    received_on: date,
+    method: str,
+    reference: str,
+    user,
+    expected_version: int | None,
+) -> Deposit:
+    """Staff record a deposit received for an accepted plan, as of the page they saw."""
+    if plan.status not in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS):
+        raise PlanActionError(DEPOSIT_NEEDS_ACCEPTED)
+    _claim_version(plan, expected_version, status=plan.status, stale_message=STALE_DEPOSIT)
+    deposit = Deposit(
+        plan=plan,
+        amount=amount,
+        currency=(plan.quote or {}).get("currency") or settings.CURRENCY,
+        received_on=received_on,
+        method=method,
+        reference=reference.strip(),
+        recorded_by=user,
+    )
+    deposit.full_clean()
+    deposit.save()
+    return deposit

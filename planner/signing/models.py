@@ -1,0 +1,203 @@
+"""Share links, the patient's signed records (with the consents signed), the audit trail of
+the public pages, and deposits received.
+
+Models of the planner app (app_label), imported by planner/models.py so migrations stay in
+one place."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.models import ConsentDocument
+
+MAX_WRONG_CHECKS = 5
+
+
+class ShareLink(models.Model):
+    """A private link to one plan, at one version of it, for the patient to read and sign.
+
+    Only a hash of the token is kept. The link is dead once it expires, is revoked, locks
+    after MAX_WRONG_CHECKS wrong dates of birth, is used, or the plan moves on (its version
+    changes)."""
+
+    plan = models.ForeignKey("planner.Plan", on_delete=models.PROTECT, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    plan_version = models.PositiveIntegerField()
+    kiosk = models.BooleanField(default=False, help_text="Opened on a clinic tablet.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    wrong_checks = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["-created_at", "-id"]
+        permissions = [("share_plan", "Can create, send and revoke a plan's signing link")]
+
+    def __str__(self):
+        return f"Link to plan {self.plan_id} v{self.plan_version} ({self.state_label()})"
+
+    def state(self, *, plan_version: int, now=None) -> str:
+        """live, revoked, used, locked, changed or expired (first that applies)."""
+        now = now or timezone.now()
+        if self.revoked_at:
+            return "revoked"
+        if self.used_at:
+            return "used"
+        if self.locked_at:
+            return "locked"
+        if plan_version != self.plan_version:
+            return "changed"
+        if now >= self.expires_at:
+            return "expired"
+        return "live"
+
+    def state_label(self) -> str:
+        return self.state(plan_version=self.plan.version)
+
+
+class SignedRecord(models.Model):
+    """What the patient decided on the link: who (as typed), when, from where, and a hash of
+    exactly what they were shown; for an acceptance, the drawn signature and the consents.
+    Written once, never changed (the PDF is stored the first time it is asked for)."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    plan = models.ForeignKey("planner.Plan", on_delete=models.PROTECT, related_name="signatures")
+    link = models.OneToOneField(ShareLink, on_delete=models.PROTECT, related_name="record")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    plan_version = models.PositiveIntegerField()
+    typed_name = models.CharField(max_length=200, blank=True)
+    decline_reason = models.TextField(blank=True)
+    signed_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    shown_hash = models.CharField(max_length=64)
+    # The summary exactly as shown (its HTML) and what the deposit rule asked for.
+    shown_summary_html = models.TextField()
+    deposit_due = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    signature_png = models.BinaryField(blank=True)
+    pdf = models.BinaryField(blank=True, editable=False)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=["accepted", "declined"]), name="signed_decision_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="declined") | ~Q(typed_name=""),
+                name="signed_acceptance_has_name",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} plan {self.plan_id} on {self.signed_at:%F %R}"
+
+
+class SignedConsent(models.Model):
+    """One consent as the patient ticked it: the document's version and its text, copied."""
+
+    record = models.ForeignKey(SignedRecord, on_delete=models.PROTECT, related_name="consents")
+    document = models.ForeignKey(
+        ConsentDocument, on_delete=models.PROTECT, related_name="signed_copies"
+    )
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["record", "slug"]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+
+class SigningEvent(models.Model):
+    """The audit trail of the share links and the public pages; also what the rate limits
+    count (in the database, so every app server process agrees)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Link created"
+        EMAILED = "emailed", "Link emailed"
+        EMAIL_FAILED = "email_failed", "Link email failed"
+        REVOKED = "revoked", "Link revoked"
+        OPENED = "opened", "Link opened"
+        UNKNOWN = "unknown", "Unknown or dead link opened"
+        CHECK_FAILED = "check_failed", "Date of birth did not match"
+        CHECK_PASSED = "check_passed", "Date of birth matched"
+        LOCKED = "locked", "Link locked after wrong tries"
+        RATE_LIMITED = "rate_limited", "Too many requests"
+        SIGNED = "signed", "Plan signed and accepted"
+        DECLINED = "declined", "Plan declined"
+        KIOSK = "kiosk", "Kiosk started"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    plan = models.ForeignKey(
+        "planner.Plan", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    link = models.ForeignKey(
+        ShareLink, on_delete=models.PROTECT, related_name="events", null=True, blank=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["ip_address", "kind", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%F %R} {self.get_kind_display()} (plan {self.plan_id or '-'})"
+
+
+class Deposit(models.Model):
+    """A deposit received for an accepted plan. No card data: the method and a reference."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "Card (at the clinic's terminal)"
+        CASH = "cash", "Cash"
+        TRANSFER = "transfer", "Bank transfer"
+        OTHER = "other", "Other"
+
+    plan = models.ForeignKey("planner.Plan", on_delete=models.PROTECT, related_name="deposits")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    received_on = models.DateField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["received_on", "id"]
+        permissions = [("record_deposit", "Can record a deposit received")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} on {self.received_on}"

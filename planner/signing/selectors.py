@@ -1,0 +1,140 @@
+"""Read-side queries for signing: which consents a plan needs, what the patient is shown
+(and its hash), the deposit due, a plan's links, records and deposits. Reads only."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from clinic.models import ConsentDocument, DepositRule
+from planner.models import Plan, PlanStatus
+from planner.signing.models import ShareLink, SignedRecord
+from planner.signing.tokens import token_hash
+
+CENT = Decimal("0.01")
+
+
+def required_consents(*, plan: Plan) -> list[ConsentDocument]:
+    """The newest active version of every consent whose treatment kinds the plan's courses
+    include (courses prefetched with their treatments)."""
+    kinds = {course.treatment.kind for course in plan.courses.all()}
+    if not kinds:
+        return []
+    newest: dict[str, ConsentDocument] = {}
+    for document in ConsentDocument.objects.filter(active=True).order_by("slug", "-version"):
+        if document.slug not in newest and kinds & set(document.treatment_kinds):
+            newest[document.slug] = document
+    return list(newest.values())
+
+
+def missing_consents(*, plan: Plan) -> list[ConsentDocument]:
+    """Required consents the patient has not signed on an acceptance of this plan at its
+    current version."""
+    required = required_consents(plan=plan)
+    if not required:
+        return []
+    signed = set(
+        SignedRecord.objects.filter(
+            plan=plan,
+            decision=SignedRecord.Decision.ACCEPTED,
+            plan_version=plan.version,
+        ).values_list("consents__document_id", flat=True)
+    )
+    return [document for document in required if document.pk not in signed]
+
+
+def deposit_due(*, plan: Plan) -> Decimal | None:
+    """What the clinic's deposit rule asks for this plan's quote; None for no deposit."""
+    rule = DepositRule.objects.order_by("-updated_at", "-id").first()
+    if rule is None or rule.kind == DepositRule.Kind.NONE:
+        return None
+    if rule.kind == DepositRule.Kind.FIXED:
+        return rule.amount
+    minimum = Decimal(str((plan.quote or {}).get("total_min") or "0"))
+    due = (minimum * rule.percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return due or None
+
+
+def shown_payload(*, plan: Plan, consents: list[ConsentDocument], deposit: Decimal | None):
+    """Exactly what the patient page shows that an agreement refers to: the plan at its
+    version, the frozen quote, each consent's version and text, and the deposit due."""
+    return {
+        "plan": plan.pk,
+        "plan_version": plan.version,
+        "title": plan.title,
+        "quote": plan.quote,
+        "quoted_at": plan.quoted_at,
+        "consents": [
+            [c.slug, c.version, hashlib.sha256(c.text.encode()).hexdigest()] for c in consents
+        ],
+        "deposit_due": deposit,
+    }
+
+
+def shown_hash(payload: dict) -> str:
+    text = json.dumps(payload, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def link_by_token(token: str) -> ShareLink | None:
+    return (
+        ShareLink.objects.select_related("plan", "plan__patient")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DepositBalance:
+    received: Decimal
+    balance_min: Decimal
+    balance_max: Decimal
+    currency: str
+
+
+def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
+    """Once the patient accepted, the deposit they were shown (frozen on their record);
+    before, what the clinic's rule asks today."""
+    accepted = [r for r in records if r.decision == SignedRecord.Decision.ACCEPTED]
+    if accepted:
+        return max(accepted, key=lambda r: r.signed_at).deposit_due
+    if plan.quote and plan.status == PlanStatus.PRESENTED:
+        return deposit_due(plan=plan)
+    return None
+
+
+def plan_signing_overview(*, plan: Plan) -> dict:
+    """What the plan page's signing section shows, in at most three queries whatever the
+    plan's history: links with their records (one join), then only what the plan's status
+    needs (the consents before acceptance, the deposit rule once quoted, deposits after)."""
+    links = list(
+        plan.share_links.select_related("created_by", "revoked_by", "record").order_by(
+            "-created_at", "-id"
+        )
+    )
+    records = [link.record for link in links if hasattr(link, "record")]
+    before_acceptance = plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
+    required = required_consents(plan=plan) if before_acceptance else []
+    agreed = plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
+    deposits = list(plan.deposits.select_related("recorded_by")) if agreed else []
+    balance = None
+    if agreed and plan.quote:
+        received = sum((d.amount for d in deposits), Decimal("0"))
+        balance = DepositBalance(
+            received=received,
+            balance_min=Decimal(str(plan.quote.get("total_min") or "0")) - received,
+            balance_max=Decimal(str(plan.quote.get("total_max") or "0")) - received,
+            currency=plan.quote.get("currency") or "",
+        )
+    return {
+        "links": [(link, link.state(plan_version=plan.version)) for link in links[:10]],
+        "records": records,
+        "deposits": deposits,
+        "balance": balance,
+        "required_consents": required,
+        # A presented plan has no acceptance at its version (accepting moves it on).
+        "missing_consents": required if plan.status == PlanStatus.PRESENTED else [],
+        "deposit_due": _deposit_asked(plan, records),
+    }
