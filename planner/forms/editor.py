@@ -134,7 +134,7 @@ class PlanEditor:
     """One editing screen's state, bound from a GET (the saved plan, or a new plan's default
     course) or a POST (what the user typed, after Add or Remove reshaped the rows)."""
 
-    def __init__(self, *, plan: Plan | None, patient, data=None, refresh_url: str = ""):
+    def __init__(self, *, plan: Plan | None, patient, data=None):
         self.plan, self.patient = plan, patient
         existing = [c.treatment for c in plan.courses.all()] if plan else []
         self.treatments = treatment_choices(also=existing)
@@ -146,7 +146,7 @@ class PlanEditor:
             self.version = plan.version if plan else None
             self.plan_form = PlanForm(instance=plan)
             rows = saved_course_rows(plan) if plan else [course_defaults(self.treatments, [])]
-            self.formset = self._formset(course_data(rows), refresh_url)
+            self.formset = self._formset(course_data(rows))
         else:
             action, _, index = data.get("action", "").partition(":")
             # Anything else (Enter, the results panel, a hand-made request) recalculates.
@@ -157,16 +157,16 @@ class PlanEditor:
             # A copy, so a refused save never shows unsaved values as the plan's own heading.
             instance = copy(plan) if plan else Plan(patient=patient)
             self.plan_form = PlanForm(data, instance=instance)
-            self.formset = self._formset(data, refresh_url)
+            self.formset = self._formset(data)
         self.courses_ok = self.formset.is_valid()
         self.plan_ok = self.plan_form.is_bound and self.plan_form.is_valid()
 
     @classmethod
     def from_request(cls, request, *, plan: Plan | None, patient) -> "PlanEditor":
         data = request.POST if request.method == "POST" else None
-        return cls(plan=plan, patient=patient, data=data, refresh_url=request.get_full_path())
+        return cls(plan=plan, patient=patient, data=data)
 
-    def _formset(self, data, refresh_url=""):
+    def _formset(self, data):
         kwargs = {"treatments": self.treatments, "products": self.products, "lots": self.lots}
         return CourseFormSet(data, prefix=COURSE_PREFIX, form_kwargs=kwargs)
 

@@ -68,7 +68,8 @@ def test_logging_out_leaves_no_draft_behind(page, live_server, login, front_desk
     page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
     page.get_by_label("Title").fill("Private notes")
     assert page.evaluate("Object.keys(sessionStorage).length") >= 1
-    page.get_by_role("button", name="Log out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
     assert (
         page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))") == []
@@ -87,6 +88,7 @@ def test_a_draft_is_never_restored_for_another_user(
     page.get_by_label("Username").fill("clinician")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/plans/new/**")
     page.wait_for_load_state()
 
     expect(page.get_by_label("Title")).not_to_have_value("Desk's draft")

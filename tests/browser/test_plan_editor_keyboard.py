@@ -108,3 +108,14 @@ def test_a_keyboard_user_builds_and_saves_a_two_course_plan(editor):
 
     expect(editor.get_by_role("heading", name="Two courses by keyboard")).to_be_visible()
     assert Plan.objects.get().courses.count() == 2
+
+
+def test_a_treatment_switch_that_invalidates_the_course_marks_the_estimate_stale(editor):
+    expect(editor.locator("#total-line")).to_contain_text("Total USD 2,000–4,000")
+    editor.get_by_label("Treatment").select_option(label="Fractional laser + topical exosome")
+
+    expect(editor.locator("#total-line")).to_have_text(
+        "Estimate out of date: fix the highlighted fields"
+    )
+    expect(editor.locator("#recalc-status")).to_contain_text("Fix the highlighted fields")
+    expect(editor.get_by_label("Interval: every")).to_have_attribute("aria-invalid", "true")
