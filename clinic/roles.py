@@ -24,7 +24,19 @@ CATALOG_MODELS = {
 }
 # Patients, plans and courses change only through the planner's pages; in the admin the
 # clinic admin reads them, their history and the summary-access log.
-ADMIN_VIEW_MODELS = {"planner": ["patient", "plan", "course", "summaryaccess"]}
+ADMIN_VIEW_MODELS = {
+    "planner": [
+        "patient",
+        "plan",
+        "course",
+        "summaryaccess",
+        "treatmentsession",
+        "adverseevent",
+        "recallcontact",
+    ],
+    # A lot's status changes on the lot page (clinic.lots.actions); the admin shows the log.
+    "clinic": ["lotstatuschange"],
+}
 
 # Staff accounts are managed on the Staff page (clinic.staff), not through auth permissions:
 # the raw user and group admin is for superusers only.
@@ -43,12 +55,29 @@ PLANNER_MODELS = {"planner": ["patient", "plan", "course"]}
 ROLE_PLANNER_PERMISSIONS = {role: [PLANNER_MODELS] for role in ALL_ROLES}
 # Clinicians alone may record an IND/trial reference for an investigational course, and
 # accept a product's open due-diligence questions for a plan: both are clinical judgements.
+# Sessions (planner.delivery): front desk keeps the diary (reschedule, no-show, cancel);
+# clinicians perform, record adverse events and release lots after reviewing their storage;
+# clinic admins recall lots and contact the patients a recalled lot reached.
 ROLE_EXTRA_CODENAMES = {
+    FRONT_DESK: [("planner", "reschedule_session")],
     CLINICIAN: [
         ("planner", "record_investigational_consent"),
         ("planner", "acknowledge_due_diligence"),
+        ("planner", "perform_session"),
+        ("planner", "reschedule_session"),
+        ("planner", "record_adverse_event"),
+        ("planner", "view_lot_recall"),
+        ("clinic", "change_lot_status"),
+        ("clinic", "release_lot"),
     ],
-    CLINIC_ADMIN: [("clinic", "manage_staff"), ("clinic", "use_admin")],
+    CLINIC_ADMIN: [
+        ("clinic", "manage_staff"),
+        ("clinic", "use_admin"),
+        ("planner", "view_lot_recall"),
+        ("planner", "contact_recall_patients"),
+        ("clinic", "change_lot_status"),
+        ("clinic", "recall_lot"),
+    ],
 }
 
 

@@ -203,7 +203,12 @@ def _investigational_signature(courses) -> list[tuple]:
 
 @transaction.atomic
 def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) -> Plan:
-    """Move a plan along the workflow, freezing or thawing its quote on the way."""
+    """Move a plan along the workflow, freezing or thawing its quote on the way. Accepting
+    creates the session records (whoever accepts: staff here, or the patient signing);
+    cancelling cancels the sessions still planned."""
+    # Imported here: planner.delivery builds on this module (and imports it).
+    from planner.delivery import actions as delivery
+
     if not workflow.can_transition(plan.status, to_status):
         raise PlanActionError(
             TRANSITION_NOT_ALLOWED.format(
@@ -229,6 +234,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
         gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             raise PlanActionError(DUE_DILIGENCE_UNACKNOWLEDGED)
+        delivery.check_plannable_lots(c.lot for c in plan.courses.all())
     if to_status == PlanStatus.IN_PROGRESS:
         if outlook.investigational_without_lot:
             raise PlanActionError(
@@ -251,6 +257,10 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     plan.status = to_status
     plan.updated_by = user
     _save_with_history(plan, user)
+    if to_status == PlanStatus.ACCEPTED:
+        delivery.plan_sessions_materialise(plan=plan, user=user)
+    elif to_status == PlanStatus.CANCELLED:
+        delivery.sessions_cancel_open(plan=plan, user=user, note="Plan cancelled.")
     return plan
 
 

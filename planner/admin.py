@@ -61,3 +61,6 @@ class SummaryAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("plan__title", "plan__patient__full_name", "user__username")
     list_select_related = ("user", "plan")
     date_hierarchy = "at"
+
+
+from planner.delivery import admin as _delivery_admin  # noqa: E402, F401

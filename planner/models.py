@@ -218,3 +218,11 @@ class SummaryAccess(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of plan {self.plan_id} by {self.user} at {self.at:%F %R}"
+
+
+from planner.delivery.models import (  # noqa: E402, F401  (session records, in their sub-package)
+    AdverseEvent,
+    RecallContact,
+    SessionStatus,
+    TreatmentSession,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from planner.views import patients, plans, summary
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),
     path("plans/<int:pk>/summary.pdf", summary.plan_summary_pdf, name="plan-summary-pdf"),
     path("plans/<int:pk>/calendar.ics", summary.plan_calendar, name="plan-calendar"),
+    path("", include("planner.delivery.urls")),
 ]

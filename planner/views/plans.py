@@ -17,6 +17,8 @@ from clinic.selectors import product_choices, treatment_choices
 from planner import actions, workflow
 from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
 from planner.actions import PlanActionError
+from planner.delivery.forms import PlanCompleteForm
+from planner.delivery.selectors import plan_delivery
 from planner.forms.plans import (
     COURSE_PREFIX,
     CourseFormSet,
@@ -271,6 +273,8 @@ def _plan_context(request, plan: Plan) -> dict:
 def plan_detail(request, pk):
     plan = get_plan_for_user(request, pk)
     context = {**_plan_context(request, plan), "change_log": plan_change_log(plan)}
+    context["delivery"] = plan_delivery(plan=plan, today=timezone.localdate())
+    context["complete_form"] = PlanCompleteForm(initial={"version": plan.version})
     return render(request, "planner/plan_detail.html", context)
 
 

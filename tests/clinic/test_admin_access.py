@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.models import EvidenceNote
+from clinic.models import EvidenceNote, LotStatusChange
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
-from planner.models import SummaryAccess
+from planner.models import AdverseEvent, RecallContact, SummaryAccess, TreatmentSession
 from tests.conftest import user_with_role
 from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
 from tests.factories.clinic import (
@@ -51,7 +51,16 @@ CATALOG = {
     "clinic.productlot",
     "clinic.evidencenote",
 }
-READ_ONLY = {"planner.patient", "planner.plan", "planner.course", "planner.summaryaccess"}
+READ_ONLY = {
+    "planner.patient",
+    "planner.plan",
+    "planner.course",
+    "planner.summaryaccess",
+    "planner.treatmentsession",
+    "planner.adverseevent",
+    "planner.recallcontact",
+    "clinic.lotstatuschange",
+}
 # Authenticator devices hold secrets: a clinic admin resets a colleague's second factor on
 # the Staff page, never here.
 SUPERUSER_ONLY = {"auth.user", "auth.group", "otp_totp.totpdevice", "otp_static.staticdevice"}
@@ -91,6 +100,15 @@ def one_of_each():
     course = CourseFactory()
     user = UserFactory(username="someone")
     lot = ProductLotFactory(product=ExosomeProductFactory())
+    session = TreatmentSession.objects.create(
+        plan=course.plan,
+        course=course,
+        number=1,
+        planned_date=course.first_session,
+        status="performed",
+        performed_on=course.first_session,
+        performed_by=user,
+    )
     now = timezone.now()
     axes_fields = dict(ip_address="203.0.113.7", username="someone", user_agent="x", path_info="/")
     return {
@@ -104,6 +122,20 @@ def one_of_each():
         "planner.patient": course.plan.patient,
         "planner.plan": course.plan,
         "planner.course": course,
+        "planner.treatmentsession": session,
+        "planner.adverseevent": AdverseEvent.objects.create(
+            session=session,
+            noticed_on=course.first_session,
+            description="Redness",
+            severity="mild",
+            recorded_by=user,
+        ),
+        "planner.recallcontact": RecallContact.objects.create(
+            lot=lot, patient=course.plan.patient, contacted_by=user
+        ),
+        "clinic.lotstatuschange": LotStatusChange.objects.create(
+            lot=lot, from_status="received", to_status="released", reason="ok", changed_by=user
+        ),
         "planner.summaryaccess": SummaryAccess.objects.create(
             plan=course.plan, user=user, kind=SummaryAccess.Kind.PAGE
         ),
@@ -181,6 +213,7 @@ def rows(obj) -> dict:
 
 def test_history_models_are_the_catalog_and_planner_ones():
     assert set(history_models()) == CATALOG | (READ_ONLY - {"planner.summaryaccess"})
+    # (the lot status log has its history too: it is in READ_ONLY)
 
 
 def price_form(price) -> dict:
