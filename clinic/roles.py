@@ -69,6 +69,7 @@ ROLE_EXTRA_CODENAMES = {
         ("planner", "view_lot_recall"),
         ("clinic", "change_lot_status"),
         ("clinic", "release_lot"),
+        ("clinic", "add_storagecheck"),
     ],
     CLINIC_ADMIN: [
         ("clinic", "manage_staff"),

@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.lots import rules
-from clinic.models import LotStatus, LotStatusChange, ProductLot
+from clinic.models import LotStatus, LotStatusChange, ProductLot, StorageCheck
 
 
 class LotActionError(Exception):
@@ -57,3 +57,41 @@ def lot_change_status(
     lot._history_user = user
     lot.save(update_fields=["status", "storage_reviewed_through", "version"])
     return lot
+
+
+READING_IN_FUTURE = "A storage reading cannot be dated after today."
+READING_BEFORE_RECEIPT = "A storage reading cannot be dated before the lot was received."
+
+
+@transaction.atomic
+def storage_check_record(
+    *,
+    lot: ProductLot,
+    checked_on,
+    temperature_celsius,
+    notes: str = "",
+    user,
+    expected_version: int | None,
+) -> StorageCheck:
+    """Record one cold-chain reading of a lot, as of the lot page the reader had open (a
+    reading outside the product's range blocks the lot's use until a clinician releases it)."""
+    if checked_on > timezone.localdate():
+        raise LotActionError(READING_IN_FUTURE)
+    if checked_on < lot.received_on:
+        raise LotActionError(READING_BEFORE_RECEIPT)
+    if not ProductLot.objects.filter(pk=lot.pk, version=expected_version).update(
+        version=F("version") + 1
+    ):
+        raise LotActionError(STALE_LOT)
+    lot.version = (expected_version or 0) + 1
+    reading = StorageCheck(
+        lot=lot,
+        checked_on=checked_on,
+        temperature_celsius=temperature_celsius,
+        checked_by=user,
+        notes=notes.strip(),
+    )
+    reading.full_clean(exclude=["lot", "checked_by"])
+    reading._history_user = user
+    reading.save()
+    return reading

@@ -152,3 +152,12 @@ class LotStatusForm(forms.Form):
         self.fields["to_status"].choices = [
             (s, LotStatus(s).label) for s in allowed_moves(lot.status)
         ]
+
+
+class StorageReadingForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    checked_on = forms.DateField(label="Read on", widget=forms.DateInput(attrs={"type": "date"}))
+    temperature_celsius = forms.DecimalField(
+        label="Temperature (°C)", max_digits=5, decimal_places=1
+    )
+    notes = forms.CharField(max_length=200, required=False)

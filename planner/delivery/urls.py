@@ -16,6 +16,7 @@ urlpatterns = [
     path("lots/", views.lot_list, name="lot-list"),
     path("lots/<int:pk>/", views.lot_detail, name="lot-detail"),
     path("lots/<int:pk>/status/", views.lot_change_status, name="lot-status"),
+    path("lots/<int:pk>/readings/", views.lot_storage_reading, name="lot-storage-reading"),
     path("lots/<int:pk>/recall.csv", views.lot_recall_csv, name="lot-recall-csv"),
     path(
         "lots/<int:pk>/letters/<int:patient_pk>/",

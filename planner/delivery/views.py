@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -29,6 +30,7 @@ from planner.delivery.forms import (
     PerformForm,
     PlanCompleteForm,
     RescheduleForm,
+    StorageReadingForm,
 )
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Patient
@@ -184,6 +186,8 @@ def session_close(request, pk):
     else:
         label = SessionStatus(form.cleaned_data["status"]).label.lower()
         messages.success(request, f"Session {session.number} marked {label}.")
+    if request.POST.get("next") == "day":
+        return redirect(f"{reverse('session-day')}?date={session.planned_date.isoformat()}")
     return _back(session)
 
 
@@ -281,6 +285,9 @@ def lot_detail(request, pk):
             "lot": lot,
             "recall": recall,
             "status_form": LotStatusForm(initial={"version": lot.version}, lot=lot),
+            "reading_form": StorageReadingForm(
+                initial={"version": lot.version, "checked_on": timezone.localdate()}
+            ),
             "problems_today": point_of_use_problems(
                 lot, lot.product, lot.storage_checks.all(), on=timezone.localdate()
             ),
@@ -310,6 +317,30 @@ def lot_change_status(request, pk):
         messages.success(
             request, f"Lot {lot.lot_number} marked {lot.get_status_display().lower()}."
         )
+    return redirect("lot-detail", lot.pk)
+
+
+@require_POST
+@require_permission("planner.view_lot_recall", "clinic.add_storagecheck")
+def lot_storage_reading(request, pk):
+    lot = selectors.lot_for_page(pk)
+    form = StorageReadingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the day and the temperature read.")
+        return redirect("lot-detail", lot.pk)
+    try:
+        lot_actions.storage_check_record(
+            lot=lot,
+            checked_on=form.cleaned_data["checked_on"],
+            temperature_celsius=form.cleaned_data["temperature_celsius"],
+            notes=form.cleaned_data["notes"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except lot_actions.LotActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Storage reading recorded.")
     return redirect("lot-detail", lot.pk)
 
 

@@ -15,7 +15,7 @@ from planner import actions
 from planner.delivery.models import TreatmentSession
 from planner.models import PlanStatus
 from tests.browser.conftest import log_in
-from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory, StorageCheckFactory
+from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import make_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,10 +76,13 @@ def test_a_course_from_acceptance_to_recall(
     third.refresh_from_db()
     assert third.planned_date == new_date + timedelta(weeks=2)
 
-    # A warm reading before session 3: its performance is refused with the reason.
-    StorageCheckFactory(
-        lot=lot, checked_on=third.planned_date - timedelta(days=1), temperature_celsius=14
-    )
+    # A warm reading before session 3, recorded on the lot page: its performance is refused.
+    page.locator("tr", has_text="1 of 3").get_by_role("link", name="EXO-77").click()
+    page.get_by_label("Read on").fill((third.planned_date - timedelta(days=1)).isoformat())
+    page.get_by_label("Temperature (°C)").fill("14")
+    page.get_by_role("button", name="Record the reading").click()
+    expect(page.get_by_text("Storage reading recorded.")).to_be_visible()
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
     page.locator("tr", has_text="3 of 3").get_by_role("link", name="Perform").click()
     page.get_by_role("button", name="Record as performed").click()
     expect(page.get_by_text("The lot fails its check on the session date")).to_be_visible()

@@ -72,8 +72,13 @@ def test_only_the_clinic_admin_reads_the_summary_access_log():
 def test_front_desk_and_clinician_only_read_catalog(role):
     clinic_perms = {p for p in group_permissions(role) if p.startswith("clinic.")}
     # Besides reading, a clinician moves a lot along its life (release after reviewing its
-    # storage, quarantine, discard) on the lot page; recalling is the clinic admin's.
-    lot_moves = {"clinic.change_lot_status", "clinic.release_lot"} if role == CLINICIAN else set()
+    # storage, quarantine, discard) and records storage readings on the lot page; recalling
+    # is the clinic admin's.
+    lot_moves = (
+        {"clinic.change_lot_status", "clinic.release_lot", "clinic.add_storagecheck"}
+        if role == CLINICIAN
+        else set()
+    )
 
     assert clinic_perms == CATALOG_READ | lot_moves
 

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic import two_factor
 from clinic.catalog_seed import MICRONEEDLING
-from clinic.models import LotStatus, PriceRange, PriceUnit, ProductLot
+from clinic.models import LotStatus, PriceRange, PriceUnit, ProductLot, StorageCheck
 from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
 from planner import actions as plan_actions
@@ -103,6 +103,7 @@ def state() -> tuple:
         list(ProductLot.objects.values_list("id", "status", "version")),
         AdverseEvent.objects.count(),
         RecallContact.objects.count(),
+        StorageCheck.objects.count(),
     )
 
 
@@ -223,6 +224,12 @@ def delivery_endpoints(delivery) -> dict:
             lot_page,
             reverse("lot-status", args=[lot.pk]),
             {"version": lot.version, "to_status": "quarantined", "reason": "Probe check"},
+        ),
+        "lot-storage-reading": Endpoint(
+            "clinician",
+            lot_page,
+            reverse("lot-storage-reading", args=[lot.pk]),
+            {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": "5"},
         ),
         "lot-recall-contacted": Endpoint(
             "clinic_admin",
@@ -420,6 +427,7 @@ ENDPOINTS = [
     "plan-complete",
     "lot-status",
     "lot-recall-contacted",
+    "lot-storage-reading",
 ]
 
 

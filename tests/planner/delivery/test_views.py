@@ -4,6 +4,7 @@ counts that do not grow with the number of sessions or uses of a lot."""
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -430,3 +431,63 @@ def test_lot_page_queries_do_not_grow_with_uses(
     with django_assert_num_queries(len(one)):
         response = admin_client_clinic.get(url)
     assert response.status_code == 200
+
+
+def test_clinician_records_a_storage_reading_on_the_lot_page(clinician, lot, today):
+    client = logged_in(clinician)
+    url = reverse("lot-storage-reading", args=[lot.pk])
+
+    response = client.post(
+        url, {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": "9.5"}
+    )
+
+    assert response.status_code == 302
+    reading = lot.storage_checks.get()
+    assert (reading.temperature_celsius, reading.checked_by) == (Decimal("9.5"), clinician)
+    html = client.get(reverse("lot-detail", args=[lot.pk])).content.decode()
+    assert "was stored at 9.5" in html  # the point-of-use check, as of today
+
+
+def test_front_desk_records_no_storage_reading(desk_client, lot, today):
+    response = desk_client.post(
+        reverse("lot-storage-reading", args=[lot.pk]),
+        {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": "4"},
+    )
+    assert response.status_code == 403
+
+
+def test_two_users_one_stale_storage_reading(clinician, admin_client_clinic, lot, today):
+    from clinic.lots import actions as lot_actions
+
+    response = two_users_one_stale(
+        read=lambda: lot.version,
+        other_write=lambda: lot_actions.lot_change_status(
+            lot=lot,
+            to_status=LotStatus.QUARANTINED,
+            reason="Probe check",
+            user=clinician,
+            expected_version=lot.version,
+        ),
+        stale_write=lambda seen: admin_client_clinic.post(
+            reverse("lot-storage-reading", args=[lot.pk]),
+            {"version": seen, "checked_on": today.isoformat(), "temperature_celsius": "4"},
+            follow=True,
+        ),
+        state=lambda: (lot.storage_checks.count(), type(lot).objects.get(pk=lot.pk).version),
+    )
+    assert "Someone else changed this lot" in response.content.decode()
+
+
+def test_day_list_offers_the_session_actions(desk_client, accepted_plan, today):
+    first = records(accepted_plan)[0]
+
+    html = desk_client.get(reverse("session-day")).content.decode()
+    assert reverse("session-reschedule", args=[first.pk]) in html
+    assert reverse("session-perform", args=[first.pk]) not in html  # front desk does not perform
+
+    response = desk_client.post(
+        reverse("session-close", args=[first.pk]),
+        {"state": state(accepted_plan), "status": "no_show", "next": "day"},
+    )
+    assert response.url == f"{reverse('session-day')}?date={first.planned_date.isoformat()}"
+    assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
