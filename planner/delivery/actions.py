@@ -64,6 +64,7 @@ MEDWATCH_REFERENCE = "Give the MedWatch reference of the report."
 ALREADY_CONTACTED = "{patient} was already marked contacted about this lot by {who} on {when}."
 LOT_NOT_PLANNABLE = "Lot {lot} is {status}: it cannot be planned for a session."
 
+KEEP_TIME = object()  # session_reschedule: leave the planned time as it is
 SESSION_STATUSES = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
 
 
@@ -231,11 +232,13 @@ def session_reschedule(
     *,
     session: TreatmentSession,
     new_date: date,
+    new_time=KEEP_TIME,
     keep_fixed: Iterable[int] = (),
     user,
     expected_state: str,
 ) -> tuple[Move, ...]:
-    """Move a planned session and re-flow the later open ones (except those kept fixed)."""
+    """Move a planned session (and set its time of day, None for none) and re-flow the later
+    open ones (except those kept fixed)."""
     rows = _claim_course(session, expected_state)
     record = _find(rows, session)
     _open(record)
@@ -246,7 +249,12 @@ def session_reschedule(
         new_date=new_date,
         keep_fixed=set(keep_fixed),
     )
+    time_changed = new_time is not KEEP_TIME and new_time != record.planned_time
+    if time_changed:
+        record.planned_time = new_time
     _apply_moves(rows, moves, user)
+    if time_changed and record.number not in {m.number for m in moves}:
+        _write(record, user, moved=True)
     return moves
 
 

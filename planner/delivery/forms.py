@@ -108,6 +108,9 @@ class PerformForm(_SessionForm):
 
 class RescheduleForm(_SessionForm):
     new_date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    new_time = forms.TimeField(
+        label="Time (optional)", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
 
     def clean_new_date(self):
         return _within_two_years(self.cleaned_data["new_date"])

@@ -122,7 +122,11 @@ def session_reschedule(request, pk):
     rows, later = _course_context(session)
     form = RescheduleForm(
         request.POST or None,
-        initial={"state": selectors.course_state(rows), "new_date": session.planned_date},
+        initial={
+            "state": selectors.course_state(rows),
+            "new_date": session.planned_date,
+            "new_time": session.planned_time,
+        },
         later_sessions=later,
     )
     preview = None
@@ -149,6 +153,7 @@ def session_reschedule(request, pk):
                 actions.session_reschedule(
                     session=session,
                     new_date=data["new_date"],
+                    new_time=data["new_time"],
                     keep_fixed=data["keep_fixed"],
                     user=request.user,
                     expected_state=data["state"],

@@ -491,3 +491,26 @@ def test_day_list_offers_the_session_actions(desk_client, accepted_plan, today):
     )
     assert response.url == f"{reverse('session-day')}?date={first.planned_date.isoformat()}"
     assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
+
+
+def test_reschedule_sets_a_time_of_day_shown_on_the_plan(desk_client, accepted_plan):
+    from datetime import time
+
+    second = records(accepted_plan)[1]
+    url = reverse("session-reschedule", args=[second.pk])
+
+    response = desk_client.post(
+        url,
+        {
+            "state": state(accepted_plan),
+            "new_date": second.planned_date.isoformat(),
+            "new_time": "14:30",
+            "confirm": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.planned_time, second.sequence) == (time(14, 30), 1)
+    html = desk_client.get(reverse("plan-detail", args=[accepted_plan.pk])).content.decode()
+    assert "14:30" in html
