@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin_site import HistoryIsReadOnlyMixin, LabelledTabularInline
+from clinic.admin_site import HistoryIsReadOnlyMixin, LabelledTabularInline, ReadOnlyAdminMixin
 from clinic.due_diligence import assess
 from clinic.formatting import format_hours_range, format_lot_warning, format_money_range
 from clinic.models import (
@@ -11,6 +11,7 @@ from clinic.models import (
     DepositRule,
     EvidenceNote,
     ExosomeProduct,
+    LotStatusChange,
     PriceRange,
     ProductLot,
     StorageCheck,
@@ -137,13 +138,17 @@ class StorageCheckInline(LabelledTabularInline):
 
 @admin.register(ProductLot)
 class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
-    list_display = ("lot_number", "product", "received_on", "expires_on", "warnings")
-    list_filter = ("product",)
+    list_display = ("lot_number", "product", "status", "received_on", "expires_on", "warnings")
+    list_filter = ("product", "status")
+    # The status moves only on the lot page (clinic.lots.actions: the allowed moves, who may
+    # make each, the reason, the log); here it is shown, never typed.
+    readonly_fields = ("status", "storage_reviewed_through")
     search_fields = ("lot_number", "product__name")
     list_select_related = ("product",)
     inlines = [StorageCheckInline]
     fieldsets = (
         (None, {"fields": ("product", "lot_number", "received_on", "expires_on")}),
+        ("Status (changed on the lot page)", {"fields": ("status", "storage_reviewed_through")}),
         (
             "Characterisation",
             {
@@ -181,6 +186,16 @@ class ProductLotAdmin(HistoryIsReadOnlyMixin, SimpleHistoryAdmin):
             reading.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
+
+
+@admin.register(LotStatusChange)
+class LotStatusChangeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """The log of every lot's moves: written by clinic.lots.actions, read here."""
+
+    list_display = ("changed_at", "lot", "from_status", "to_status", "changed_by", "reason")
+    list_filter = ("to_status",)
+    search_fields = ("lot__lot_number", "reason")
+    list_select_related = ("lot__product", "changed_by")
 
 
 @admin.register(EvidenceNote)

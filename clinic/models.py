@@ -566,6 +566,18 @@ def positive_or_null(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": 0})
 
 
+class LotStatus(models.TextChoices):
+    """A lot's life: received, then released for use (or quarantined), and in the end
+    recalled, expired or discarded. clinic/lots/rules.py says which moves exist."""
+
+    RECEIVED = "received", "Received (not yet released)"
+    RELEASED = "released", "Released for use"
+    QUARANTINED = "quarantined", "Quarantined"
+    RECALLED = "recalled", "Recalled"
+    EXPIRED = "expired", "Expired"
+    DISCARDED = "discarded", "Discarded"
+
+
 class ProductLot(models.Model):
     product = models.ForeignKey(ExosomeProduct, on_delete=models.PROTECT, related_name="lots")
     lot_number = models.CharField(max_length=80)
@@ -595,11 +607,27 @@ class ProductLot(models.Model):
     characterisation_document = models.CharField(
         "characterisation document (reference)", max_length=300, blank=True
     )
+    # Changed only through clinic.lots.actions.lot_change_status (the lot page), which logs
+    # who, when and why in LotStatusChange.
+    status = models.CharField(max_length=20, choices=LotStatus.choices, default=LotStatus.RECEIVED)
+    # A clinician reviewed every storage reading up to this day and released the lot: an
+    # out-of-range reading on or before it no longer blocks a session.
+    storage_reviewed_through = models.DateField(null=True, blank=True)
+    # Bumped on every status change: a change from an older page is refused.
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["product__name", "-received_on"]
+        permissions = [
+            ("change_lot_status", "Can quarantine, discard or mark a lot expired"),
+            ("release_lot", "Can release a lot for use (after reviewing its storage)"),
+            ("recall_lot", "Can mark a lot recalled"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LotStatus.values), name="lot_status_known"
+            ),
             models.UniqueConstraint(
                 fields=["product", "lot_number"], name="lot_number_per_product"
             ),
@@ -773,6 +801,32 @@ class DepositRule(models.Model):
             raise ValidationError({"amount": "Enter the fixed deposit amount."})
         if self.kind == self.Kind.PERCENT and not self.percent:
             raise ValidationError({"percent": "Enter the percentage."})
+
+
+class LotStatusChange(models.Model):
+    """One move in a lot's life: from, to, who, when and why."""
+
+    lot = models.ForeignKey(ProductLot, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=LotStatus.choices)
+    to_status = models.CharField(max_length=20, choices=LotStatus.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=LotStatus.values), name="lot_change_status_known"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="lot_change_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.lot}: {self.from_status} → {self.to_status}"
 
 
 from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)

@@ -37,7 +37,12 @@ ADMIN_VIEW_MODELS = {
         "signedconsent",
         "signingevent",
         "deposit",
-    ]
+        "treatmentsession",
+        "adverseevent",
+        "recallcontact",
+    ],
+    # A lot's status changes on the lot page (clinic.lots.actions); the admin shows the log.
+    "clinic": ["lotstatuschange"],
 }
 
 # Staff accounts are managed on the Staff page (clinic.staff), not through auth permissions:
@@ -59,18 +64,33 @@ ROLE_PLANNER_PERMISSIONS = {role: [PLANNER_MODELS] for role in ALL_ROLES}
 # accept a product's open due-diligence questions for a plan: both are clinical judgements.
 # Every role shares a presented plan for signing and records deposits received.
 SHARED_EXTRA_CODENAMES = [("planner", "share_plan"), ("planner", "record_deposit")]
+# Sessions (planner.delivery): front desk keeps the diary (reschedule, no-show, cancel);
+# clinicians perform, record adverse events and release lots after reviewing their storage;
+# clinic admins recall lots and contact the patients a recalled lot reached.
 ROLE_EXTRA_CODENAMES = {
+    FRONT_DESK: [("planner", "reschedule_session")],
     CLINICIAN: [
         ("planner", "record_investigational_consent"),
         ("planner", "acknowledge_due_diligence"),
         # Anyone may delete a draft they started; a clinician may delete any draft.
         ("planner", "discard_any_draft"),
+        ("planner", "perform_session"),
+        ("planner", "reschedule_session"),
+        ("planner", "record_adverse_event"),
+        ("planner", "view_lot_recall"),
+        ("clinic", "change_lot_status"),
+        ("clinic", "release_lot"),
+        ("clinic", "add_storagecheck"),
     ],
     CLINIC_ADMIN: [
         ("clinic", "manage_staff"),
         ("clinic", "use_admin"),
         # Merging moves plans between patients: an admin's call, after checking both records.
         ("planner", "merge_patients"),
+        ("planner", "view_lot_recall"),
+        ("planner", "contact_recall_patients"),
+        ("clinic", "change_lot_status"),
+        ("clinic", "recall_lot"),
     ],
 }
 

@@ -4,6 +4,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q
+
+from clinic.lots.rules import NOT_PLANNABLE
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, TreatmentType
 
 
@@ -31,14 +34,18 @@ def catalog_entries(*, on: date) -> list[CatalogEntry]:
 
 
 def product_choices(*, also=()) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:
-    """Active products and their lots (with storage readings), plus any a saved course still
-    names. Three queries."""
+    """Active products and their plannable lots (with storage readings), plus any a saved
+    course still names. Three queries."""
     products = {p.pk: p for p in ExosomeProduct.objects.filter(active=True).order_by("name")}
     for product in (c.product for c in also if c.product_id):
         products.setdefault(product.pk, product)
+    # A quarantined, recalled, expired or discarded lot cannot be chosen for a planned
+    # session; one a saved course already names stays listed (the plan shows it blocked).
+    named = [c.lot_id for c in also if getattr(c, "lot_id", None)]
     lots = {
         lot.pk: lot
         for lot in ProductLot.objects.filter(product__in=list(products))
+        .filter(~Q(status__in=NOT_PLANNABLE) | Q(pk__in=named))
         .select_related("product")
         .prefetch_related("storage_checks")
         .order_by("-received_on", "lot_number")

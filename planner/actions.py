@@ -223,7 +223,12 @@ def _investigational_signature(courses) -> list[tuple]:
 
 @transaction.atomic
 def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) -> Plan:
-    """Move a plan along the workflow, freezing or thawing its quote on the way."""
+    """Move a plan along the workflow, freezing or thawing its quote on the way. Accepting
+    creates the session records (whoever accepts: staff here, or the patient signing);
+    cancelling cancels the sessions still planned."""
+    # Imported here: planner.delivery builds on this module (and imports it).
+    from planner.delivery import actions as delivery
+
     if not workflow.can_transition(plan.status, to_status):
         raise PlanActionError(
             TRANSITION_NOT_ALLOWED.format(
@@ -246,6 +251,9 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
             raise PlanActionError(
                 CONSENTS_NOT_SIGNED.format(titles="; ".join(d.title for d in missing))
             )
+    if to_status in workflow.NEEDS_INVESTIGATIONAL_RECORD:
+        # A quarantined or recalled lot cannot be planned for a session.
+        delivery.check_plannable_lots(c.lot for c in plan.courses.all())
     _claim_version(plan, expected_version, status=plan.status)
 
     if to_status in workflow.FROZEN_STATUSES and plan.quote is None:
@@ -258,6 +266,10 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     plan.status = to_status
     plan.updated_by = user
     _save_with_history(plan, user)
+    if to_status == PlanStatus.ACCEPTED:
+        delivery.plan_sessions_materialise(plan=plan, user=user)
+    elif to_status == PlanStatus.CANCELLED:
+        delivery.sessions_cancel_open(plan=plan, user=user, note="Plan cancelled.")
     return plan
 
 

@@ -64,4 +64,5 @@ class SummaryAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # The signing capability's records (planner/signing/admin.py), read-only like these.
+from planner.delivery import admin as _delivery_admin  # noqa: E402, F401
 from planner.signing import admin as _signing_admin  # noqa: E402, F401

@@ -4,7 +4,9 @@ One all-day event per session (no time of day is recorded), with the expected do
 the aftercare pointers in its description. No price ever goes into the file: calendars are
 shared and synced to places a quote does not belong."""
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils.text import slugify
 from icalendar import Calendar, Event, vText
@@ -59,8 +61,26 @@ def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> 
     return "\n".join(lines)
 
 
-def calendar_ics(summary: PlanSummary, *, now: datetime) -> bytes:
-    """`now` must be timezone-aware; DTSTAMP is written in UTC."""
+@dataclass(frozen=True)
+class RecordedSession:
+    """What the session records say about one planned session: its date now (rescheduled or
+    performed), whether it was cancelled, and its RFC 5545 SEQUENCE (bumped on every move)."""
+
+    session_date: date
+    cancelled: bool
+    sequence: int
+
+
+def calendar_ics(
+    summary: PlanSummary,
+    *,
+    now: datetime,
+    records: Mapping[tuple[int, int], RecordedSession] | None = None,
+) -> bytes:
+    """`now` must be timezone-aware; DTSTAMP is written in UTC. `records`, keyed by (course
+    index, session number), are the session records of an accepted plan: a rescheduled
+    session keeps its UID with a higher SEQUENCE, a cancelled one is STATUS:CANCELLED."""
+    records = records or {}
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -73,6 +93,11 @@ def calendar_ics(summary: PlanSummary, *, now: datetime) -> bytes:
     facts_by_name = {f.name: f for k in summary.kinds for f in k.treatments}
     stamp = now.astimezone(UTC)
     for row in summary.sessions:
+        record = records.get((row.course_index, row.number))
+        session_date = record.session_date if record else row.session_date
+        status = EVENT_STATUS.get(summary.plan.status, "TENTATIVE")
+        if record and record.cancelled:
+            status = "CANCELLED"
         event = Event()
         event.add(
             "uid",
@@ -84,13 +109,15 @@ def calendar_ics(summary: PlanSummary, *, now: datetime) -> bytes:
             ),
         )
         event.add("dtstamp", stamp)
-        event.add("dtstart", row.session_date)
-        event.add("dtend", row.session_date + timedelta(days=1))
+        event.add("dtstart", session_date)
+        event.add("dtend", session_date + timedelta(days=1))
+        if record:
+            event.add("sequence", record.sequence)
         event.add("summary", f"{row.treatment_name} – session {row.number} of {row.of}")
         event.add("description", _description(summary, row, facts_by_name))
         if summary.clinic_address:
             event.add("location", summary.clinic_address)
-        event.add("status", EVENT_STATUS.get(summary.plan.status, "TENTATIVE"))
+        event.add("status", status)
         # The patient is busy at a session (and the downtime follows it).
         event.add("transp", "OPAQUE")
         cal.add_component(event)

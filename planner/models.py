@@ -251,6 +251,13 @@ class SummaryAccess(models.Model):
         return f"{self.get_kind_display()} of plan {self.plan_id} by {self.user} at {self.at:%F %R}"
 
 
+from planner.delivery.models import (  # noqa: E402, F401  (session records, in their sub-package)
+    AdverseEvent,
+    RecallContact,
+    SessionStatus,
+    TreatmentSession,
+)
+
 # The signing capability's models (planner/signing/models.py) belong to this app; importing
 # them here registers them, so their migrations live with the planner's.
 from planner.signing.models import (  # noqa: E402, F401

@@ -10,6 +10,7 @@ import unicodedata
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NOT_DIGIT = re.compile(r"[^0-9]+")
+_DIGIT_GROUPS = re.compile(r"[0-9 ]+")
 
 
 def fold(text: str) -> str:
@@ -44,10 +45,18 @@ def email_key(email: str) -> str:
     return (email or "").strip().casefold()
 
 
+def _as_number(folded: str) -> str:
+    """A folded text made only of digit groups, run together: search_words reads such a
+    query as one number, so the text must hold it that way too ('0:0' -> '00')."""
+    return folded.replace(" ", "") if " " in folded and _DIGIT_GROUPS.fullmatch(folded) else ""
+
+
 def search_text(*, full_name: str, phone: str, email: str) -> str:
     """Everything a search may match, folded: the name's words, the email's words and the
     phone's digits, space-separated (a word of the search must occur in it)."""
-    return " ".join(part for part in (fold(full_name), fold(email), phone_digits(phone)) if part)
+    name, mail = fold(full_name), fold(email)
+    parts = (name, _as_number(name), mail, _as_number(mail), phone_digits(phone))
+    return " ".join(part for part in parts if part)
 
 
 def search_keys(*, full_name: str, phone: str, email: str) -> dict[str, str]:
@@ -64,6 +73,6 @@ def search_words(query: str) -> list[str]:
     """The words a patient's search text must all contain; a number typed with separators
     ('555-0199', '(555) 0199') is one word of digits."""
     folded = fold(query)
-    if re.fullmatch(r"[0-9 ]+", folded):
+    if _DIGIT_GROUPS.fullmatch(folded):
         return [folded.replace(" ", "")]
     return folded.split()

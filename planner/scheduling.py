@@ -36,7 +36,7 @@ Rules, in the order a reader will ask about them:
 
 import calendar
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -205,6 +205,17 @@ def _weeks_after(day: date, weeks: int | None) -> date | None:
 # Laying out --------------------------------------------------------------------------------
 
 
+def _scheduled(course: CourseInput, number: int, session_date: date) -> ScheduledSession:
+    return ScheduledSession(
+        course_key=course.key,
+        treatment_name=course.treatment_name,
+        number=number,
+        session_date=session_date,
+        downtime_until_min=_days_after(session_date, course.downtime_min_hours),
+        downtime_until_max=_days_after(session_date, course.downtime_max_hours),
+    )
+
+
 def _course_sessions(course: CourseInput) -> list[ScheduledSession]:
     sessions = []
     for index in range(course.sessions):
@@ -222,8 +233,9 @@ def _course_sessions(course: CourseInput) -> list[ScheduledSession]:
     return sessions
 
 
-def _results_window(course: CourseInput) -> ResultsWindow:
-    last = nth_session_date(course.first_session, course.interval, course.sessions - 1)
+def _results_window(course: CourseInput, last: date | None = None) -> ResultsWindow:
+    if last is None:
+        last = nth_session_date(course.first_session, course.interval, course.sessions - 1)
     return ResultsWindow(
         course_key=course.key,
         treatment_name=course.treatment_name,
@@ -486,4 +498,41 @@ def build_schedule(courses: Sequence[CourseInput], *, ready_by: date | None = No
         last_date=sessions[-1].session_date if sessions else None,
         latest_start_for_ready_by=latest_start,
         downtime_total=total_downtime(courses),
+    )
+
+
+def build_dated_schedule(
+    courses: Sequence[CourseInput],
+    dates: Mapping[tuple[str, int], date],
+    *,
+    ready_by: date | None = None,
+) -> Schedule:
+    """The same checks as `build_schedule`, on sessions that sit on the dates given, keyed by
+    (course key, session number), instead of where the course's interval puts them: a plan
+    whose sessions were rescheduled, re-flowed or performed late. A session missing from
+    `dates` (cancelled, no-show) is left out. No latest start is computed: the plan is under way."""
+    position_of = {course.key: position for position, course in enumerate(courses)}
+    by_key = {course.key: course for course in courses}
+    sessions = sorted(
+        (_scheduled(by_key[key], number, day) for (key, number), day in dates.items()),
+        key=lambda s: (s.session_date, position_of[s.course_key], s.number),
+    )
+    present = [c for c in courses if any(s.course_key == c.key for s in sessions)]
+    results = tuple(
+        _results_window(c, max(s.session_date for s in sessions if s.course_key == c.key))
+        for c in present
+    )
+    warnings = _overlap_warnings(sessions) + _too_close_warnings(present, sessions)
+    if ready_by is not None:
+        for course, course_results in zip(present, results, strict=True):
+            course_sessions = [s for s in sessions if s.course_key == course.key]
+            warnings += _ready_by_warnings(course, course_sessions, course_results, ready_by)
+    return Schedule(
+        sessions=tuple(sessions),
+        results=results,
+        warnings=tuple(warnings),
+        first_date=sessions[0].session_date if sessions else None,
+        last_date=sessions[-1].session_date if sessions else None,
+        latest_start_for_ready_by=None,
+        downtime_total=total_downtime(present),
     )

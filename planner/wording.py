@@ -210,3 +210,21 @@ def word_warnings(
         )
         for w in warnings
     )
+
+
+# Recall letters ------------------------------------------------------------------------------
+
+RECALL_LETTER_INTRO = (
+    "We are writing because a batch (lot {lot}) of {product}, an exosome preparation, has been "
+    "recalled. Our records show that it was used, or planned to be used, in your treatment."
+)
+RECALL_LETTER_WHAT_TO_DO = (
+    "Please contact us so that we can talk it through with you. If you notice anything "
+    "unusual where you were treated, such as redness that spreads or does not fade, swelling, "
+    "warmth, pain or fever, contact us or seek medical care straight away. A session still "
+    "planned with this lot will not go ahead with it; we will arrange another lot or a new date."
+)
+RECALL_LETTER_MEDWATCH = (
+    "You can also report a problem you think is linked to a product yourself, to the FDA's "
+    "MedWatch programme: www.fda.gov/medwatch or 1-800-FDA-1088."
+)

@@ -1,8 +1,9 @@
 """The plan status workflow: which moves exist, and what each move means.
 
 draft → presented → accepted → in progress → completed, with declined and cancelled as the
-ways out. "Reprice" (presented → draft) is the one way back: it drops the frozen quote so the
-plan takes today's prices again."""
+ways out. Accepting creates the session records; from there the plan moves to in progress and
+completed as its sessions are recorded, not by a button. "Reprice" (presented → draft) is
+the one way back: it drops the frozen quote so the plan takes today's prices again."""
 
 from clinic.formatting import format_lot_warning
 from planner.models import PlanStatus as S
@@ -34,8 +35,10 @@ INVESTIGATIONAL_LOT_MISSING = (
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.PRESENTED, S.CANCELLED),
     S.PRESENTED: (S.ACCEPTED, S.DECLINED, S.DRAFT, S.CANCELLED),
-    S.ACCEPTED: (S.IN_PROGRESS, S.CANCELLED),
-    S.IN_PROGRESS: (S.COMPLETED, S.CANCELLED),
+    # In progress and completed follow the session records (planner/delivery/actions.py
+    # plan_sync_status); completing by hand with sessions left needs a reason (plan_complete).
+    S.ACCEPTED: (S.CANCELLED,),
+    S.IN_PROGRESS: (S.CANCELLED,),
     S.DECLINED: (S.DRAFT,),
     S.COMPLETED: (),
     S.CANCELLED: (),
@@ -47,8 +50,6 @@ ACTION_LABELS: dict[tuple[str, str], str] = {
     (S.PRESENTED, S.ACCEPTED): "Patient accepted",
     (S.PRESENTED, S.DECLINED): "Patient declined",
     (S.PRESENTED, S.DRAFT): "Reprice (back to draft)",
-    (S.ACCEPTED, S.IN_PROGRESS): "Start treatment",
-    (S.IN_PROGRESS, S.COMPLETED): "Mark completed",
     (S.DECLINED, S.DRAFT): "Reopen as draft",
 }
 

@@ -81,3 +81,8 @@ def lot_warning(warning) -> str:
 def figure_source(treatment, figure: str) -> str:
     """The source key to print beside a catalog figure ("clinic" once the clinic changed it)."""
     return treatment.figure_source(figure)
+
+
+@register.simple_tag
+def celsius_range(low, high) -> str:
+    return fmt.format_celsius_range(low, high)

@@ -9,6 +9,7 @@ from clinic.permissions import require_permission
 from planner import actions
 from planner.access import get_patient_for_user, patients_for_user
 from planner.actions import PlanActionError
+from planner.delivery.selectors import patient_lots
 from planner.forms.patients import PatientForm, PatientSearchForm
 from planner.models import Patient
 from planner.pagination import window_page
@@ -106,7 +107,12 @@ def _patient_form(request, *, patient: Patient | None):
 def patient_detail(request, pk):
     patient = get_patient_for_user(request, pk)
     plans = patient_plans(patient=patient)
-    return render(request, "planner/patient_detail.html", {"patient": patient, "plans": plans})
+    lots_received = patient_lots(patient=patient)
+    return render(
+        request,
+        "planner/patient_detail.html",
+        {"patient": patient, "plans": plans, "lots_received": lots_received},
+    )
 
 
 @require_GET

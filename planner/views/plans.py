@@ -14,6 +14,8 @@ from clinic.permissions import require_permission
 from planner import actions, workflow
 from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
 from planner.actions import PlanActionError, StaleEditError
+from planner.delivery.forms import PlanCompleteForm
+from planner.delivery.selectors import plan_delivery
 from planner.forms.editor import RECALCULATE, PlanEditor
 from planner.forms.plans import (
     DueDiligenceAcknowledgementForm,
@@ -163,6 +165,8 @@ def plan_detail(request, pk):
         "signing": plan_signing_overview(plan=plan),
         "deposit_methods": Deposit.Method.choices,
     }
+    context["delivery"] = plan_delivery(plan=plan, today=timezone.localdate())
+    context["complete_form"] = PlanCompleteForm(initial={"version": plan.version})
     return render(request, "planner/plan_detail.html", context)
 
 

@@ -20,6 +20,7 @@ from clinic.models import EvidenceNote, PriceRange
 from clinic.permissions import require_permission
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
+from planner.delivery.selectors import plan_sessions, recorded_sessions
 from planner.models import SummaryAccess
 from planner.selectors import plan_outlook_for
 from planner.summary import PlanSummary, plan_summary_context
@@ -58,7 +59,15 @@ def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
 @require_permission("planner.view_plan")
 def plan_summary(request, pk):
     summary = _summary(request, pk, SummaryAccess.Kind.PAGE)
-    return render(request, "planner/summary.html", {"summary": summary, "plan": summary.plan})
+    return render(
+        request,
+        "planner/summary.html",
+        {
+            "summary": summary,
+            "plan": summary.plan,
+            "treatment_record": plan_sessions(plan=summary.plan),
+        },
+    )
 
 
 def _static_only_fetcher():
@@ -99,7 +108,12 @@ def plan_summary_pdf(request, pk):
     if paper not in PAPER_SIZES:
         paper = summary.paper_default
     html = render_to_string(
-        "planner/summary_pdf.html", {"summary": summary, "page_size": PAPER_SIZES[paper]}
+        "planner/summary_pdf.html",
+        {
+            "summary": summary,
+            "page_size": PAPER_SIZES[paper],
+            "treatment_record": plan_sessions(plan=summary.plan),
+        },
     )
     # Tagged (PDF/UA-1): a screen reader can follow headings, lists and tables.
     pdf = HTML(
@@ -118,7 +132,7 @@ def plan_summary_pdf(request, pk):
 @require_permission("planner.view_plan")
 def plan_calendar(request, pk):
     summary = _summary(request, pk, SummaryAccess.Kind.CALENDAR)
-    body = calendar_ics(summary, now=timezone.now())
+    body = calendar_ics(summary, now=timezone.now(), records=recorded_sessions(summary.plan))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, _filename(summary, "sessions", "ics")

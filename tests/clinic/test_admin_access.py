@@ -15,15 +15,18 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.models import ConsentDocument, DepositRule, EvidenceNote
+from clinic.models import ConsentDocument, DepositRule, EvidenceNote, LotStatusChange
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
 from planner.models import (
+    AdverseEvent,
     Deposit,
+    RecallContact,
     ShareLink,
     SignedConsent,
     SignedRecord,
     SigningEvent,
     SummaryAccess,
+    TreatmentSession,
 )
 from tests.conftest import user_with_role
 from tests.factories.accounts import TOTPDeviceFactory, UserFactory, force_verified_login
@@ -60,7 +63,16 @@ CATALOG = {
     "clinic.consentdocument",
     "clinic.depositrule",
 }
-READ_ONLY = {"planner.patient", "planner.plan", "planner.course", "planner.summaryaccess"}
+READ_ONLY = {
+    "planner.patient",
+    "planner.plan",
+    "planner.course",
+    "planner.summaryaccess",
+    "planner.treatmentsession",
+    "planner.adverseevent",
+    "planner.recallcontact",
+    "clinic.lotstatuschange",
+}
 SIGNING = {
     "planner.sharelink",
     "planner.signedrecord",
@@ -108,6 +120,15 @@ def one_of_each():
     course = CourseFactory()
     user = UserFactory(username="someone")
     lot = ProductLotFactory(product=ExosomeProductFactory())
+    session = TreatmentSession.objects.create(
+        plan=course.plan,
+        course=course,
+        number=1,
+        planned_date=course.first_session,
+        status="performed",
+        performed_on=course.first_session,
+        performed_by=user,
+    )
     now = timezone.now()
     axes_fields = dict(ip_address="203.0.113.7", username="someone", user_agent="x", path_info="/")
     return {
@@ -126,6 +147,20 @@ def one_of_each():
         "planner.patient": course.plan.patient,
         "planner.plan": course.plan,
         "planner.course": course,
+        "planner.treatmentsession": session,
+        "planner.adverseevent": AdverseEvent.objects.create(
+            session=session,
+            noticed_on=course.first_session,
+            description="Redness",
+            severity="mild",
+            recorded_by=user,
+        ),
+        "planner.recallcontact": RecallContact.objects.create(
+            lot=lot, patient=course.plan.patient, contacted_by=user
+        ),
+        "clinic.lotstatuschange": LotStatusChange.objects.create(
+            lot=lot, from_status="received", to_status="released", reason="ok", changed_by=user
+        ),
         "planner.summaryaccess": SummaryAccess.objects.create(
             plan=course.plan, user=user, kind=SummaryAccess.Kind.PAGE
         ),

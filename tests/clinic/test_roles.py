@@ -78,8 +78,16 @@ def test_only_the_clinic_admin_reads_the_summary_access_log():
 @pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN])
 def test_front_desk_and_clinician_only_read_catalog(role):
     clinic_perms = {p for p in group_permissions(role) if p.startswith("clinic.")}
+    # Besides reading, a clinician moves a lot along its life (release after reviewing its
+    # storage, quarantine, discard) and records storage readings on the lot page; recalling
+    # is the clinic admin's.
+    lot_moves = (
+        {"clinic.change_lot_status", "clinic.release_lot", "clinic.add_storagecheck"}
+        if role == CLINICIAN
+        else set()
+    )
 
-    assert clinic_perms == CATALOG_READ
+    assert clinic_perms == CATALOG_READ | lot_moves
 
 
 @pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN])
@@ -111,3 +119,22 @@ def test_sync_role_permissions_restores_drifted_groups():
     assert {p for p in group_permissions(FRONT_DESK) if p.startswith("clinic.")} == CATALOG_READ
     assert "planner.record_investigational_consent" in group_permissions(CLINICIAN)
     assert Group.objects.filter(name__in=ALL_ROLES).count() == 3
+
+
+# Sessions and lots (planner.delivery): the access matrix of issue 14.
+SESSION_MATRIX = {
+    "planner.reschedule_session": {FRONT_DESK, CLINICIAN},
+    "planner.perform_session": {CLINICIAN},
+    "planner.record_adverse_event": {CLINICIAN},
+    "planner.view_lot_recall": {CLINICIAN, CLINIC_ADMIN},
+    "planner.contact_recall_patients": {CLINIC_ADMIN},
+    "clinic.recall_lot": {CLINIC_ADMIN},
+    "clinic.release_lot": {CLINICIAN},
+    "clinic.change_lot_status": {CLINICIAN, CLINIC_ADMIN},
+}
+
+
+@pytest.mark.parametrize("codename", sorted(SESSION_MATRIX))
+def test_session_and_lot_permissions_per_role(codename):
+    holders = {role for role in ALL_ROLES if codename in group_permissions(role)}
+    assert holders == SESSION_MATRIX[codename]

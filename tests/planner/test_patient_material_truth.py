@@ -23,6 +23,8 @@ from clinic.models import (
     TreatmentType,
 )
 from planner import actions, selectors
+from planner.delivery.actions import session_perform
+from planner.delivery.selectors import course_state
 from planner.models import Plan, PlanStatus
 from tests.factories.clinic import (
     ExosomeProductFactory,
@@ -422,12 +424,16 @@ def test_16_injectable_needs_its_product_and_lot(clinician, clinician_client, ca
     )
     sign_as_patient(plan, staff=clinician)  # the investigational consent, signed: accepted
     plan.refresh_from_db()
-    with pytest.raises(actions.PlanActionError, match="Name the lot for Injectable"):
-        actions.plan_transition(
-            plan=plan,
-            to_status=PlanStatus.IN_PROGRESS,
+    # Before treatment: performing a session of it needs the lot actually used.
+    session = plan.sessions.get(number=1)
+    with pytest.raises(actions.PlanActionError, match="name the lot actually used"):
+        session_perform(
+            session=session,
+            performed_on=today,
+            performer=clinician,
+            lot=None,
             user=clinician,
-            expected_version=plan.version,
+            expected_state=course_state(plan.sessions.all()),
         )
 
 

@@ -46,7 +46,11 @@ def test_search_words(query, words):
 )
 def test_every_word_of_a_patients_own_details_finds_them(name, phone, email):
     text = search_text(full_name=name, phone=phone, email=email)
-    for query in (name, email, phone, " ".join(reversed(name.split()))):
+    queries = [name, email, phone]
+    if not fold(name).replace(" ", "").isdigit():
+        # Words in any order; digit groups typed as a number ('555 0199') stay in their order.
+        queries.append(" ".join(reversed(name.split())))
+    for query in queries:
         assert all(word in text for word in search_words(query))
 
 

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 MARKUP = "<script>alert(1)</script>"
 MARKUP_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 # Session, user, the user's permissions (one query: clinic.auth_backend), the page of rows
-# (detail: patient, plans).
+# (detail: patient, plans, the lots the patient received).
 LIST_QUERY_BOUND = 5
-DETAIL_QUERY_BOUND = 5
+DETAIL_QUERY_BOUND = 6
 
 
 def patient_urls(patient):

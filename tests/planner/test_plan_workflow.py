@@ -15,9 +15,11 @@ from django.utils.html import escape
 from clinic.catalog_seed import INJECTABLE, MICRONEEDLING
 from clinic.models import ConsentDocument, PriceRange
 from planner import actions, workflow
+from planner.delivery import actions as delivery
 from planner.forms import plans as plan_forms
 from planner.models import Plan, PlanStatus
 from planner.planning import CourseDraft, drafts_of
+from tests.factories.accounts import UserFactory
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import PatientFactory, make_plan
 from tests.helpers import (
@@ -80,8 +82,9 @@ def set_series_minimum(treatment, minimum: str) -> None:
     [
         (S.DRAFT, {S.PRESENTED, S.CANCELLED}),
         (S.PRESENTED, {S.ACCEPTED, S.DECLINED, S.DRAFT, S.CANCELLED}),
-        (S.ACCEPTED, {S.IN_PROGRESS, S.CANCELLED}),
-        (S.IN_PROGRESS, {S.COMPLETED, S.CANCELLED}),
+        # In progress and completed follow the session records (tests/planner/delivery/).
+        (S.ACCEPTED, {S.CANCELLED}),
+        (S.IN_PROGRESS, {S.CANCELLED}),
         (S.DECLINED, {S.DRAFT}),
         (S.COMPLETED, set()),
         (S.CANCELLED, set()),
@@ -236,10 +239,17 @@ def test_accepting_and_treating_keep_the_frozen_figures(
     frozen = microneedling_plan.quote
     set_series_minimum(catalog[MICRONEEDLING], "2500")
 
-    for status in (S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED):
+    for status in (S.ACCEPTED, S.COMPLETED):
         if status == S.ACCEPTED:
             # The plan needs the topical consent: the patient's signature accepts it.
             sign_as_patient(microneedling_plan, staff=front_desk)
+        elif status == S.COMPLETED:
+            delivery.plan_complete(
+                plan=microneedling_plan,
+                reason="Patient moved away",
+                user=microneedling_plan.created_by or UserFactory(),
+                expected_version=microneedling_plan.version,
+            )
         else:
             transition(desk_client, microneedling_plan, status)
         microneedling_plan.refresh_from_db()

@@ -22,13 +22,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic import two_factor
 from clinic.catalog_seed import MICRONEEDLING
-from clinic.models import PriceRange, PriceUnit
+from clinic.models import LotStatus, PriceRange, PriceUnit, ProductLot, StorageCheck
 from clinic.roles import FRONT_DESK
 from clinic.staff.actions import staff_version
-from planner.models import Course, Patient, Plan
+from planner import actions as plan_actions
+from planner.delivery import actions as delivery_actions
+from planner.delivery.selectors import course_state
+from planner.models import AdverseEvent, Course, Patient, Plan, RecallContact, TreatmentSession
 from tests.factories.accounts import TOTPDeviceFactory, totp_code
-from tests.factories.planner import PatientFactory
-from tests.helpers import sign_off_fields
+from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
+from tests.factories.planner import PatientFactory, make_plan
+from tests.helpers import sign_as_patient, sign_off_fields
 from tests.security.conftest import logged_in
 
 FORGED = "x" * 64
@@ -96,6 +100,11 @@ def state() -> tuple:
         list(get_user_model().groups.through.objects.values_list("user_id", "group_id")),
         list(TOTPDevice.objects.values_list("id", "confirmed", "last_t")),
         sorted(StaticToken.objects.values_list("token", flat=True)),
+        list(TreatmentSession.objects.values_list("id", "status", "planned_date", "version")),
+        list(ProductLot.objects.values_list("id", "status", "version")),
+        AdverseEvent.objects.count(),
+        RecallContact.objects.count(),
+        StorageCheck.objects.count(),
     )
 
 
@@ -117,8 +126,129 @@ def clinician_with_authenticator(clinician):
 
 
 @pytest.fixture
+def delivery(catalog, clinician):
+    """An accepted plan of three sessions with a product and its lot, session 1 performed."""
+    today = timezone.localdate()
+    product = ExosomeProductFactory()
+    lot = ProductLotFactory(
+        product=product,
+        received_on=today - timedelta(days=30),
+        expires_on=today + timedelta(days=365),
+        status=LotStatus.RELEASED,
+    )
+    plan = make_plan(
+        PatientFactory(),
+        catalog[MICRONEEDLING],
+        interval_count=1,
+        interval_unit="months",
+        title="Course",
+    )
+    plan.courses.update(product=product, lot=lot, first_session=today)
+    plan_actions.plan_transition(
+        plan=plan, to_status="presented", user=clinician, expected_version=plan.version
+    )
+    sign_as_patient(plan, staff=clinician)  # the patient's signature accepts it
+    first, second, third = TreatmentSession.objects.filter(plan=plan).order_by("number")
+    delivery_actions.session_perform(
+        session=first,
+        performed_on=today,
+        performer=clinician,
+        lot=lot,
+        user=clinician,
+        expected_state=course_state([first, second, third]),
+    )
+    plan.refresh_from_db()
+    return {
+        "plan": plan,
+        "lot": lot,
+        "sessions": list(TreatmentSession.objects.filter(plan=plan).order_by("number")),
+        "today": today,
+    }
+
+
+def delivery_endpoints(delivery) -> dict:
+    plan, lot, today = delivery["plan"], delivery["lot"], delivery["today"]
+    first, second, third = delivery["sessions"]
+    state_now = course_state(delivery["sessions"])
+    detail = plan.get_absolute_url()
+    lot_page = reverse("lot-detail", args=[lot.pk])
+    perform = reverse("session-perform", args=[second.pk])
+    reschedule = reverse("session-reschedule", args=[second.pk])
+    adverse = reverse("session-adverse-event", args=[first.pk])
+    return {
+        "session-perform": Endpoint(
+            "clinician",
+            perform,
+            perform,
+            {
+                "state": state_now,
+                "performed_on": today.isoformat(),
+                "lot": lot.pk,
+                "performer": first.performed_by_id,
+            },
+        ),
+        "session-reschedule": Endpoint(
+            "front_desk",
+            reschedule,
+            reschedule,
+            {
+                "state": state_now,
+                "new_date": (second.planned_date + timedelta(days=3)).isoformat(),
+                "confirm": "on",
+            },
+        ),
+        "session-close": Endpoint(
+            "front_desk",
+            detail,
+            reverse("session-close", args=[third.pk]),
+            {"state": state_now, "status": "no_show"},
+        ),
+        "session-adverse-event": Endpoint(
+            "clinician",
+            adverse,
+            adverse,
+            {
+                "state": state_now,
+                "noticed_on": today.isoformat(),
+                "description": "Redness",
+                "severity": "mild",
+            },
+        ),
+        "plan-complete": Endpoint(
+            "front_desk",
+            detail,
+            reverse("plan-complete", args=[plan.pk]),
+            {"version": plan.version, "reason": "Moved away"},
+        ),
+        "lot-status": Endpoint(
+            "clinician",
+            lot_page,
+            reverse("lot-status", args=[lot.pk]),
+            {"version": lot.version, "to_status": "quarantined", "reason": "Probe check"},
+        ),
+        "lot-storage-reading": Endpoint(
+            "clinician",
+            lot_page,
+            reverse("lot-storage-reading", args=[lot.pk]),
+            {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": "5"},
+        ),
+        "lot-recall-contacted": Endpoint(
+            "clinic_admin",
+            lot_page,
+            reverse("lot-recall-contacted", args=[lot.pk, plan.patient_id]),
+        ),
+    }
+
+
+@pytest.fixture
 def endpoints(
-    catalog, patient, draft_plan, investigational_plan, front_desk, clinician_with_authenticator
+    catalog,
+    patient,
+    draft_plan,
+    investigational_plan,
+    front_desk,
+    clinician_with_authenticator,
+    delivery,
 ):
     treatment = catalog[MICRONEEDLING]
     create = f"{reverse('plan-create')}?patient={patient.pk}"
@@ -142,6 +272,7 @@ def endpoints(
         "_save": "Save",
     }
     return {
+        **delivery_endpoints(delivery),
         "patient-create": Endpoint(
             "front_desk", reverse("patient-create"), reverse("patient-create"), {"full_name": "Bo"}
         ),
@@ -309,6 +440,14 @@ ENDPOINTS = [
     "staff-password",
     "staff-unlock",
     "password-change",
+    "session-perform",
+    "session-reschedule",
+    "session-close",
+    "session-adverse-event",
+    "plan-complete",
+    "lot-status",
+    "lot-recall-contacted",
+    "lot-storage-reading",
 ]
 
 

@@ -1,0 +1,342 @@
+"""Reads for session records, the day list, the lot (recall) page and a patient's lots.
+Reads only: nothing here writes. Each costs a fixed number of queries, whatever the number of
+sessions or uses of a lot."""
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from clinic.formatting import format_date
+from clinic.lots.rules import NOT_PLANNABLE
+from clinic.models import LotStatus, LotStatusChange, ProductLot
+from planner.calendar import RecordedSession
+from planner.delivery.models import (
+    AdverseEvent,
+    RecallContact,
+    SessionStatus,
+    TreatmentSession,
+)
+from planner.delivery.reflow import Move, SessionSlot, after_performance, reschedule
+from planner.models import Patient, Plan, PlanStatus
+from planner.planning import CourseDraft, course_input
+from planner.scheduling import Interval, build_dated_schedule
+from planner.wording import word_warnings
+
+NEVER_ACCEPTED = frozenset({PlanStatus.DRAFT, PlanStatus.PRESENTED, PlanStatus.DECLINED})
+LOT_BLOCKED = (
+    "Session {number} of {treatment} on {day} names lot {lot}, which is {status}: it cannot be "
+    "used. Choose another lot when the session is performed."
+)
+LOT_EXPIRES_FIRST = (
+    "Session {number} of {treatment} on {day} names lot {lot}, which expires on {expiry}, "
+    "before the session."
+)
+
+
+def _session_rows():
+    return TreatmentSession.objects.select_related(
+        "course__treatment",
+        "course__product",
+        "planned_lot__product",
+        "lot_used__product",
+        "performed_by",
+    )
+
+
+def plan_sessions(*, plan: Plan) -> list[TreatmentSession]:
+    """The plan's session records in date order, with their adverse events: two queries."""
+    return list(
+        _session_rows()
+        .filter(plan=plan)
+        .prefetch_related(
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by"))
+        )
+        .order_by("course__position", "number")
+    )
+
+
+def course_sessions(*, course_id: int) -> list[TreatmentSession]:
+    return list(
+        _session_rows()
+        .filter(course_id=course_id)
+        .prefetch_related("lot_used__storage_checks")
+        .order_by("number")
+    )
+
+
+def get_session(pk: int) -> TreatmentSession:
+    return get_object_or_404(
+        _session_rows().select_related("plan__patient").prefetch_related("adverse_events"),
+        pk=pk,
+    )
+
+
+def course_state(sessions: Iterable[TreatmentSession]) -> str:
+    """A digest of a course's session records as a page showed them: any session written
+    since (performed, moved, cancelled) changes it, so a form from that page is refused."""
+    parts = sorted(f"{s.pk}:{s.version}" for s in sessions)
+    return hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
+
+
+def slots_of(sessions: Iterable[TreatmentSession]) -> list[SessionSlot]:
+    return [SessionSlot(s.number, s.planned_date, s.is_open) for s in sessions]
+
+
+def interval_of(session: TreatmentSession) -> Interval:
+    return Interval(session.course.interval_count, session.course.interval_unit)
+
+
+@dataclass(frozen=True)
+class Preview:
+    moves: tuple[Move, ...]
+    warnings: tuple[str, ...]
+
+
+def _course_draft(course) -> CourseDraft:
+    return CourseDraft(
+        key=str(course.pk),
+        treatment=course.treatment,
+        sessions=course.sessions,
+        interval_count=course.interval_count,
+        interval_unit=course.interval_unit,
+        first_session=course.first_session,
+    )
+
+
+def session_warnings(
+    *,
+    plan: Plan,
+    sessions: list[TreatmentSession],
+    today: date,
+    dates: Mapping[int, date] | None = None,
+) -> tuple[str, ...]:
+    """Every check on the sessions' dates (`dates` overrides some by session pk): sessions
+    inside another's downtime, too close, the ready-by date, and planned lots that expire
+    first or may not be used. Cancelled and no-show sessions are left out. No query."""
+    dates = dates or {}
+    live = [s for s in sessions if s.status in (SessionStatus.PLANNED, SessionStatus.PERFORMED)]
+    courses = {s.course_id: s.course for s in live}
+    drafts = [_course_draft(c) for c in sorted(courses.values(), key=lambda c: c.position)]
+    on = {(str(s.course_id), s.number): dates.get(s.pk, s.treatment_date) for s in live}
+    investigational = {d.key for d in drafts if d.treatment.is_investigational}
+    schedule = build_dated_schedule([course_input(d) for d in drafts], on, ready_by=plan.ready_by)
+    messages = [
+        w.message
+        for w in word_warnings(schedule.warnings, today=today, investigational_keys=investigational)
+    ]
+    for s in live:
+        lot = s.planned_lot
+        if not s.is_open or lot is None:
+            continue
+        day = dates.get(s.pk, s.planned_date)
+        facts = {
+            "number": s.number,
+            "treatment": s.course.treatment.name,
+            "day": format_date(day),
+            "lot": lot.lot_number,
+        }
+        if lot.status in NOT_PLANNABLE:
+            messages.append(LOT_BLOCKED.format(**facts, status=LotStatus(lot.status).label.lower()))
+        elif lot.expires_on < day:
+            messages.append(LOT_EXPIRES_FIRST.format(**facts, expiry=format_date(lot.expires_on)))
+    return tuple(messages)
+
+
+def blocking_lot_sessions(sessions: Iterable[TreatmentSession]) -> list[TreatmentSession]:
+    """Open sessions whose planned lot may not be used (recalled, quarantined...)."""
+    return [
+        s
+        for s in sessions
+        if s.is_open and s.planned_lot is not None and s.planned_lot.status in NOT_PLANNABLE
+    ]
+
+
+def reschedule_preview(
+    *,
+    plan: Plan,
+    sessions: list[TreatmentSession],
+    session: TreatmentSession,
+    new_date: date,
+    keep_fixed: Iterable[int],
+    today: date,
+) -> Preview:
+    """What moves (old → new) if `session` goes to `new_date`, and the checks on the result."""
+    course = [s for s in sessions if s.course_id == session.course_id]
+    moves = reschedule(
+        slots_of(course),
+        interval_of(session),
+        number=session.number,
+        new_date=new_date,
+        keep_fixed=set(keep_fixed),
+    )
+    return Preview(moves, _checked(plan, sessions, course, moves, today))
+
+
+def performance_preview(
+    *,
+    plan: Plan,
+    sessions: list[TreatmentSession],
+    session: TreatmentSession,
+    performed_on: date,
+    keep_fixed: Iterable[int],
+    today: date,
+) -> Preview:
+    course = [s for s in sessions if s.course_id == session.course_id]
+    moves = after_performance(
+        slots_of(course),
+        interval_of(session),
+        number=session.number,
+        performed_on=performed_on,
+        keep_fixed=set(keep_fixed),
+    )
+    return Preview(moves, _checked(plan, sessions, course, moves, today))
+
+
+def _checked(plan, sessions, course, moves, today) -> tuple[str, ...]:
+    by_number = {s.number: s for s in course}
+    dates = {by_number[m.number].pk: m.new_date for m in moves}
+    return session_warnings(plan=plan, sessions=sessions, today=today, dates=dates)
+
+
+def sessions_on(*, day: date) -> list[TreatmentSession]:
+    """The day list: every session planned on `day`, each carrying its course's state for
+    the forms. Two queries, whatever the number of sessions."""
+    sessions = list(
+        _session_rows()
+        .select_related("plan__patient")
+        .filter(planned_date=day)
+        .order_by("planned_time", "plan__patient__full_name", "id")
+    )
+    versions: dict[int, list] = {}
+    for course_id, pk, version in TreatmentSession.objects.filter(
+        course_id__in={s.course_id for s in sessions}
+    ).values_list("course_id", "pk", "version"):
+        versions.setdefault(course_id, []).append(_Versioned(pk, version))
+    for s in sessions:
+        s.course_state = course_state(versions.get(s.course_id, []))
+    return sessions
+
+
+@dataclass(frozen=True)
+class _Versioned:
+    pk: int
+    version: int
+
+
+@dataclass(frozen=True)
+class LotRecall:
+    lot: ProductLot
+    performed: list[TreatmentSession]
+    planned: list[TreatmentSession]
+    # Everyone the lot reached or is planned for, once each, with their contact tick.
+    patients: list[tuple[Patient, RecallContact | None]]
+    changes: list[LotStatusChange]
+
+
+def lot_for_page(pk: int) -> ProductLot:
+    return get_object_or_404(
+        ProductLot.objects.select_related("product").prefetch_related("storage_checks"), pk=pk
+    )
+
+
+def lot_recall(*, lot: ProductLot) -> LotRecall:
+    """Who received `lot`, who still has it planned, their contact details and who has been
+    contacted: four queries, whatever the number of uses."""
+    rows = _session_rows().select_related("plan__patient").order_by("performed_on", "id")
+    performed = list(rows.filter(lot_used=lot, status=SessionStatus.PERFORMED))
+    planned = list(
+        rows.filter(planned_lot=lot, status=SessionStatus.PLANNED).order_by("planned_date", "id")
+    )
+    patients: dict[int, Patient] = {}
+    for s in performed + planned:
+        patients.setdefault(s.plan.patient_id, s.plan.patient)
+    contacts = {
+        c.patient_id: c
+        for c in RecallContact.objects.filter(lot=lot).select_related("contacted_by")
+    }
+    changes = list(lot.status_changes.select_related("changed_by"))
+    return LotRecall(
+        lot=lot,
+        performed=performed,
+        planned=planned,
+        patients=[
+            (p, contacts.get(p.pk))
+            for p in sorted(patients.values(), key=lambda p: (p.full_name, p.pk))
+        ],
+        changes=changes,
+    )
+
+
+def patient_lots(*, patient: Patient) -> list[TreatmentSession]:
+    """Every performed session of the patient that used a lot, oldest first: one query."""
+    return list(
+        _session_rows()
+        .filter(plan__patient=patient, status=SessionStatus.PERFORMED, lot_used__isnull=False)
+        .order_by("performed_on", "id")
+    )
+
+
+def patient_recall_sessions(*, lot: ProductLot, patient: Patient) -> list[TreatmentSession]:
+    """The patient's sessions with `lot`, performed or still planned, for their recall letter."""
+    return list(
+        _session_rows()
+        .filter(plan__patient=patient)
+        .filter(
+            Q(lot_used=lot, status=SessionStatus.PERFORMED)
+            | Q(planned_lot=lot, status=SessionStatus.PLANNED)
+        )
+        .order_by("planned_date", "id")
+    )
+
+
+@dataclass(frozen=True)
+class PlanDelivery:
+    """What the plan page's sessions section shows."""
+
+    sessions: list[TreatmentSession]
+    warnings: tuple[str, ...]
+    blocked: list[TreatmentSession]
+    open_count: int
+
+
+def plan_delivery(*, plan: Plan, today: date) -> PlanDelivery:
+    """The plan's session records, each carrying its course's state (for the forms), and the
+    checks on their dates: two queries, whatever the number of sessions; none for a plan
+    that was never accepted (it has no records)."""
+    if plan.status in NEVER_ACCEPTED:
+        return PlanDelivery(sessions=[], warnings=(), blocked=[], open_count=0)
+    sessions = plan_sessions(plan=plan)
+    by_course: dict[int, list[TreatmentSession]] = {}
+    for s in sessions:
+        by_course.setdefault(s.course_id, []).append(s)
+    for rows in by_course.values():
+        state = course_state(rows)
+        for s in rows:
+            s.course_state = state
+    return PlanDelivery(
+        sessions=sessions,
+        warnings=session_warnings(plan=plan, sessions=sessions, today=today) if sessions else (),
+        blocked=blocking_lot_sessions(sessions),
+        open_count=sum(1 for s in sessions if s.is_open),
+    )
+
+
+def recorded_sessions(plan: Plan) -> dict:
+    """The plan's session records for its calendar, keyed by (course index, number): one
+    query (the plan's courses prefetched)."""
+    index_of = {course.pk: index for index, course in enumerate(plan.courses.all())}
+    return {
+        (index_of[s.course_id], s.number): RecordedSession(
+            session_date=s.treatment_date,
+            cancelled=s.status == SessionStatus.CANCELLED,
+            sequence=s.sequence,
+        )
+        for s in TreatmentSession.objects.filter(plan=plan).only(
+            "course_id", "number", "status", "planned_date", "performed_on", "sequence"
+        )
+        if s.course_id in index_of
+    }
