@@ -130,3 +130,13 @@ def test_pdf_carries_the_timeline(desk_client, plan):
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "results keep developing" in text
     assert "downtime (longest)" in text
+
+
+def test_compare_page_says_how_long_results_keep_developing(desk_client, catalog, plan):
+    # It read a field the schedule never had, so every course showed "not documented".
+    other = make_plan(plan.patient, catalog[MICRONEEDLING], title="Option B")
+
+    html = desk_client.get(reverse("plan-compare", args=[plan.pk, other.pk])).content.decode()
+
+    assert "results keep developing for about 4–6 weeks after each session" in html
+    assert "results show" not in html.lower()
