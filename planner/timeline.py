@@ -39,11 +39,9 @@ from clinic.formatting import (
 
 # Geometry (SVG user units; the picture scales to its container's width).
 WIDTH = 960
-AXIS_X0 = 190
-AXIS_X1 = 945
-# Below this width (a side panel, a column of the compare page) course names go above their
-# lane instead of beside it, so the axis keeps the whole width.
-NAMES_ABOVE_BELOW = 700
+# The width of the drawing for a side panel, a compare column or a phone.
+NARROW = 460
+# Course names stand above their lane, in full, so the axis keeps the whole width.
 NAME_ROW = 20
 FONT_SIZE = 11
 LABEL_GAP = 6
@@ -204,9 +202,7 @@ def _num(value: float) -> str:
 
 def axis_bounds(width: int = WIDTH) -> tuple[float, float]:
     """Where the date axis starts and ends in a picture this wide."""
-    if width < NAMES_ABOVE_BELOW:
-        return 10, width - 12
-    return AXIS_X0, width - (WIDTH - AXIS_X1)
+    return 10, width - 12
 
 
 class _Scale:
@@ -394,8 +390,7 @@ def _description(timeline: Timeline) -> str:
 def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: int = WIDTH) -> str:
     """The SVG of `timeline`, `width` units wide (it scales to its box; a narrow box reads
     better with a narrow picture, whose labels are then larger)."""
-    names_above = width < NAMES_ABOVE_BELOW
-    name_chars = int((width - 14 if names_above else AXIS_X0 - 10) / text_width("x"))
+    name_chars = int((width - 14) / text_width("x"))
     p = _safe_id(id_prefix)
     start, end = _domain(timeline)
     scale = _Scale(start, end, width)
@@ -447,7 +442,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
     for index, course in enumerate(timeline.courses):
         rows = _rows(scale, course.sessions)
         lane_rows = (max(rows) + 1) if rows else 1
-        name_row = NAME_ROW if names_above else 0
+        name_row = NAME_ROW
         lane_height = name_row + lane_rows * ROW + RESULTS_ROW + 6
         if index % 2:
             canvas.add(
@@ -457,7 +452,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         name = f"{index + 1}. {course.name}"
         short = _shorten(name, name_chars)
         canvas.add(f'<g class="course-label"><title>{escape(name)}</title>')
-        name_y = y + 12 if names_above else y + ROW / 2 + 4
+        name_y = y + 12
         canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
         y += name_row
@@ -521,11 +516,8 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
 
     # Warnings lane.
     if timeline.markers:
-        if names_above:
-            canvas.text(4, y + 12, "Warnings", css="label course-name", force=True)
-            y += NAME_ROW
-        else:
-            canvas.text(4, y + MARKER_ROW / 2 + 4, "Warnings", css="label course-name", force=True)
+        canvas.text(4, y + 12, "Warnings", css="label course-name", force=True)
+        y += NAME_ROW
         row_ends: list[float] = []
         for marker in sorted(timeline.markers, key=lambda m: m.day):
             x = scale.x(marker.day)
