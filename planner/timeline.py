@@ -279,17 +279,32 @@ def _shorten(text: str, chars: int) -> str:
 
 
 class _Canvas:
+    # Labels are kept in horizontal bands this tall, so a new label is compared only with
+    # those near it (12 courses of 12 sessions draw some 400 labels).
+    BAND = 32
+
     def __init__(self, width: int):
         self.width = width
         self.parts: list[str] = []
-        self.labels: list[Box] = []
+        self.bands: dict[int, list[Box]] = {}
 
     def add(self, part: str) -> None:
         self.parts.append(part)
 
+    def _bands_of(self, box: Box) -> range:
+        return range(int(box.y0 // self.BAND), int(box.y1 // self.BAND) + 1)
+
+    def keep(self, box: Box) -> None:
+        for band in self._bands_of(box):
+            self.bands.setdefault(band, []).append(box)
+
     def fits(self, box: Box) -> bool:
-        return (
-            box.x0 >= 0 and box.x1 <= self.width and not any(box.overlaps(b) for b in self.labels)
+        if box.x0 < 0 or box.x1 > self.width:
+            return False
+        return not any(
+            box.overlaps(other)
+            for band in self._bands_of(box)
+            for other in self.bands.get(band, ())
         )
 
     def text(self, x, y, text, *, anchor="start", css="label", size=FONT_SIZE, force=False):
@@ -297,7 +312,7 @@ class _Canvas:
         box = label_box(x, y, text, anchor, size)
         if not force and not self.fits(box):
             return False
-        self.labels.append(box)
+        self.keep(box)
         size_attr = "" if size == FONT_SIZE else f' font-size="{_num(size)}"'
         self.add(
             f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"'
@@ -414,7 +429,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         box = label_box(tx, TOP_LABEL_ROW * (row + 1), label, anchor)
         placed_top.append(box)
         top_marks_row = row
-        canvas.labels.append(box)
+        canvas.keep(box)
         canvas.add(
             f'<text class="label mark-label {kind}-label" x="{_num(tx)}" '
             f'y="{_num(TOP_LABEL_ROW * (top_marks_row + 1))}" text-anchor="{anchor}" '
