@@ -53,7 +53,7 @@ from planner.patient_info import (
 )
 from planner.planning import PlanOutlook, drafts_of, price_quote
 from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
-from planner.timeline import render_timeline, timeline_of
+from planner.timeline import NARROW, render_timeline, timeline_of
 from planner.wording import (
     RESULTS_VARY,
     TRIAL_STUDIES_RESULTS,
@@ -220,8 +220,10 @@ class PlanSummary:
     session_covers: str = ""
     # A clinic price that takes effect before a session of this plan (drafts only).
     upcoming_prices: tuple[str, ...] = ()
-    # The plan as a picture (planner/timeline.py): SVG, every text in it escaped.
+    # The plan as a picture (planner/timeline.py): SVG, every text in it escaped; drawn
+    # narrow as well for a phone's screen (CSS shows the one that fits; the PDF the wide one).
     timeline: str = ""
+    timeline_narrow: str = ""
 
     @property
     def paper_default(self) -> str:
@@ -713,6 +715,15 @@ def plan_summary_context(
         sources=_source_refs(figure_sources),
         timeline=(
             mark_safe(render_timeline(timeline_of(outlook), id_prefix="summary-timeline"))
+            if schedule.sessions
+            else ""
+        ),
+        timeline_narrow=(
+            mark_safe(
+                render_timeline(
+                    timeline_of(outlook), id_prefix="summary-timeline-narrow", width=NARROW
+                )
+            )
             if schedule.sessions
             else ""
         ),

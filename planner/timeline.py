@@ -39,11 +39,9 @@ from clinic.formatting import (
 
 # Geometry (SVG user units; the picture scales to its container's width).
 WIDTH = 960
-AXIS_X0 = 190
-AXIS_X1 = 945
-# Below this width (a side panel, a column of the compare page) course names go above their
-# lane instead of beside it, so the axis keeps the whole width.
-NAMES_ABOVE_BELOW = 700
+# The width of the drawing for a side panel, a compare column or a phone.
+NARROW = 460
+# Course names stand above their lane, in full, so the axis keeps the whole width.
 NAME_ROW = 20
 FONT_SIZE = 11
 LABEL_GAP = 6
@@ -204,9 +202,7 @@ def _num(value: float) -> str:
 
 def axis_bounds(width: int = WIDTH) -> tuple[float, float]:
     """Where the date axis starts and ends in a picture this wide."""
-    if width < NAMES_ABOVE_BELOW:
-        return 10, width - 12
-    return AXIS_X0, width - (WIDTH - AXIS_X1)
+    return 10, width - 12
 
 
 class _Scale:
@@ -283,17 +279,32 @@ def _shorten(text: str, chars: int) -> str:
 
 
 class _Canvas:
+    # Labels are kept in horizontal bands this tall, so a new label is compared only with
+    # those near it (12 courses of 12 sessions draw some 400 labels).
+    BAND = 32
+
     def __init__(self, width: int):
         self.width = width
         self.parts: list[str] = []
-        self.labels: list[Box] = []
+        self.bands: dict[int, list[Box]] = {}
 
     def add(self, part: str) -> None:
         self.parts.append(part)
 
+    def _bands_of(self, box: Box) -> range:
+        return range(int(box.y0 // self.BAND), int(box.y1 // self.BAND) + 1)
+
+    def keep(self, box: Box) -> None:
+        for band in self._bands_of(box):
+            self.bands.setdefault(band, []).append(box)
+
     def fits(self, box: Box) -> bool:
-        return (
-            box.x0 >= 0 and box.x1 <= self.width and not any(box.overlaps(b) for b in self.labels)
+        if box.x0 < 0 or box.x1 > self.width:
+            return False
+        return not any(
+            box.overlaps(other)
+            for band in self._bands_of(box)
+            for other in self.bands.get(band, ())
         )
 
     def text(self, x, y, text, *, anchor="start", css="label", size=FONT_SIZE, force=False):
@@ -301,7 +312,7 @@ class _Canvas:
         box = label_box(x, y, text, anchor, size)
         if not force and not self.fits(box):
             return False
-        self.labels.append(box)
+        self.keep(box)
         size_attr = "" if size == FONT_SIZE else f' font-size="{_num(size)}"'
         self.add(
             f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"'
@@ -394,8 +405,7 @@ def _description(timeline: Timeline) -> str:
 def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: int = WIDTH) -> str:
     """The SVG of `timeline`, `width` units wide (it scales to its box; a narrow box reads
     better with a narrow picture, whose labels are then larger)."""
-    names_above = width < NAMES_ABOVE_BELOW
-    name_chars = int((width - 14 if names_above else AXIS_X0 - 10) / text_width("x"))
+    name_chars = int((width - 14) / text_width("x"))
     p = _safe_id(id_prefix)
     start, end = _domain(timeline)
     scale = _Scale(start, end, width)
@@ -419,7 +429,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         box = label_box(tx, TOP_LABEL_ROW * (row + 1), label, anchor)
         placed_top.append(box)
         top_marks_row = row
-        canvas.labels.append(box)
+        canvas.keep(box)
         canvas.add(
             f'<text class="label mark-label {kind}-label" x="{_num(tx)}" '
             f'y="{_num(TOP_LABEL_ROW * (top_marks_row + 1))}" text-anchor="{anchor}" '
@@ -447,7 +457,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
     for index, course in enumerate(timeline.courses):
         rows = _rows(scale, course.sessions)
         lane_rows = (max(rows) + 1) if rows else 1
-        name_row = NAME_ROW if names_above else 0
+        name_row = NAME_ROW
         lane_height = name_row + lane_rows * ROW + RESULTS_ROW + 6
         if index % 2:
             canvas.add(
@@ -457,7 +467,7 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         name = f"{index + 1}. {course.name}"
         short = _shorten(name, name_chars)
         canvas.add(f'<g class="course-label"><title>{escape(name)}</title>')
-        name_y = y + 12 if names_above else y + ROW / 2 + 4
+        name_y = y + 12
         canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
         y += name_row
@@ -521,11 +531,8 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
 
     # Warnings lane.
     if timeline.markers:
-        if names_above:
-            canvas.text(4, y + 12, "Warnings", css="label course-name", force=True)
-            y += NAME_ROW
-        else:
-            canvas.text(4, y + MARKER_ROW / 2 + 4, "Warnings", css="label course-name", force=True)
+        canvas.text(4, y + 12, "Warnings", css="label course-name", force=True)
+        y += NAME_ROW
         row_ends: list[float] = []
         for marker in sorted(timeline.markers, key=lambda m: m.day):
             x = scale.x(marker.day)

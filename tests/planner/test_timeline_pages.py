@@ -96,7 +96,7 @@ def test_compare_page_shows_one_timeline_per_plan_with_distinct_ids(desk_client,
 def test_summary_page_shows_the_timeline(desk_client, plan):
     html = desk_client.get(reverse("plan-summary", args=[plan.pk])).content.decode()
 
-    (svg,) = timelines(html)
+    (svg,) = wide(html)
     assert sessions_drawn(svg) == 6
     assert "results keep developing" in ET.tostring(svg, encoding="unicode")
 
@@ -129,4 +129,14 @@ def test_pdf_carries_the_timeline(desk_client, plan):
     # WeasyPrint draws the SVG's text as text: the axis and the legend are in the PDF.
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "results keep developing" in text
-    assert "downtime (longest)" in text
+    assert text.count("downtime (longest)") == 1  # the wide drawing only
+
+
+def test_compare_page_says_how_long_results_keep_developing(desk_client, catalog, plan):
+    # It read a field the schedule never had, so every course showed "not documented".
+    other = make_plan(plan.patient, catalog[MICRONEEDLING], title="Option B")
+
+    html = desk_client.get(reverse("plan-compare", args=[plan.pk, other.pk])).content.decode()
+
+    assert "results keep developing for about 4–6 weeks after each session" in html
+    assert "results show" not in html.lower()
