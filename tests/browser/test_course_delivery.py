@@ -17,6 +17,7 @@ from planner.models import PlanStatus
 from tests.browser.conftest import log_in
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
 from tests.factories.planner import make_plan
+from tests.helpers import sign_as_patient
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,9 +48,12 @@ def test_a_course_from_acceptance_to_recall(
         plan=plan, to_status=PlanStatus.PRESENTED, user=clinician, expected_version=1
     )
 
+    # The patient accepts by signing the plan's consent (tests/browser/test_signing.py drives
+    # those pages); accepting creates the session records.
+    sign_as_patient(plan, staff=clinician)
+
     login("clinician")
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
-    page.get_by_role("button", name="Patient accepted").click()
     expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
     expect(page.locator("tr.session-planned")).to_have_count(3)
 
