@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -232,22 +233,47 @@ def link_create(request, pk):
     plan = get_plan_for_user(request, pk)
     form = LinkForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
+    by_email = request.POST.get("send") == "email"
     try:
-        link, token = actions.link_create(
-            plan=plan, user=request.user, expected_version=version, ip=client_ip(request)
-        )
+        # By email, the link exists only if the message went: the creation and the send are
+        # one transaction, so a failed send leaves no link behind (EMAIL_TIMEOUT bounds it).
+        with transaction.atomic():
+            link, token = actions.link_create(
+                plan=plan, user=request.user, expected_version=version, ip=client_ip(request)
+            )
+            url = _link_url(request, token)
+            if by_email:
+                _send_link_email(request, plan, link, url)
     except PlanActionError as error:
         messages.error(request, str(error))
         return redirect(plan)
-    url = _link_url(request, token)
-    sent = ""
-    if request.POST.get("send") == "email":
-        sent = _send_link_email(request, plan, link, url)
+    except EmailNotSent as failure:
+        actions.log_event(
+            kind=SigningEvent.Kind.EMAIL_FAILED, plan=plan, user=request.user, detail=str(failure)
+        )
+        messages.error(request, EMAIL_FAILED)
+        return redirect(plan)
     return render(
         request,
         "signing/link_created.html",
-        {"plan": plan, "link": link, "url": url, "qr_svg": _qr_svg(url), "sent": sent},
+        {
+            "plan": plan,
+            "link": link,
+            "url": url,
+            "qr_svg": _qr_svg(url),
+            "sent": "sent" if by_email else "",
+        },
     )
+
+
+EMAIL_FAILED = (
+    "The email could not be sent, so no link was created and nothing changed. Try again "
+    "later, or create a link to show as a QR code."
+)
+
+
+class EmailNotSent(Exception):
+    """The mail server refused or could not be reached; carries the error's kind."""
 
 
 def _qr_svg(url: str) -> str:
@@ -259,22 +285,14 @@ def _qr_svg(url: str) -> str:
     return image.to_string(encoding="unicode").split("?>", 1)[-1].strip()
 
 
-def _send_link_email(request, plan: Plan, link: ShareLink, url: str) -> str:
+def _send_link_email(request, plan: Plan, link: ShareLink, url: str) -> None:
     from planner.signing.email import send_link
 
     try:
         send_link(plan=plan, url=url, expires_at=link.expires_at)
     except Exception as error:  # SMTP refused, unreachable, timed out: staff are told
-        actions.log_event(
-            kind=SigningEvent.Kind.EMAIL_FAILED,
-            plan=plan,
-            link=link,
-            user=request.user,
-            detail=type(error).__name__,
-        )
-        return "failed"
+        raise EmailNotSent(type(error).__name__) from error
     actions.log_event(kind=SigningEvent.Kind.EMAILED, plan=plan, link=link, user=request.user)
-    return "sent"
 
 
 @require_POST

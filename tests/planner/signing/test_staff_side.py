@@ -11,6 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from clinic.models import ConsentDocument, DepositRule
@@ -20,6 +21,7 @@ from planner.models import PlanStatus
 from planner.signing import actions as signing
 from planner.signing.models import Deposit, ShareLink, SignedRecord, SigningEvent
 from planner.signing.tokens import token_hash
+from planner.signing.views import EMAIL_FAILED
 from tests.helpers import sign_as_patient, two_users_one_stale
 from tests.security.conftest import logged_in
 
@@ -187,11 +189,15 @@ def test_failed_send_is_shown_and_nothing_else_changes(desk_client, presented_pl
 
     settings.EMAIL_PORT = free_port()  # nobody listens there
 
+    version = presented_plan.version
     response = share(desk_client, presented_plan, send="email")
 
-    assert "The email could not be sent" in response.content.decode()
+    assert response.status_code == 302
+    page = desk_client.get(response["Location"]).content.decode()
+    assert escape(EMAIL_FAILED) in page
     presented_plan.refresh_from_db()
-    assert presented_plan.status == PlanStatus.PRESENTED
+    assert (presented_plan.status, presented_plan.version) == (PlanStatus.PRESENTED, version)
+    assert not ShareLink.objects.exists()  # no link the patient was never sent
     assert SigningEvent.objects.filter(kind=SigningEvent.Kind.EMAIL_FAILED).exists()
 
 
