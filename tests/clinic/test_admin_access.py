@@ -117,7 +117,7 @@ def client_for(account: str) -> Client:
 @pytest.fixture
 def one_of_each():
     """One saved row of every model the admin shows, by label."""
-    course = CourseFactory()
+    course = CourseFactory(plan__status="accepted")  # sessions exist only on accepted plans
     user = UserFactory(username="someone")
     lot = ProductLotFactory(product=ExosomeProductFactory())
     session = TreatmentSession.objects.create(
