@@ -6,8 +6,7 @@ from django import forms
 class ErrorDescribedField(forms.BoundField):
     """Points an invalid input at its error message, so a screen reader reads it on focus.
 
-    The template renders the messages inside an element with id "<auto_id>_error".
-    (planner/forms/patients.py has the same class; planner may import this one.)"""
+    The template renders the messages inside an element with id "<auto_id>_error"."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)

@@ -20,7 +20,6 @@ from planner.selectors import plan_outlook_for
 from planner.signing.selectors import missing_consents, required_consents
 from planner.workflow import (  # noqa: F401  the guardrails' messages, as tests and views know them
     DUE_DILIGENCE_UNACKNOWLEDGED,
-    INVESTIGATIONAL_LOT_MISSING,
     INVESTIGATIONAL_PRODUCT_MISSING,
     INVESTIGATIONAL_RECORD_MISSING,
     LOT_CANNOT_BE_USED,

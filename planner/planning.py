@@ -70,7 +70,6 @@ class PlanOutlook:
     results: tuple[str, ...] = ()
     # Courses of an investigational treatment that name no product (or no lot) yet.
     investigational_without_product: tuple[str, ...] = ()
-    investigational_without_lot: tuple[str, ...] = ()
     # What the outlook was figured against, so a picture of it (planner/timeline.py) needs
     # nothing else.
     ready_by: date | None = None
@@ -239,9 +238,6 @@ def plan_outlook(
         ),
         "investigational_without_product": tuple(
             d.treatment.name for d in investigational if d.product is None
-        ),
-        "investigational_without_lot": tuple(
-            d.treatment.name for d in investigational if d.lot is None
         ),
     }
     if frozen_quote is None:

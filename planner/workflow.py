@@ -27,10 +27,6 @@ INVESTIGATIONAL_PRODUCT_MISSING = (
     "Name the product for {treatments}: an investigational preparation needs its product and "
     "its due diligence recorded before the plan can be presented or accepted."
 )
-INVESTIGATIONAL_LOT_MISSING = (
-    "Name the lot for {treatments} before treatment starts: the patient's record must show "
-    "which lot of the investigational preparation is used."
-)
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.PRESENTED, S.CANCELLED),
@@ -89,13 +85,6 @@ def transition_refusal(*, plan, to_status: str, outlook) -> str:
         gaps = outlook.due_diligence_gaps
         if gaps and plan.due_diligence_gaps_acknowledged != gaps_text(gaps):
             return DUE_DILIGENCE_UNACKNOWLEDGED
-    if to_status == S.IN_PROGRESS:
-        if outlook.investigational_without_lot:
-            treatments = ", ".join(outlook.investigational_without_lot)
-            return INVESTIGATIONAL_LOT_MISSING.format(treatments=treatments)
-        if outlook.blocking_lot_warnings:
-            warning = format_lot_warning(outlook.blocking_lot_warnings[0])
-            return LOT_CANNOT_BE_USED.format(warning=warning)
     return ""
 
 

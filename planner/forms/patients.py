@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from clinic.forms import ErrorDescribedField
 from clinic.text import validate_visible_name
 from planner.models import Patient
 from planner.patient_search import search_words
@@ -19,20 +20,6 @@ EMAIL_INVALID = "Enter an email address, for example name@example.com."
 
 EARLIEST_DOB = date(1900, 1, 1)
 SEARCH_MAX_LENGTH = 200
-
-
-class ErrorDescribedField(forms.BoundField):
-    """Points an invalid input at its error message, so a screen reader reads it on focus.
-
-    The template renders the messages inside an element with id "<auto_id>_error"."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        error_id = f"{self.auto_id}_error"
-        described = attrs.get("aria-describedby", "").split()
-        if self.errors and self.auto_id and error_id not in described:
-            attrs["aria-describedby"] = " ".join([*described, error_id])
-        return attrs
 
 
 class PatientForm(forms.ModelForm):
