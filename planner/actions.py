@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clinic.models import TreatmentKind
 from planner import patient_search, workflow
-from planner.models import Course, Patient, Plan, PlanStatus
+from planner.models import Course, Patient, Plan, PlanStatus, RecallContact
 from planner.planning import (
     CourseDraft,
     drafts_of,
@@ -407,6 +407,7 @@ def patient_merge(
         plan.updated_by = user
         plan._change_reason = f"moved from patient #{merge.pk} (merged into #{keep.pk})"
         _save_with_history(plan, user)
+    _move_recall_contacts(keep=keep, merge=merge, user=user)
     for name in MERGE_FILLS:
         if not getattr(keep, name) and getattr(merge, name):
             setattr(keep, name, getattr(merge, name))
@@ -421,3 +422,14 @@ def patient_merge(
     merge._change_reason = f"merged into patient #{keep.pk} ({keep.full_name})"
     _save_with_history(merge, user)
     return keep
+
+
+def _move_recall_contacts(*, keep: Patient, merge: Patient, user) -> None:
+    """The duplicate's "contacted about a recalled lot" ticks follow its plans (their sessions
+    now list the kept record on the lot's page). Where both records were ticked for the same
+    lot, the kept record's tick already says so; the duplicate's stays with it, as history."""
+    already = set(RecallContact.objects.filter(patient=keep).values_list("lot_id", flat=True))
+    for contact in RecallContact.objects.filter(patient=merge).exclude(lot_id__in=already):
+        contact.patient = keep
+        contact._change_reason = f"moved from patient #{merge.pk} (merged into #{keep.pk})"
+        _save_with_history(contact, user)
