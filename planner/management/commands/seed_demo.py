@@ -24,9 +24,30 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from clinic.models import IntervalUnit, PriceRange, TreatmentType
+from clinic.models import (
+    ConsentDocument,
+    IntervalUnit,
+    PriceRange,
+    ProductLot,
+    StorageCheck,
+    TreatmentKind,
+    TreatmentType,
+)
 from clinic.roles import CLINICIAN
-from planner.models import Course, Indication, Patient, Plan, PlanStatus
+from planner.management import demo_delivery
+from planner.models import (
+    Course,
+    Deposit,
+    Indication,
+    Patient,
+    Plan,
+    PlanStatus,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+    SigningEvent,
+    TreatmentSession,
+)
 from planner.patient_search import search_keys
 from planner.planning import CourseDraft, current_estimate, quote_from_estimate
 
@@ -62,6 +83,28 @@ TITLES = (
     "Hair density (investigational)",
     "Maintenance",
 )
+# Every table seed_demo fills, in insertion order (sequences and statistics follow them).
+SEEDED = (
+    Patient,
+    ProductLot,
+    StorageCheck,
+    Plan,
+    Course,
+    TreatmentSession,
+    ShareLink,
+    SignedRecord,
+    SignedConsent,
+    SigningEvent,
+    Deposit,
+)
+# Days ago a plan was last changed, by status: open plans are recent, finished ones spread
+# over the years.
+AGE_DAYS = {
+    PlanStatus.DRAFT: (0, 120),
+    PlanStatus.PRESENTED: (0, 120),
+    PlanStatus.ACCEPTED: (0, 60),
+    PlanStatus.IN_PROGRESS: (14, 300),
+}
 # Roughly how a clinic's plans spread over the workflow after a few years.
 STATUS_WEIGHTS = {
     PlanStatus.DRAFT: 22,
@@ -92,16 +135,25 @@ class BulkInserter:
     def __init__(self, model: type[models.Model]):
         self.model = model
         self.fields = model._meta.concrete_fields
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.sql = self._insert_sql(model._meta.db_table, self.fields)
+        self.converters = {f.attname: self._converter(f) for f in self.fields}
+        self.has_history = hasattr(model, "history")
+        if not self.has_history:  # signing rows, deposits: the model keeps no history
+            return
         historical = model.history.model
         self.history_fields = [
             f for f in historical._meta.concrete_fields if f.attname != "history_id"
         ]
         self.history_extra = {"history_change_reason": None, "history_type": "+"}
-        self.defaults = {f.attname: f.get_default() for f in self.fields}
-        self.sql = self._insert_sql(model._meta.db_table, self.fields)
         self.history_sql = self._insert_sql(historical._meta.db_table, self.history_fields)
-        self.converters = {f.attname: self._converter(f) for f in self.history_fields}
-        self.converters.update({f.attname: self._converter(f) for f in self.fields})
+        self.converters.update(
+            {
+                f.attname: self._converter(f)
+                for f in self.history_fields
+                if f.attname not in self.converters
+            }
+        )
 
     @staticmethod
     def _insert_sql(table, fields):
@@ -117,6 +169,10 @@ class BulkInserter:
             return lambda v: None if v is None else ops.adapt_datetimefield_value(v)
         if isinstance(field, models.DateField):
             return lambda v: None if v is None else ops.adapt_datefield_value(v)
+        if isinstance(field, models.TimeField):
+            return lambda v: None if v is None else ops.adapt_timefield_value(v)
+        if isinstance(field, models.DecimalField):
+            return lambda v: None if v is None else ops.adapt_decimalfield_value(v)
         if isinstance(field, models.JSONField):
             return lambda v: field.get_db_prep_save(v, connection)
         return None
@@ -130,8 +186,17 @@ class BulkInserter:
             row.append(value if convert is None else convert(value))
         return tuple(row)
 
-    def insert(self, rows: list[dict], *, history_date, history_user_id) -> None:
+    def insert(self, rows: list[dict], *, history_date=None, history_user_id=None) -> None:
+        if not rows:
+            return
+        if "id" not in rows[0]:  # rows nothing else refers to: numbered here
+            first = self.next_id()
+            rows = [{**row, "id": first + offset} for offset, row in enumerate(rows)]
         full = [{**self.defaults, **row} for row in rows]
+        if not self.has_history:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, [self._row(r, self.fields) for r in full])
+            return
         history = [
             {
                 **row,
@@ -180,25 +245,30 @@ class Command(BaseCommand):
         started = timezone.now()
         with transaction.atomic():
             self.staff_id = self._demo_clinician()
-            patient_ids = self._patients(random.Random(seed), patients, today)
-            course_count = self._plans(random.Random(seed + 1), patient_ids, plans, today)
+            self.patient_names = self._patients(random.Random(seed), patients, today)
+            self.delivery = self._delivery_builder(random.Random(seed + 2), today)
+            course_count = self._plans(
+                random.Random(seed + 1), list(self.patient_names), plans, today
+            )
             # Ids were given explicitly; PostgreSQL's sequences must move past them.
             with connection.cursor() as cursor:
-                for sql in connection.ops.sequence_reset_sql(no_style(), [Patient, Plan, Course]):
+                for sql in connection.ops.sequence_reset_sql(no_style(), SEEDED):
                     cursor.execute(sql)
         if connection.vendor == "postgresql":
             # What autovacuum would do soon after a bulk load: fresh planner statistics.
             tables = [
                 connection.ops.quote_name(model._meta.db_table)
-                for base in (Patient, Plan, Course)
-                for model in (base, base.history.model)
+                for base in SEEDED
+                for model in ((base, base.history.model) if hasattr(base, "history") else (base,))
             ]
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {', '.join(tables)}")
         seconds = (timezone.now() - started).total_seconds()
+        added = self.delivery.next_id
         self.stdout.write(
-            f"Added {patients} patients, {plans} plans and {course_count} courses "
-            f"in {seconds:.1f} s."
+            f"Added {patients} patients, {plans} plans, {course_count} courses, "
+            f"{added['session'] - self.first_ids['session']} session records and "
+            f"{added['record'] - self.first_ids['record']} signed records in {seconds:.1f} s."
         )
 
     def _demo_clinician(self) -> int:
@@ -215,8 +285,9 @@ class Command(BaseCommand):
 
     # --- patients ---------------------------------------------------------------------------
 
-    def _patients(self, rng: random.Random, count: int, today: date) -> list[int]:
+    def _patients(self, rng: random.Random, count: int, today: date) -> dict[int, str]:
         tz = timezone.get_current_timezone()
+        names: dict[int, str] = {}
         inserter = BulkInserter(Patient)
         first_id = inserter.next_id()
         ids = list(range(first_id, first_id + count))
@@ -250,7 +321,76 @@ class Command(BaseCommand):
             inserter.insert(
                 rows, history_date=lambda row: row["created_at"], history_user_id=self.staff_id
             )
-        return ids
+            names.update((row["id"], row["full_name"]) for row in rows)
+        return names
+
+    # --- products, lots and their fridge readings --------------------------------------------
+
+    def _delivery_builder(self, rng: random.Random, today: date):
+        products = demo_delivery.demo_products()
+        lots = demo_delivery.lot_rows(
+            products, today=today, since=today - timedelta(days=HISTORY_SPAN_DAYS + 400)
+        )
+        lot_inserter = BulkInserter(ProductLot)
+        lot_id = lot_inserter.next_id()
+        for offset, lot in enumerate(lots):
+            lot["id"] = lot_id + offset
+        tz = timezone.get_current_timezone()
+        lot_inserter.insert(
+            lots,
+            history_date=lambda row: datetime.combine(row["received_on"], time(9), tzinfo=tz),
+            history_user_id=self.staff_id,
+        )
+        BulkInserter(StorageCheck).insert(
+            demo_delivery.storage_rows(lots, today=today, staff_id=self.staff_id),
+            history_date=lambda row: datetime.combine(row["checked_on"], time(9), tzinfo=tz),
+            history_user_id=self.staff_id,
+        )
+        # The consent a topical course's patient signs (a handful of rows: read in Python,
+        # as SQLite cannot look inside a JSON list).
+        consent = next(
+            (
+                c
+                for c in ConsentDocument.objects.order_by("-version", "pk")
+                if TreatmentKind.MICRONEEDLING in c.treatment_kinds
+            ),
+            None,
+        )
+        self.inserters = {
+            "session": BulkInserter(TreatmentSession),
+            "link": BulkInserter(ShareLink),
+            "record": BulkInserter(SignedRecord),
+            "consent": BulkInserter(SignedConsent),
+            "event": BulkInserter(SigningEvent),
+            "deposit": BulkInserter(Deposit),
+        }
+        self.first_ids = {name: ins.next_id() for name, ins in self.inserters.items()}
+        return demo_delivery.DeliveryBuilder(
+            rng=rng,
+            today=today,
+            tz=tz,
+            staff_id=self.staff_id,
+            products=products,
+            lots=lots,
+            consent=consent,
+            first_ids=self.first_ids,
+        )
+
+    def _insert_delivery(self) -> None:
+        rows = self.delivery.take()
+        self.inserters["session"].insert(
+            rows.sessions,
+            history_date=lambda row: row["updated_at"],
+            history_user_id=self.staff_id,
+        )
+        for name, batch in (
+            ("link", rows.links),
+            ("record", rows.records),
+            ("consent", rows.consents),
+            ("event", rows.events),
+            ("deposit", rows.deposits),
+        ):
+            self.inserters[name].insert(batch)
 
     # --- plans and courses ------------------------------------------------------------------
 
@@ -276,19 +416,15 @@ class Command(BaseCommand):
             plans, courses = [], []
             for owner in owners[chunk_start : chunk_start + BATCH]:
                 status = rng.choices(statuses, status_weights)[0]
-                # Open plans are recent; finished ones spread over the years.
-                recent = status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
-                age = rng.randrange(*((0, 120) if recent else (30, HISTORY_SPAN_DAYS)))
+                age = rng.randrange(*AGE_DAYS.get(status, (30, HISTORY_SPAN_DAYS)))
                 updated = datetime.combine(
                     today - timedelta(days=age),
                     time(rng.randrange(8, 19), rng.randrange(60), rng.randrange(60)),
                     tzinfo=tz,
                 )
+                start = max(updated.date(), today - timedelta(days=700)) + timedelta(days=7)
                 drafts = self._drafts(
-                    rng,
-                    treatments,
-                    rng.choices(course_counts, course_weights)[0],
-                    start=max(updated.date(), today - timedelta(days=700)) + timedelta(days=7),
+                    rng, treatments, rng.choices(course_counts, course_weights)[0], start=start
                 )
                 plan = {
                     "id": plan_id,
@@ -309,7 +445,9 @@ class Command(BaseCommand):
                 }
                 if status in QUOTED or (status == PlanStatus.CANCELLED and rng.random() < 0.5):
                     plan["quote"] = quote_from_estimate(current_estimate(drafts, prices))
-                    plan["quoted_at"] = updated
+                    plan["quoted_at"], signed_at = self.delivery.decision_times(
+                        status=status, updated=updated, start=start
+                    )
                 investigational = any(d.treatment.is_investigational for d in drafts)
                 if investigational and status != PlanStatus.DRAFT:
                     plan["investigational_reference"] = f"IND {rng.randrange(10000, 99999)}"
@@ -317,8 +455,10 @@ class Command(BaseCommand):
                     plan["investigational_recorded_at"] = updated
                     plan["investigational_recorded_by_id"] = self.staff_id
                 plans.append(plan)
+                plan_courses = []
                 for position, draft in enumerate(drafts):
-                    courses.append(
+                    product_id, lot_id = self.delivery.course_product(draft, status)
+                    plan_courses.append(
                         {
                             "id": course_id,
                             "plan_id": plan_id,
@@ -329,10 +469,18 @@ class Command(BaseCommand):
                             "interval_unit": draft.interval_unit,
                             "first_session": draft.first_session,
                             "exosome_source": draft.exosome_source,
+                            "product_id": product_id,
+                            "lot_id": lot_id,
                             "_saved_at": updated,
                         }
                     )
                     course_id += 1
+                courses += plan_courses
+                self.delivery.sessions(plan=plan, drafts=drafts, courses=plan_courses)
+                if "quote" in plan:
+                    self.delivery.signing(
+                        plan=plan, patient_name=self.patient_names[owner], signed_at=signed_at
+                    )
                 plan_id += 1
             plan_inserter.insert(
                 plans, history_date=lambda row: row["updated_at"], history_user_id=self.staff_id
@@ -340,6 +488,7 @@ class Command(BaseCommand):
             course_inserter.insert(
                 courses, history_date=lambda row: row["_saved_at"], history_user_id=self.staff_id
             )
+            self._insert_delivery()
             course_total += len(courses)
         return course_total
 
