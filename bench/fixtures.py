@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,11 +19,14 @@ from clinic.models import ExosomeProduct, IntervalUnit, ProductLot, StorageCheck
 from clinic.roles import CLINICIAN
 from planner import actions
 from planner.forms.plans import COURSE_PREFIX
-from planner.models import Patient, Plan
+from planner.models import Patient, Plan, PlanStatus
 from planner.planning import CourseDraft
+from planner.signing import actions as signing
 
 BENCH_USERNAME = "bench-clinician"
 BENCH_PATIENT = "Bench Example-Patient"
+BENCH_BIRTH_DATE = date(1985, 4, 23)
+SIGNING_PLAN = "Bench plan: shown to the patient"
 # A surname seed_demo uses, so the search finds a realistic number of rows at any size.
 SEARCH_TERM = "garcia"
 # The bench patient, found by its name's words reversed and by its phone's digits.
@@ -38,6 +42,10 @@ class BenchData:
     user_id: int
     patient_id: int
     plan_ids: dict[str, int]  # PLAN_SHAPES name -> plan id
+    # The lot that reached the most patients (its recall page has the most rows).
+    lot_id: int | None = None
+    # The private link of a presented plan: shown once, so only the run that made it has it.
+    signing_token: str = ""
 
     @property
     def plan_id(self) -> int:
@@ -136,7 +144,7 @@ def create_bench_data() -> BenchData:
         patient=None,
         changes={
             "full_name": BENCH_PATIENT,
-            "date_of_birth": date(1985, 4, 23),
+            "date_of_birth": BENCH_BIRTH_DATE,
             "phone": "+1 202 555 0100",
             "email": "bench.patient@example.com",
         },
@@ -159,7 +167,55 @@ def create_bench_data() -> BenchData:
             user=user,
         )
         plan_ids[name] = plan.pk
-    return BenchData(user_id=user.pk, patient_id=patient.pk, plan_ids=plan_ids)
+    return BenchData(
+        user_id=user.pk,
+        patient_id=patient.pk,
+        plan_ids=plan_ids,
+        lot_id=busiest_lot_id(),
+        signing_token=signing_link(patient, user, today=today),
+    )
+
+
+def busiest_lot_id() -> int | None:
+    """The lot planned for or used in the most sessions (seed_demo's data)."""
+    from planner.models import TreatmentSession
+
+    busiest = (
+        TreatmentSession.objects.exclude(planned_lot=None)
+        .values("planned_lot")
+        .annotate(n=Count("id"))
+        .order_by("-n", "planned_lot")
+        .first()
+    )
+    return busiest["planned_lot"] if busiest else bench_product()[1].pk
+
+
+def signing_link(patient, user, *, today: date) -> str:
+    """A one-course plan presented to the bench patient and its private link's token."""
+    plan = actions.plan_save(
+        plan=None,
+        patient=patient,
+        fields=actions.PlanFields(
+            title=SIGNING_PLAN, indications=["skin_quality"], ready_by=None, notes=""
+        ),
+        drafts=[
+            CourseDraft(
+                key="0",
+                treatment=TreatmentType.objects.get(slug="microneedling-topical-exosome"),
+                sessions=3,
+                interval_count=4,
+                interval_unit=IntervalUnit.WEEKS,
+                first_session=today + timedelta(days=14),
+                exosome_source="",
+            )
+        ],
+        user=user,
+    )
+    plan = actions.plan_transition(
+        plan=plan, to_status=PlanStatus.PRESENTED, user=user, expected_version=plan.version
+    )
+    _link, token = signing.link_create(plan=plan, user=user, expected_version=plan.version)
+    return token
 
 
 def find_bench_data() -> BenchData:
@@ -171,7 +227,9 @@ def find_bench_data() -> BenchData:
         for name, (courses, sessions) in PLAN_SHAPES.items()
     }
     user = get_user_model().objects.get(username=BENCH_USERNAME)
-    return BenchData(user_id=user.pk, patient_id=patient.pk, plan_ids=plan_ids)
+    return BenchData(
+        user_id=user.pk, patient_id=patient.pk, plan_ids=plan_ids, lot_id=busiest_lot_id()
+    )
 
 
 def editor_post_data(plan_id: int) -> dict[str, str]:
@@ -277,7 +335,41 @@ def endpoints(data: BenchData, plan_id: int | None = None) -> list[Endpoint]:
             reverse("patient-detail", args=[data.patient_id]),
             expect="<h1",
         ),
+        *after_the_quote(data),
     ]
+
+
+def after_the_quote(data: BenchData) -> list[Endpoint]:
+    """The pages of this round that work on seed_demo's delivery and signing rows."""
+    pages = []
+    if data.lot_id:
+        pages.append(
+            Endpoint(
+                "lot_page",
+                "lot and recall page",
+                reverse("lot-detail", args=[data.lot_id]),
+                expect="<h1",
+            )
+        )
+    if data.signing_token:
+        pages.append(
+            Endpoint(
+                "signing_page",
+                "patient signing page",
+                reverse("sign-plan", args=[data.signing_token]),
+                expect="<h1",
+            )
+        )
+    return pages
+
+
+def open_signing_link(client, data: BenchData) -> None:
+    """The patient's date-of-birth check, once per client: the signing page needs it."""
+    if data.signing_token:
+        client.post(
+            reverse("sign-link", args=[data.signing_token]),
+            {"date_of_birth": BENCH_BIRTH_DATE.isoformat()},
+        )
 
 
 # The requests whose query count must not depend on the plan's size (1 vs 12 courses).
