@@ -4,10 +4,10 @@ sessions or uses of a lot."""
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from clinic.formatting import format_date
@@ -22,6 +22,7 @@ from planner.delivery.models import (
 )
 from planner.delivery.reflow import Move, SessionSlot, after_performance, reschedule
 from planner.models import Patient, Plan, PlanStatus
+from planner.pagination import WindowPage, window_page
 from planner.planning import CourseDraft, course_input
 from planner.scheduling import Interval, build_dated_schedule
 from planner.wording import word_warnings
@@ -243,9 +244,16 @@ def lot_for_page(pk: int) -> ProductLot:
     )
 
 
+def _reached_by(lot: ProductLot) -> Q:
+    """Sessions that used the lot, or still plan it."""
+    return Q(lot_used=lot, status=SessionStatus.PERFORMED) | Q(
+        planned_lot=lot, status=SessionStatus.PLANNED
+    )
+
+
 def lot_recall(*, lot: ProductLot) -> LotRecall:
-    """Who received `lot`, who still has it planned, their contact details and who has been
-    contacted: four queries, whatever the number of uses."""
+    """Everything about who received `lot`, for the recall CSV and letters: four queries,
+    whatever the number of uses (the page reads it a screen at a time: lot_recall_page)."""
     rows = _session_rows().select_related("plan__patient").order_by("performed_on", "id")
     performed = list(rows.filter(lot_used=lot, status=SessionStatus.PERFORMED))
     planned = list(
@@ -268,6 +276,66 @@ def lot_recall(*, lot: ProductLot) -> LotRecall:
             for p in sorted(patients.values(), key=lambda p: (p.full_name, p.pk))
         ],
         changes=changes,
+    )
+
+
+RECALL_PAGE_SIZE = 50
+RECALL_LISTS = ("patients", "performed", "planned")
+
+
+@dataclass(frozen=True)
+class LotRecallPage:
+    """The lot page's lists, a screen of each (a chain's lot reaches thousands), with how
+    many there are in all."""
+
+    lot: ProductLot
+    patients: WindowPage  # of (Patient, RecallContact | None)
+    performed: WindowPage
+    planned: WindowPage
+    counts: dict[str, int]
+    changes: list[LotStatusChange]
+
+
+def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotRecallPage:
+    """Seven queries, whatever the number of uses: the counts, a page of each list, the
+    contact ticks of the patients on the page, the status changes. `pages` maps each of
+    RECALL_LISTS to the page asked for (anything unreadable is page 1)."""
+    reached = TreatmentSession.objects.filter(_reached_by(lot))
+    counts = reached.aggregate(
+        performed=Count("id", filter=Q(lot_used=lot, status=SessionStatus.PERFORMED)),
+        planned=Count("id", filter=Q(planned_lot=lot, status=SessionStatus.PLANNED)),
+        patients=Count("plan__patient", distinct=True),
+    )
+    people = Patient.objects.filter(pk__in=reached.values("plan__patient")).order_by(
+        "full_name", "pk"
+    )
+    people_page = window_page(people, pages.get("patients"), RECALL_PAGE_SIZE)
+    contacts = {
+        c.patient_id: c
+        for c in RecallContact.objects.filter(
+            lot=lot, patient__in=[p.pk for p in people_page]
+        ).select_related("contacted_by")
+    }
+    rows = _session_rows().select_related("plan__patient")
+    return LotRecallPage(
+        lot=lot,
+        patients=replace(people_page, object_list=[(p, contacts.get(p.pk)) for p in people_page]),
+        performed=window_page(
+            rows.filter(lot_used=lot, status=SessionStatus.PERFORMED).order_by(
+                "performed_on", "id"
+            ),
+            pages.get("performed"),
+            RECALL_PAGE_SIZE,
+        ),
+        planned=window_page(
+            rows.filter(planned_lot=lot, status=SessionStatus.PLANNED).order_by(
+                "planned_date", "id"
+            ),
+            pages.get("planned"),
+            RECALL_PAGE_SIZE,
+        ),
+        counts=counts,
+        changes=list(lot.status_changes.select_related("changed_by")),
     )
 
 

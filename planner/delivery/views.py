@@ -4,6 +4,7 @@ planner.delivery.actions and clinic.lots.actions."""
 
 import csv
 from datetime import date
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -282,13 +283,15 @@ def lot_list(request):
 @require_permission("planner.view_lot_recall")
 def lot_detail(request, pk):
     lot = selectors.lot_for_page(pk)
-    recall = selectors.lot_recall(lot=lot)
+    pages = {name: request.GET.get(name) for name in selectors.RECALL_LISTS}
+    recall = selectors.lot_recall_page(lot=lot, pages=pages)
     return render(
         request,
         "planner/delivery/lot_detail.html",
         {
             "lot": lot,
             "recall": recall,
+            "keep_pages": _other_pages(recall),
             "status_form": LotStatusForm(initial={"version": lot.version}, lot=lot),
             "reading_form": StorageReadingForm(
                 initial={"version": lot.version, "checked_on": timezone.localdate()}
@@ -298,6 +301,15 @@ def lot_detail(request, pk):
             ),
         },
     )
+
+
+def _other_pages(recall) -> dict[str, str]:
+    """For each list's page links: the query string keeping the other lists where they are."""
+    numbers = {name: getattr(recall, name).number for name in selectors.RECALL_LISTS}
+    return {
+        name: urlencode({other: n for other, n in numbers.items() if other != name and n > 1})
+        for name in numbers
+    }
 
 
 @require_POST
