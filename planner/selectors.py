@@ -3,7 +3,9 @@ checks. Reads only: nothing here writes, and nothing here imports planner.action
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from clinic.models import PriceRange
@@ -93,3 +95,28 @@ def possible_duplicates(
     return list(
         Patient.objects.filter(same, merged_into__isnull=True).order_by("full_name", "id")[:limit]
     )
+
+
+# SQLite's trigram index (migration 0012) serves words of three characters or more.
+FTS_MIN_WORD = 3
+
+
+def patients_matching(patients: QuerySet[Patient], words: list[str]) -> QuerySet[Patient]:
+    """Patients whose folded search text contains every word (planner/patient_search.py).
+    On PostgreSQL the pg_trgm GIN index serves `LIKE '%word%'`; on SQLite the words of three
+    characters or more go through the FTS5 trigram table, which finds the few matching rows
+    without reading every patient. The words are folded to [0-9a-z], so quoting each as an
+    FTS phrase is safe."""
+    if connection.vendor == "sqlite":
+        indexed = [w for w in words if len(w) >= FTS_MIN_WORD]
+        if indexed:
+            patients = patients.filter(
+                pk__in=RawSQL(
+                    "SELECT rowid FROM planner_patient_fts WHERE planner_patient_fts MATCH %s",
+                    [" AND ".join(f'"{w}"' for w in indexed)],
+                )
+            )
+        words = [w for w in words if len(w) < FTS_MIN_WORD]
+    for word in words:
+        patients = patients.filter(search_text__contains=word)
+    return patients

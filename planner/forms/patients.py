@@ -11,6 +11,7 @@ from clinic.forms import ErrorDescribedField
 from clinic.text import validate_visible_name
 from planner.models import Patient
 from planner.patient_search import search_words
+from planner.selectors import patients_matching
 
 NAME_REQUIRED = "Enter the patient's full name."
 DOB_IN_FUTURE = "The date of birth cannot be in the future."
@@ -103,8 +104,7 @@ class PatientSearchForm(forms.Form):
         words = search_words(self.cleaned_data["q"])
         if self.cleaned_data["q"].strip() and not words:
             return patients.none()  # only punctuation: nothing to look for, so no match
-        for word in words:
-            patients = patients.filter(search_text__contains=word)
+        patients = patients_matching(patients, words)
         if not self.cleaned_data["archived"]:
             patients = patients.filter(archived=False)
         return patients

@@ -185,10 +185,57 @@ def test_postgresql_has_a_trigram_index_on_the_search_text(db):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("the trigram index is PostgreSQL's; SQLite scans the one column")
+        pytest.skip("the trigram index is PostgreSQL's; SQLite has its FTS5 table")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'planner_patient_search_trgm'"
         )
         (definition,) = cursor.fetchone()
     assert "gin" in definition and "gin_trgm_ops" in definition
+
+
+def test_sqlite_keeps_its_trigram_table_in_step_with_every_write(db, front_desk, desk_client):
+    """The FTS5 table (migration 0012) follows inserts, edits, merges and deletes through
+    triggers; a later migration that rebuilds planner_patient would drop them, and this
+    fails then."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 table; PostgreSQL searches through its pg_trgm index")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'planner_patient'"
+        )
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert {
+        "planner_patient_fts_insert",
+        "planner_patient_fts_update",
+        "planner_patient_fts_delete",
+    } <= triggers
+
+    patient = actions.patient_save(
+        patient=None, changes={"full_name": "Carmen Okafor", "phone": "555-0177"}, user=front_desk
+    )
+    assert listed(desk_client, "okafor") == ["Carmen Okafor"]
+    assert listed(desk_client, "5550177") == ["Carmen Okafor"]
+
+    actions.patient_save(
+        patient=patient,
+        changes={"full_name": "Carmen Okafor-Reyes", "phone": "555-0177"},
+        user=front_desk,
+        expected_version=patient.version,
+    )
+    assert listed(desk_client, "reyes") == ["Carmen Okafor-Reyes"]
+    assert listed(desk_client, "reyes carmen okafor") == ["Carmen Okafor-Reyes"]
+
+    Patient.objects.filter(pk=patient.pk).delete()
+    assert listed(desk_client, "okafor") == []
+
+
+@pytest.mark.parametrize("query", ["ab", "b a", "ab 555"])
+def test_short_words_are_still_found(desk_client, query):
+    """Words under three characters are below the trigram index: matched by scanning."""
+    PatientFactory(full_name="Ab Adams", phone="555-0100")
+    PatientFactory(full_name="Zed Zulu", phone="555-0101")
+
+    assert listed(desk_client, query) == ["Ab Adams"]
