@@ -21,7 +21,9 @@ from clinic.models import (
     TreatmentType,
 )
 from planner.models import MAX_SESSIONS_PER_COURSE, Indication, Patient, Plan, PlanStatus
+from planner.patient_search import search_words
 from planner.planning import CourseDraft
+from planner.selectors import patients_matching
 
 SESSIONS_OUT_OF_RANGE = f"Enter a number of sessions from 1 to {MAX_SESSIONS_PER_COURSE}."
 INTERVAL_OUT_OF_RANGE = "Enter an interval from 1 to 365."
@@ -395,7 +397,14 @@ class PlanListFilter(forms.Form):
         if data.get("q"):
             # The patient match as a subquery, not a JOIN: PostgreSQL then scans patients
             # once instead of joining every plan (113 ms -> 10 ms at 100,000 plans).
-            matching_patients = Patient.objects.filter(full_name__icontains=data["q"]).values("pk")
+            # Patients are found as the patient search finds them (any word order, no
+            # accents, through the search index); the title by its text.
+            words = search_words(data["q"])
+            matching_patients = (
+                patients_matching(Patient.objects.all(), words).values("pk")
+                if words
+                else Patient.objects.none().values("pk")
+            )
             plans = plans.filter(Q(title__icontains=data["q"]) | Q(patient__in=matching_patients))
         if data.get("status"):
             plans = plans.filter(status=data["status"])

@@ -192,8 +192,11 @@ def test_list_filters_by_ready_by_month(desk_client, patient):
     [
         ("wedding", ["Before the WEDDING"]),
         ("ada", ["Before the WEDDING", "Scar care"]),
-        ("EXAMPLE", ["Before the WEDDING", "Scar care"]),
+        ("ADA EXAMPLE", ["Before the WEDDING", "Scar care"]),
         ("nothing like it", []),
+        # The patient found as the patient search finds them: words in any order, accents.
+        ("example ada", ["Before the WEDDING", "Scar care"]),
+        ("other bö", ["Hair"]),
     ],
 )
 def test_list_searches_titles_and_patient_names(desk_client, patient, query, found):
