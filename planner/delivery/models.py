@@ -89,7 +89,12 @@ class TreatmentSession(models.Model):
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
         ]
-        indexes = [models.Index(fields=["lot_used"]), models.Index(fields=["planned_lot"])]
+        indexes = [
+            models.Index(fields=["lot_used"]),
+            models.Index(fields=["planned_lot"]),
+            # The reports' products used: performed sessions in a period.
+            models.Index(fields=["status", "performed_on"], name="session_performed_idx"),
+        ]
 
     def __str__(self):
         return f"Session {self.number} of {self.course} on {self.planned_date}"
