@@ -19,6 +19,7 @@ from planner.timeline import FONT_SIZE, escape, text_width
 WIDTH = 720
 ROW = 26
 BAR = 16
+MIN_BAR = 1.5
 TOP = 8
 AXIS_LABEL_ROW = 16
 LABEL_GAP = 8
@@ -114,6 +115,21 @@ def axis_ticks(maximum: float, span: float, tick_format) -> tuple[float, list[tu
     raise AssertionError("unreachable")
 
 
+def _segments(row: Row, axis_max: float, span: float) -> list[tuple[int, object, float]]:
+    """(series, value, width) of each non-zero value of `row`: at least MIN_BAR wide, so a
+    small value next to a large one is still seen, and the row shrunk back inside the axis if
+    that widening pushed it past the end."""
+    widths = [
+        (series, value, max(float(value) / axis_max * span, MIN_BAR))
+        for series, value in enumerate(row.values)
+        if value
+    ]
+    total = sum(w for _, _, w in widths)
+    if total > span:
+        widths = [(series, value, w * span / total) for series, value, w in widths]
+    return widths
+
+
 def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = WIDTH) -> str:
     """The SVG of `chart`: rows top to bottom in the order given, an axis underneath, and a
     legend when there is more than one series."""
@@ -140,10 +156,7 @@ def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = 
             f'text-anchor="end">{escape(label)}</text>'
         )
         x = x0
-        for series, value in enumerate(row.values):
-            if not value:
-                continue
-            w = float(value) / axis_max * (x1 - x0)
+        for series, value, w in _segments(row, axis_max, x1 - x0):
             parts.append(
                 f'<rect class="bar" data-row="{index}" data-series="{series}" x="{_num(x)}" '
                 f'y="{_num(mid - BAR / 2)}" width="{_num(w)}" height="{BAR}" '
