@@ -49,6 +49,25 @@ SCALE_CHECKED = (
 # PostgreSQL), so it stays closer to its small-database time than the lists do.
 SEARCH_SCALE_LIMIT = 1.2
 SEARCH_SCALE_CHECKED = ("patient_search", "patient_search_words", "patient_search_phone")
+# The clinic's numbers (planner/board): the reports page and each CSV, as multiples of the
+# floor and of their own small-database time. They aggregate over every plan, so the
+# indexes of migration 0012 are what keeps them near their small-database time.
+REPORTS = {
+    "reports": ("reports page", "/reports/", "<svg"),
+    **{
+        f"report_csv_{slug}": (f"reports CSV, {slug}", f"/reports/{slug}.csv", header)
+        for slug, header in (
+            ("pipeline", "status,currency"),
+            ("conversion", "month,presented"),
+            ("ahead", "month,sessions planned"),
+            ("treatments", "treatment,courses"),
+            ("products", "product,sessions performed"),
+            ("sessions", "month,performed"),
+        )
+    },
+}
+REPORT_RATIO_LIMIT = 4.0
+REPORT_SCALE_LIMIT = 1.2
 SIZES = {"small": (200, 1000), "large": (20000, 100000)}  # patients, plans
 QUICK_SIZES = {"small": (20, 60), "large": (40, 150)}
 
@@ -165,6 +184,36 @@ def queries_by_courses(client, data, names, *, warm: bool = True, runs: int = 2)
     return counts
 
 
+def report_endpoints(data) -> list:
+    """The reports' requests. The bench user is given the reports permission alone: a clinic
+    admin's role also asks for a second factor, which is not what is timed here."""
+    from django.contrib.auth.models import Permission
+
+    from bench.fixtures import Endpoint
+
+    permission = Permission.objects.get(content_type__app_label="planner", codename="view_reports")
+    Permission.user_set.through.objects.get_or_create(user_id=data.user_id, permission=permission)
+    return [
+        Endpoint(name, label, path, expect=expect)
+        for name, (label, path, expect) in REPORTS.items()
+    ]
+
+
+def fill_report_columns() -> int:
+    """seed_demo inserts plans in bulk, without the reports' quote columns: fill them from
+    each frozen quote (planner.models.quote_columns) so the reports sum real figures. A
+    stop-gap until seed_demo writes them itself."""
+    from planner.models import Plan, quote_columns
+
+    plans = []
+    for plan in Plan.objects.filter(quote__isnull=False, quote_low__isnull=True).only("quote"):
+        for name, value in quote_columns(plan.quote).items():
+            setattr(plan, name, value)
+        plans.append(plan)
+    Plan.objects.bulk_update(plans, ["quote_low", "quote_high", "quote_currency"], batch_size=2000)
+    return len(plans)
+
+
 def logged_in_client(data):
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -189,7 +238,7 @@ def measure(
     from bench.fixtures import PER_PLAN, endpoints
 
     client = logged_in_client(data)
-    timed = endpoints(data)
+    timed = endpoints(data) + report_endpoints(data)
     for endpoint in timed:
         for _ in range(min(warmup, 2) if endpoint.slow else warmup):
             check(endpoint, send(client, endpoint))
@@ -286,6 +335,7 @@ def child(args) -> int:
     call_command("seed_demo", patients=patients, plans=plans, stdout=io.StringIO())
     seed_seconds = time.perf_counter() - started
     data = create_bench_data()
+    fill_report_columns()
     if args.prepare_only:
         return 0
     result = measure(
@@ -326,6 +376,13 @@ def verdicts(results: dict) -> list[dict]:
                 ratio <= limit,
                 f"{ratio}×",
             )
+        for name in REPORTS:
+            ratio = figures[name]["ratio"]
+            add(
+                f"{dataset}: {figures[name]['label']} <= {REPORT_RATIO_LIMIT:g}× floor",
+                ratio <= REPORT_RATIO_LIMIT,
+                f"{ratio}×",
+            )
         pdf = figures["summary_pdf"]
         add(
             f"{dataset}: summary PDF < {PDF_SECONDS:g} s (the target names {PDF_PAGES} pages)",
@@ -348,6 +405,7 @@ def verdicts(results: dict) -> list[dict]:
             )
         limits = {name: SCALE_LIMIT for name in SCALE_CHECKED}
         limits |= {name: SEARCH_SCALE_LIMIT for name in SEARCH_SCALE_CHECKED}
+        limits |= {name: REPORT_SCALE_LIMIT for name in REPORTS}
         for name, limit in limits.items():
             ratio = large[name]["median_ms"] / small[name]["median_ms"]
             add(

@@ -29,6 +29,10 @@ MIN_VALUE_ROOM = 60
 MAX_VALUE_ROOM = 260
 MIN_LABEL_ROOM = 90
 MAX_LABEL_ROOM = 220
+# Narrower than this, labels stand above their bars (see render_bar_chart).
+NARROW_FROM = 500
+NARROW = 360
+NARROW_ROW = 40
 
 # (fill, pattern) per series: shades far apart in grey, and a pattern that tells them apart
 # without any shade at all.
@@ -130,17 +134,30 @@ def _segments(row: Row, axis_max: float, span: float) -> list[tuple[int, object,
     return widths
 
 
+def _chars(room: float) -> int:
+    """How many characters fit `room` units (the estimate is generous already)."""
+    return max(int(room / text_width("x") + 1e-6), 1)
+
+
 def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = WIDTH) -> str:
     """The SVG of `chart`: rows top to bottom in the order given, an axis underneath, and a
-    legend when there is more than one series."""
+    legend when there is more than one series. Narrower than NARROW_FROM (a phone), each
+    row's label stands above its bar, so the bars keep most of the width."""
     p = "".join(c if c.isalnum() or c in "-_" else "-" for c in id_prefix) or "chart"
-    longest = max((text_width(r.label) for r in chart.rows), default=0)
-    label_room = min(max(longest + LABEL_GAP, MIN_LABEL_ROOM), MAX_LABEL_ROOM)
-    label_chars = int((label_room - LABEL_GAP) / text_width("x"))
+    narrow = width < NARROW_FROM
+    # The axis starts far enough in for its first tick label ("USD 0") to stay in the picture.
+    first_tick = text_width(chart.tick_format(Decimal(0))) / 2 + 2
+    if narrow:
+        label_room, row_height = max(8, first_tick), NARROW_ROW
+        label_chars = _chars(width - label_room - 4)
+    else:
+        longest = max((text_width(r.label) for r in chart.rows), default=0)
+        label_room = min(max(longest + LABEL_GAP, MIN_LABEL_ROOM, first_tick), MAX_LABEL_ROOM)
+        label_chars, row_height = _chars(label_room - LABEL_GAP), ROW
     x0 = label_room
     widest_text = max((text_width(r.text) for r in chart.rows), default=0)
-    value_room = min(max(widest_text + LABEL_GAP + 4, MIN_VALUE_ROOM), MAX_VALUE_ROOM)
-    value_chars = int((value_room - LABEL_GAP - 4) / text_width("x"))
+    value_room = min(max(widest_text + LABEL_GAP + 4, MIN_VALUE_ROOM), MAX_VALUE_ROOM, width * 0.4)
+    value_chars = _chars(value_room - LABEL_GAP - 4)
     x1 = width - value_room
     totals = [float(sum(r.values)) for r in chart.rows]
     # The axis ends at its last tick, at or past the longest bar.
@@ -148,12 +165,20 @@ def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = 
     parts: list[str] = []
     y = TOP
     for index, row in enumerate(chart.rows):
-        mid = y + ROW / 2
-        label = _shorten(row.label, label_chars)
+        label = escape(_shorten(row.label, label_chars))
+        if narrow:
+            mid = y + 18 + BAR / 2
+            label_text = (
+                f'<text class="label row-label" x="{_num(x0)}" y="{_num(y + 12)}">{label}</text>'
+            )
+        else:
+            mid = y + ROW / 2
+            label_text = (
+                f'<text class="label row-label" x="{_num(x0 - LABEL_GAP)}" y="{_num(mid + 4)}" '
+                f'text-anchor="end">{label}</text>'
+            )
         parts.append(
-            f'<g class="row" data-row="{index}"><title>{escape(row.label)}</title>'
-            f'<text class="label row-label" x="{_num(x0 - LABEL_GAP)}" y="{_num(mid + 4)}" '
-            f'text-anchor="end">{escape(label)}</text>'
+            f'<g class="row" data-row="{index}"><title>{escape(row.label)}</title>{label_text}'
         )
         x = x0
         for series, value, w in _segments(row, axis_max, x1 - x0):
@@ -171,7 +196,7 @@ def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = 
                 f"{escape(_shorten(row.text, value_chars))}</text>"
             )
         parts.append("</g>")
-        y += ROW
+        y += row_height
     axis_y = y + 4
     parts.append(
         f'<line class="axis" x1="{_num(x0)}" y1="{_num(axis_y)}" x2="{_num(x1)}" '

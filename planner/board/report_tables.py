@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from clinic.formatting import format_money, format_money_range, format_month, plural
 from planner.board import reports
-from planner.board.charts import BarChart, Row, render_bar_chart
+from planner.board.charts import NARROW, BarChart, Row, render_bar_chart
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One chart drawn twice: the page shows the one that fits its box (a container query)."""
+
+    wide: str
+    narrow: str
 
 
 @dataclass(frozen=True)
@@ -21,9 +29,16 @@ class Report:
     rows: list[tuple[str, ...]]
     csv_headers: tuple[str, ...]
     csv_rows: list[tuple]
-    charts: list[str] = field(default_factory=list)
+    charts: list[Drawing] = field(default_factory=list)
     summary: str = ""
     empty: str = "Nothing to show yet."
+
+
+def _draw(chart: BarChart, *, id_prefix: str) -> Drawing:
+    return Drawing(
+        wide=render_bar_chart(chart, id_prefix=id_prefix),
+        narrow=render_bar_chart(chart, id_prefix=f"{id_prefix}-narrow", width=NARROW),
+    )
 
 
 def _money_ticks(currency: str):
@@ -57,7 +72,7 @@ def pipeline_report(**_) -> Report:
             ),
             tick_format=_money_ticks(currency),
         )
-        charts.append(render_bar_chart(chart, id_prefix=f"pipeline-{currency}"))
+        charts.append(_draw(chart, id_prefix=f"pipeline-{currency}"))
     return Report(
         slug="pipeline",
         heading="Pipeline value by status",
@@ -145,7 +160,7 @@ def conversion_report(*, today: date, **_) -> Report:
         ],
         csv_headers=("month", "presented", *OUTCOME_LABELS),
         csv_rows=[(m.month.strftime("%Y-%m"), m.presented, *m.counts()) for m in months],
-        charts=[render_bar_chart(chart, id_prefix="conversion")],
+        charts=[_draw(chart, id_prefix="conversion")],
         summary=summary,
     )
 
@@ -154,7 +169,7 @@ def ahead_report(*, today: date, **_) -> Report:
     months = reports.ahead(today=today)
     currencies = sorted({c for m in months for c in m.value})
     charts = [
-        render_bar_chart(
+        _draw(
             BarChart(
                 title="Sessions planned per month, next 6 months",
                 description="; ".join(
@@ -172,7 +187,7 @@ def ahead_report(*, today: date, **_) -> Report:
     for currency in currencies:
         values = [m.value.get(currency, [0, Decimal(0), Decimal(0)]) for m in months]
         charts.append(
-            render_bar_chart(
+            _draw(
                 BarChart(
                     title=f"Accepted value by month of first session, {currency}",
                     description="; ".join(
@@ -254,7 +269,7 @@ def treatments_report(*, today: date, months: int, **_) -> Report:
         rows=[(line.name, str(line.count), str(line.sessions)) for line in lines],
         csv_headers=("treatment", "courses", "sessions"),
         csv_rows=[(line.name, line.count, line.sessions) for line in lines],
-        charts=[render_bar_chart(chart, id_prefix="treatments")] if lines else [],
+        charts=[_draw(chart, id_prefix="treatments")] if lines else [],
         empty="No accepted plan was presented in this period.",
     )
 
@@ -278,7 +293,7 @@ def products_report(*, today: date, months: int, **_) -> Report:
         rows=[(line.name, str(line.count)) for line in lines],
         csv_headers=("product", "sessions performed"),
         csv_rows=[(line.name, line.count) for line in lines],
-        charts=[render_bar_chart(chart, id_prefix="products")] if lines else [],
+        charts=[_draw(chart, id_prefix="products")] if lines else [],
         empty="No session with a product was performed in this period.",
     )
 
@@ -319,7 +334,7 @@ def sessions_report(*, today: date, months: int, **_) -> Report:
         ],
         csv_headers=("month", *SESSION_LABELS),
         csv_rows=[(m.month.strftime("%Y-%m"), *m.values()) for m in by_month],
-        charts=[render_bar_chart(chart, id_prefix="sessions")],
+        charts=[_draw(chart, id_prefix="sessions")],
     )
 
 

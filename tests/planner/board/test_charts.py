@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from planner.board.charts import (
     MAX_LABEL_ROOM,
+    NARROW,
     WIDTH,
     BarChart,
     Row,
@@ -72,9 +73,9 @@ def charts(draw):
     )
 
 
-@given(charts())
-def test_every_value_is_drawn_once_inside_the_axis(chart):
-    root = ET.fromstring(render_bar_chart(chart))
+@given(charts(), st.sampled_from([WIDTH, NARROW]))
+def test_every_value_is_drawn_once_inside_the_axis(chart, width):
+    root = ET.fromstring(render_bar_chart(chart, width=width))
     bars = elements(root, "bar")
     drawn = sorted((int(b.get("data-row")), int(b.get("data-series"))) for b in bars)
     expected = sorted(
@@ -97,14 +98,14 @@ def test_every_value_is_drawn_once_inside_the_axis(chart):
             assert abs(float(a.get("x")) + float(a.get("width")) - float(b.get("x"))) < 0.2
 
 
-@given(charts())
-def test_labels_never_overlap_and_stay_inside_the_picture(chart):
-    root = ET.fromstring(render_bar_chart(chart))
+@given(charts(), st.sampled_from([WIDTH, NARROW]))
+def test_labels_never_overlap_and_stay_inside_the_picture(chart, width):
+    root = ET.fromstring(render_bar_chart(chart, width=width))
     found = boxes(root)
     for a, b in combinations(found, 2):
         assert not a.overlaps(b), (a, b)
     for box in found:
-        assert box.x0 >= -0.5 and box.x1 <= WIDTH + 0.5
+        assert box.x0 >= -0.5 and box.x1 <= width + 0.5
 
 
 @given(charts())

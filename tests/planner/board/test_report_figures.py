@@ -8,7 +8,7 @@ from planner import actions
 from planner.board import reports
 from planner.models import PlanStatus
 from tests.factories.planner import make_plan
-from tests.planner.board.conftest import TODAY
+from tests.planner.board.example import TODAY
 
 D = Decimal
 

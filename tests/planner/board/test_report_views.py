@@ -9,7 +9,7 @@ from django.urls import reverse
 from planner.board import report_views
 from planner.board.report_tables import BUILDERS
 from tests.factories.planner import PlanFactory
-from tests.planner.board.conftest import TODAY, at, quoted_plan
+from tests.planner.board.example import TODAY, at, quoted_plan
 
 pytestmark = pytest.mark.django_db
 
