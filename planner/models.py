@@ -173,12 +173,12 @@ class Plan(Stamped):
             models.Index(fields=["ready_by"]),
             models.Index(fields=["-updated_at", "-id"]),
             # The reports (planner/board/reports.py): pipeline by status read from the index
-            # alone, and conversion by month of presentation.
+            # alone; plans presented in a period, by status (a seek per status).
             models.Index(
                 fields=["status", "quote_currency", "quote_low", "quote_high"],
                 name="plan_pipeline_idx",
             ),
-            models.Index(fields=["quoted_at", "status"], name="plan_quoted_idx"),
+            models.Index(fields=["status", "quoted_at"], name="plan_quoted_idx"),
         ]
         constraints = [
             models.CheckConstraint(

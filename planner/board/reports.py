@@ -161,7 +161,11 @@ def conversion(*, today: date) -> Conversion:
     rows at the middle offset): SQLite has no median aggregate, and this keeps the work in the
     database whatever the number of plans."""
     first = add_months(today, 1 - CONVERSION_MONTHS)
-    presented = Plan.objects.filter(quoted_at__gte=_aware(first))
+    # Every status but draft (a draft has no quote): the status index then serves the range.
+    presented = Plan.objects.filter(
+        status__in=[s for s in PlanStatus.values if s != PlanStatus.DRAFT],
+        quoted_at__gte=_aware(first),
+    )
     months = {m: ConversionMonth(month=m) for m in month_starts(first, CONVERSION_MONTHS)}
     rows = (
         presented.annotate(month=TruncMonth("quoted_at"), outcome=_OUTCOME)

@@ -92,8 +92,11 @@ class TreatmentSession(models.Model):
         indexes = [
             models.Index(fields=["lot_used"]),
             models.Index(fields=["planned_lot"]),
-            # The reports' products used: performed sessions in a period.
+            # The reports (planner/board/reports.py): performed sessions in a period, planned
+            # sessions in the months ahead, and each plan's first session.
             models.Index(fields=["status", "performed_on"], name="session_performed_idx"),
+            models.Index(fields=["status", "planned_date"], name="session_status_day_idx"),
+            models.Index(fields=["plan", "planned_date"], name="session_plan_day_idx"),
         ]
 
     def __str__(self):
