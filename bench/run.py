@@ -210,7 +210,7 @@ def fill_report_columns() -> int:
         for name, value in quote_columns(plan.quote).items():
             setattr(plan, name, value)
         plans.append(plan)
-    Plan.objects.bulk_update(plans, ["quote_low", "quote_high", "quote_currency"], batch_size=2000)
+    Plan.objects.bulk_update(plans, ["quote_low", "quote_high", "quote_currency"], batch_size=500)
     return len(plans)
 
 

@@ -172,13 +172,14 @@ class Plan(Stamped):
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["ready_by"]),
             models.Index(fields=["-updated_at", "-id"]),
-            # The reports (planner/board/reports.py): pipeline by status read from the index
-            # alone; plans presented in a period, by status (a seek per status).
+            # The reports (planner/board/reports.py) read these indexes alone, never the
+            # plan rows (on SQLite the columns added after the large quote JSON sit past
+            # it): pipeline by status; plans presented in a period, a seek per status.
             models.Index(
                 fields=["status", "quote_currency", "quote_low", "quote_high"],
                 name="plan_pipeline_idx",
             ),
-            models.Index(fields=["status", "quoted_at"], name="plan_quoted_idx"),
+            models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -251,6 +252,8 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "id"]
+        # The reports' treatment mix reads courses of many plans from this index alone.
+        indexes = [models.Index(fields=["plan", "treatment", "sessions"], name="course_mix_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sessions__gte=1) & Q(sessions__lte=MAX_SESSIONS_PER_COURSE),
