@@ -149,7 +149,7 @@ def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = 
     first_tick = text_width(chart.tick_format(Decimal(0))) / 2 + 2
     if narrow:
         label_room, row_height = max(8, first_tick), NARROW_ROW
-        label_chars = _chars(width - label_room - 4)
+        label_chars = _chars(width - label_room - 8)
     else:
         longest = max((text_width(r.label) for r in chart.rows), default=0)
         label_room = min(max(longest + LABEL_GAP, MIN_LABEL_ROOM, first_tick), MAX_LABEL_ROOM)
@@ -169,7 +169,8 @@ def render_bar_chart(chart: BarChart, *, id_prefix: str = "chart", width: int = 
         if narrow:
             mid = y + 18 + BAR / 2
             label_text = (
-                f'<text class="label row-label" x="{_num(x0)}" y="{_num(y + 12)}">{label}</text>'
+                f'<text class="label row-label" x="{_num(x0 + 4)}" y="{_num(y + 12)}">'
+                f"{label}</text>"
             )
         else:
             mid = y + ROW / 2
