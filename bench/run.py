@@ -39,6 +39,24 @@ PDF_PAGES = 2
 # Issue 17: every page on the large database within this multiple of its small-database
 # time (the floor view itself is the yardstick, not a page).
 SCALE_LIMIT = 1.2
+# The clinic's numbers (planner/board): the reports page and each CSV, as multiples of the
+# floor and of their own small-database time. They aggregate over every plan, so the
+# indexes of migration 0012 are what keeps them near their small-database time.
+REPORTS = {
+    "reports": ("reports page", "/reports/", "<svg"),
+    **{
+        f"report_csv_{slug}": (f"reports CSV, {slug}", f"/reports/{slug}.csv", header)
+        for slug, header in (
+            ("pipeline", "status,currency"),
+            ("conversion", "month,presented"),
+            ("ahead", "month,sessions planned"),
+            ("treatments", "treatment,courses"),
+            ("products", "product,sessions performed"),
+            ("sessions", "month,performed"),
+        )
+    },
+}
+REPORT_RATIO_LIMIT = 4.0
 SIZES = {"small": (200, 1000), "large": (20000, 100000)}  # patients, plans
 QUICK_SIZES = {"small": (20, 60), "large": (40, 150)}
 
@@ -155,6 +173,21 @@ def queries_by_courses(client, data, names, *, warm: bool = True, runs: int = 2)
     return counts
 
 
+def report_endpoints(data) -> list:
+    """The reports' requests. The bench user is given the reports permission alone: a clinic
+    admin's role also asks for a second factor, which is not what is timed here."""
+    from django.contrib.auth.models import Permission
+
+    from bench.fixtures import Endpoint
+
+    permission = Permission.objects.get(content_type__app_label="planner", codename="view_reports")
+    Permission.user_set.through.objects.get_or_create(user_id=data.user_id, permission=permission)
+    return [
+        Endpoint(name, label, path, expect=expect)
+        for name, (label, path, expect) in REPORTS.items()
+    ]
+
+
 def logged_in_client(data):
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -182,7 +215,7 @@ def measure(
     from bench.fixtures import PER_PLAN, endpoints
 
     client = logged_in_client(data)
-    timed = endpoints(data)
+    timed = endpoints(data) + report_endpoints(data)
     for endpoint in timed:
         for _ in range(min(warmup, 2) if endpoint.slow else warmup):
             check(endpoint, send(client, endpoint))
@@ -317,6 +350,13 @@ def verdicts(results: dict) -> list[dict]:
             add(
                 f"{dataset}: {figures[name]['label']} <= {limit}× floor",
                 ratio <= limit,
+                f"{ratio}×",
+            )
+        for name in REPORTS:
+            ratio = figures[name]["ratio"]
+            add(
+                f"{dataset}: {figures[name]['label']} <= {REPORT_RATIO_LIMIT:g}× floor",
+                ratio <= REPORT_RATIO_LIMIT,
                 f"{ratio}×",
             )
         pdf = figures["summary_pdf"]

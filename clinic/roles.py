@@ -91,6 +91,8 @@ ROLE_EXTRA_CODENAMES = {
         ("planner", "contact_recall_patients"),
         ("clinic", "change_lot_status"),
         ("clinic", "recall_lot"),
+        # The clinic's numbers (planner.board reports): quoting and conversion, an owner's view.
+        ("planner", "view_reports"),
     ],
 }
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clinic.models import TreatmentKind
 from planner import patient_search, workflow
-from planner.models import Course, Patient, Plan, PlanStatus, RecallContact
+from planner.models import Course, Patient, Plan, PlanStatus, RecallContact, quote_columns
 from planner.planning import (
     CourseDraft,
     drafts_of,
@@ -262,6 +262,11 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     elif to_status == PlanStatus.DRAFT:
         plan.quote = None
         plan.quoted_at = None
+        plan.decided_at = None
+    for name, value in quote_columns(plan.quote).items():
+        setattr(plan, name, value)
+    if to_status in (PlanStatus.ACCEPTED, PlanStatus.DECLINED):
+        plan.decided_at = timezone.now()
     plan.status = to_status
     plan.updated_by = user
     _save_with_history(plan, user)

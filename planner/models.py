@@ -3,6 +3,8 @@
 Business rules that touch several rows live in planner/actions.py; the schedule and cost
 maths live in planner/scheduling.py and planner/estimates.py (pure functions)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -122,6 +124,19 @@ class Plan(Stamped):
     # price edits in the admin never change what the patient was shown.
     quote = models.JSONField(null=True, blank=True)
     quoted_at = models.DateTimeField(null=True, blank=True)
+    # The frozen quote's totals and currency, copied out of `quote` where it is frozen or
+    # thawed (planner.actions.plan_transition, via quote_columns) so the reports can sum
+    # them in the database (summing inside JSON differs between SQLite and PostgreSQL and
+    # reads every quote in full). Empty while the plan has no frozen quote.
+    quote_low = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    quote_high = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Nullable with no default, unlike the app's other text fields: SQLite adds such a column
+    # in place, where a default would rebuild the plan table under the session trigger.
+    quote_currency = models.CharField(max_length=3, null=True, blank=True)  # noqa: DJ001
+    # When the patient's answer to the presented quote was recorded: accepted or declined
+    # (planner.actions.plan_transition). Cleared with the quote when the plan goes back to
+    # draft; a cancelled plan keeps it, so "accepted, later cancelled" stays a decision.
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     # Investigational guardrail: the IND/trial reference is recorded by a clinician before
     # presenting; the patient's acknowledgement is the investigational consent they sign
@@ -151,11 +166,20 @@ class Plan(Stamped):
             ("record_investigational_consent", "Can record an IND/trial reference and consent"),
             ("acknowledge_due_diligence", "Can acknowledge a product's open due-diligence gaps"),
             ("discard_any_draft", "Can delete a draft plan someone else started"),
+            ("view_reports", "Can see the clinic's numbers (reports page and its CSVs)"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["ready_by"]),
             models.Index(fields=["-updated_at", "-id"]),
+            # The reports (planner/board/reports.py) read these indexes alone, never the
+            # plan rows (on SQLite the columns added after the large quote JSON sit past
+            # it): pipeline by status; plans presented in a period, a seek per status.
+            models.Index(
+                fields=["status", "quote_currency", "quote_low", "quote_high"],
+                name="plan_pipeline_idx",
+            ),
+            models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -197,6 +221,18 @@ class Plan(Stamped):
         return [labels.get(key, key) for key in self.indications]
 
 
+def quote_columns(quote: dict | None) -> dict:
+    """Plan's denormalised quote columns for a frozen quote (None: no quote), e.g.
+    plan.__dict__.update(quote_columns(plan.quote)) or a bulk insert's row."""
+    if not quote or quote.get("currency") is None:
+        return {"quote_low": None, "quote_high": None, "quote_currency": None}
+    return {
+        "quote_low": Decimal(quote["total_min"]),
+        "quote_high": Decimal(quote["total_max"]),
+        "quote_currency": quote["currency"],
+    }
+
+
 class Course(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="courses")
     position = models.PositiveSmallIntegerField(default=0)
@@ -216,6 +252,8 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "id"]
+        # The reports' treatment mix reads courses of many plans from this index alone.
+        indexes = [models.Index(fields=["plan", "treatment", "sessions"], name="course_mix_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sessions__gte=1) & Q(sessions__lte=MAX_SESSIONS_PER_COURSE),

@@ -32,4 +32,5 @@ urlpatterns = [
     path("plans/<int:pk>/calendar.ics", summary.plan_calendar, name="plan-calendar"),
     path("", include("planner.signing.urls")),
     path("", include("planner.delivery.urls")),
+    path("", include("planner.board.report_urls")),
 ]

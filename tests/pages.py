@@ -85,6 +85,8 @@ PAGES = (
     Page("lots", "/lots/", CLINICIAN_USER),
     Page("lot", "/lots/{lot}/", ADMIN),
     Page("signing link, date of birth", "/p/an-unknown-token/", ANONYMOUS),
+    Page("reports", "/reports/", ADMIN),
+    Page("reports, bad period", "/reports/?months=13", ADMIN),
     Page("staff list", "/staff/", ADMIN),
     Page("new staff member", "/staff/new/", ADMIN),
     Page("staff member", "/staff/{desk_id}/", ADMIN),

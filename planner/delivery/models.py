@@ -89,7 +89,15 @@ class TreatmentSession(models.Model):
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
         ]
-        indexes = [models.Index(fields=["lot_used"]), models.Index(fields=["planned_lot"])]
+        indexes = [
+            models.Index(fields=["lot_used"]),
+            models.Index(fields=["planned_lot"]),
+            # The reports (planner/board/reports.py): performed sessions in a period, planned
+            # sessions in the months ahead, and each plan's first session.
+            models.Index(fields=["status", "performed_on"], name="session_performed_idx"),
+            models.Index(fields=["status", "planned_date"], name="session_status_day_idx"),
+            models.Index(fields=["plan", "planned_date"], name="session_plan_day_idx"),
+        ]
 
     def __str__(self):
         return f"Session {self.number} of {self.course} on {self.planned_date}"

@@ -51,6 +51,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("planner", "0011_session_plan_accepted_rule")]
+    dependencies = [("planner", "0012_plan_report_columns")]
 
     operations = [migrations.RunPython(create, drop)]

@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -120,6 +121,10 @@ def test_plans_going_ahead_have_session_records_and_signatures():
     assert SignedRecord.objects.count() == decided.count()
     for record in SignedRecord.objects.select_related("plan")[:50]:
         assert record.plan.quoted_at <= record.signed_at
+        # The reports read the decision time and the quote's totals from their columns.
+        assert record.plan.decided_at == record.signed_at
+        if record.plan.quote["currency"]:
+            assert record.plan.quote_low == Decimal(record.plan.quote["total_min"])
         assert record.link.used_at == record.signed_at
     # Open links for presented plans, some opened and not signed: the board's "waiting" list.
     waiting = ShareLink.objects.filter(plan__status=PlanStatus.PRESENTED, used_at__isnull=True)

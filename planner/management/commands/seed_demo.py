@@ -47,6 +47,7 @@ from planner.models import (
     SignedRecord,
     SigningEvent,
     TreatmentSession,
+    quote_columns,
 )
 from planner.patient_search import search_keys
 from planner.planning import CourseDraft, current_estimate, quote_from_estimate
@@ -448,6 +449,7 @@ class Command(BaseCommand):
                     plan["quoted_at"], signed_at = self.delivery.decision_times(
                         status=status, updated=updated, start=start
                     )
+                    plan.update(quote_columns(plan["quote"]), decided_at=signed_at)
                 investigational = any(d.treatment.is_investigational for d in drafts)
                 if investigational and status != PlanStatus.DRAFT:
                     plan["investigational_reference"] = f"IND {rng.randrange(10000, 99999)}"
