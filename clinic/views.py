@@ -1,5 +1,6 @@
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -8,16 +9,17 @@ from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
 from clinic.selectors import catalog_entries
 
-# Staff land on the planner's day board. Named, not imported: clinic never imports planner.
+# Staff's home is the planner's day board, found by URL name: clinic never imports planner.
 STAFF_HOME = "day-board"
 
 
 @require_GET
 def home(request):
-    # Open to anyone signed in: staff go on to their day board; without a role the page
-    # says whom to ask for one.
+    # Open to anyone signed in. Staff see their day board right here (its own view, with its
+    # own permission check, so "/" and the board's address are one page); without a role
+    # the page says whom to ask for one.
     if request.user.has_perm("planner.view_plan"):
-        return redirect(STAFF_HOME)
+        return resolve(reverse(STAFF_HOME)).func(request)
     return render(request, "clinic/home.html")
 
 
