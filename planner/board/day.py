@@ -214,8 +214,9 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
     quote_ends = ExpressionWrapper(F("quoted_at") + valid, output_field=DateTimeField())
     rows = (
         _presented()
+        .filter(quoted_at__gte=quoted_from)
         .filter(
-            Q(quoted_at__gte=quoted_from, quoted_at__lt=quoted_before)
+            Q(quoted_at__lt=quoted_before)
             | Q(Exists(_live_links().filter(expires_at__lte=link_soon)))
         )
         .annotate(ends=Least(quote_ends, Coalesce(F("link_expires_at"), quote_ends)))

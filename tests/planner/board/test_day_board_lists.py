@@ -185,7 +185,8 @@ def test_quotes_and_links_expiring_within_seven_days(desk_client, front_desk, se
     builders.link_for(link_soon, staff=front_desk, expires_in_days=3)
     later = builders.presented_plan(quoted_days=2, title="Plenty of time")
     builders.link_for(later, staff=front_desk, expires_in_days=14)
-    builders.presented_plan(quoted_days=31, title="Already expired")
+    expired = builders.presented_plan(quoted_days=31, title="Already expired")
+    builders.link_for(expired, staff=front_desk, expires_in_days=2)  # the quote rules
 
     html = section(board(desk_client), "expiring")
 
