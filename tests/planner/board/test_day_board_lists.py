@@ -207,7 +207,7 @@ def test_links_opened_but_not_signed(desk_client, front_desk):
     html = section(board(desk_client), "opened")
 
     assert "Opened and left" in html
-    assert '<td class="num">2</td>' in html
+    assert '<td class="num" data-label="Times opened">2</td>' in html
     assert "Never opened" not in html and "Opened and signed" not in html
 
 
