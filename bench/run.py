@@ -297,7 +297,7 @@ def profile(data, name: str, rounds: int, path: Path) -> str:
 
     from bench.fixtures import endpoints
 
-    by_name = {e.name: e for e in endpoints(data)}
+    by_name = {e.name: e for e in endpoints(data) + board_endpoints()}
     if name not in by_name:
         raise BenchError(f"No endpoint {name!r}; choose from {', '.join(by_name)}.")
     endpoint = by_name[name]

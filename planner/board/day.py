@@ -23,6 +23,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -32,6 +33,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from clinic.lots.rules import point_of_use_problems
+from clinic.models import StorageCheck
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
 from planner.pagination import WindowPage, window_page
@@ -43,6 +45,36 @@ from planner.signing.selectors import (
 )
 
 PER_PAGE = 20
+# Only the columns the board shows: building SQL for, and rows from, whole plans, patients,
+# treatments and lots (the frozen quote JSON above all) was most of the page's time.
+PLAN_COLUMNS = ("title", "status", "version", "quoted_at", "patient__full_name")
+SESSION_COLUMNS = (
+    "plan_id",
+    "course_id",
+    "number",
+    "planned_date",
+    "planned_time",
+    "needs_lot",
+    "status",
+    "plan__patient__full_name",
+    "course__sessions",
+    "course__treatment__name",
+    "course__treatment__kind",
+    "planned_lot__lot_number",
+    "planned_lot__status",
+    "planned_lot__received_on",
+    "planned_lot__expires_on",
+    "planned_lot__storage_reviewed_through",
+    "planned_lot__product__name",
+    "planned_lot__product__storage_min_celsius",
+    "planned_lot__product__storage_max_celsius",
+)
+
+
+def _plan_rows(queryset):
+    return queryset.select_related("patient").only(*PLAN_COLUMNS)
+
+
 HORIZON_DAYS = 7  # today and the next 7 days
 EXPIRING_DAYS = 7
 RECENT_DAYS = 14
@@ -82,7 +114,13 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
             planned_date__lte=today + horizon(),
         )
         .select_related("plan__patient", "course__treatment", "planned_lot__product")
-        .prefetch_related("planned_lot__storage_checks")
+        .only(*SESSION_COLUMNS)
+        .prefetch_related(
+            Prefetch(
+                "planned_lot__storage_checks",
+                queryset=StorageCheck.objects.only("lot_id", "checked_on", "temperature_celsius"),
+            )
+        )
         .order_by(
             "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
         )
@@ -152,15 +190,9 @@ def _presented():
     """Presented plans (every one is waiting for the patient's answer), with the live link's
     expiry and when a link of the plan was last opened, in the same query."""
     opened = SigningEvent.objects.filter(plan=OuterRef("pk"), kind=SigningEvent.Kind.OPENED)
-    return (
-        Plan.objects.filter(status=PlanStatus.PRESENTED)
-        .select_related("patient")
-        .annotate(
-            link_expires_at=Subquery(
-                _live_links().order_by("-expires_at").values("expires_at")[:1]
-            ),
-            last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
-        )
+    return _plan_rows(Plan.objects.filter(status=PlanStatus.PRESENTED)).annotate(
+        link_expires_at=Subquery(_live_links().order_by("-expires_at").values("expires_at")[:1]),
+        last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
     )
 
 
@@ -241,6 +273,12 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
         )
         .filter(last_opened_at__isnull=False)
         .select_related("plan__patient")
+        .only(
+            "plan_id",
+            "expires_at",
+            "locked_at",
+            *(f"plan__{column}" for column in PLAN_COLUMNS),
+        )
         .order_by("-last_opened_at", "-id")
     )
     return window_page(rows, page, PER_PAGE)
@@ -296,8 +334,7 @@ def recently_accepted(*, today: date, page: str | None) -> WindowPage:
         "id"
     )
     rows = _deposit_figures(
-        Plan.objects.filter(pk__in=recent_ids, status__in=AGREED)
-        .select_related("patient")
+        _plan_rows(Plan.objects.filter(pk__in=recent_ids, status__in=AGREED))
         .annotate(accepted_at=_first_accepted())
         .filter(accepted_at__gte=since)
     ).order_by("-accepted_at", "-id")
@@ -312,9 +349,7 @@ def deposits_due(*, page: str | None) -> WindowPage:
     ).values("plan_id")
     rows = (
         _deposit_figures(
-            Plan.objects.filter(pk__in=asked_ids, status__in=TAKES_DEPOSITS).select_related(
-                "patient"
-            )
+            _plan_rows(Plan.objects.filter(pk__in=asked_ids, status__in=TAKES_DEPOSITS))
         )
         .annotate(accepted_at=_first_accepted())
         .filter(deposit_asked__gt=F("deposit_received"))
