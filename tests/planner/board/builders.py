@@ -45,7 +45,7 @@ def presented_plan(*, quoted_days: int = 3, title: str = "Presented plan", patie
 def link_for(plan, *, staff, expires_in_days: float = 10, **fields) -> ShareLink:
     return ShareLink.objects.create(
         plan=plan,
-        token_hash=f"test-{next(_tokens):060d}",
+        token_hash=f"{next(_tokens):064d}",  # as long as a real sha256 hex digest
         plan_version=plan.version,
         created_by=staff,
         expires_at=timezone.now() + timedelta(days=expires_in_days),
