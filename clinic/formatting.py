@@ -47,6 +47,14 @@ def format_date(day: date) -> str:
     return f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
+_WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def format_weekday_date(day: date) -> str:
+    """'Tue 1 Dec 2026': a day in a list of the coming days."""
+    return f"{_WEEKDAY_ABBREVIATIONS[day.weekday()]} {format_date(day)}"
+
+
 def format_month(day: date) -> str:
     """'Apr 2027': a month on a date axis."""
     return f"{_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"

@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -8,10 +9,17 @@ from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
 from clinic.selectors import catalog_entries
 
+# Staff's home is the planner's day board, found by URL name: clinic never imports planner.
+STAFF_HOME = "day-board"
+
 
 @require_GET
 def home(request):
-    # Open to anyone signed in: without a role it says whom to ask for one.
+    # Open to anyone signed in. Staff see their day board right here (its own view, with its
+    # own permission check, so "/" and the board's address are one page); without a role
+    # the page says whom to ask for one.
+    if request.user.has_perm("planner.view_plan"):
+        return resolve(reverse(STAFF_HOME)).func(request)
     return render(request, "clinic/home.html")
 
 

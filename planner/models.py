@@ -3,6 +3,7 @@
 Business rules that touch several rows live in planner/actions.py; the schedule and cost
 maths live in planner/scheduling.py and planner/estimates.py (pure functions)."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clinic import bounds
@@ -200,6 +202,14 @@ class Plan(Stamped):
     @property
     def is_frozen(self) -> bool:
         return self.quote is not None
+
+    @property
+    def quote_valid_until(self) -> date | None:
+        """The last day the frozen quote may be accepted: QUOTE_VALID_DAYS after the day it
+        was quoted (in the clinic's timezone); None before a quote exists."""
+        if self.quoted_at is None:
+            return None
+        return timezone.localdate(self.quoted_at) + timedelta(days=settings.QUOTE_VALID_DAYS)
 
     @property
     def is_editable(self) -> bool:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),
     path("plans/<int:pk>/summary.pdf", summary.plan_summary_pdf, name="plan-summary-pdf"),
     path("plans/<int:pk>/calendar.ics", summary.plan_calendar, name="plan-calendar"),
+    path("", include("planner.board.urls")),
     path("", include("planner.signing.urls")),
     path("", include("planner.delivery.urls")),
     path("", include("planner.board.report_urls")),

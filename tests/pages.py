@@ -7,6 +7,7 @@ then cover them without further changes."""
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 
@@ -53,6 +54,8 @@ PAGES = (
     ),
     Page("home", "/"),
     Page("home without a role", "/", NO_ROLE),
+    Page("day board", "/today/"),
+    Page("day board, second pages", "/today/?sessions_page=2&waiting_page=9"),
     Page("catalog", "/catalog/"),
     Page("patient list", "/patients/"),
     Page("new patient", "/patients/new/"),
@@ -129,6 +132,7 @@ def make_world() -> dict:
     investigational_plan = make_plan(patient, *investigational[:1], title="Trial option")
     lot = ProductLot.objects.first() or ProductLotFactory(lot_number="A-1")
     StorageCheckFactory(lot=lot)
+    _day_board_rows(users[DESK], treatments)
     assert PriceRange.objects.exists()
     return {
         "patient": patient.pk,
@@ -140,6 +144,20 @@ def make_world() -> dict:
         "desk_id": users[DESK].pk,
         "admin_id": users[ADMIN].pk,
     }
+
+
+def _day_board_rows(staff, treatments) -> None:
+    """A row in every list of the day board, one session blocked by its lot."""
+    from tests.planner.board import builders
+
+    blocked = builders.session_plan(treatments, staff=staff, days_ahead=(0, 1))
+    ProductLot.objects.filter(pk=blocked.courses.get().lot_id).update(status="quarantined")
+    builders.session_plan(treatments, staff=staff, days_ahead=(2,))
+    waiting = builders.presented_plan(quoted_days=26, title="Quote waiting")
+    builders.opened(builders.link_for(waiting, staff=staff, expires_in_days=3))
+    builders.deposit(
+        builders.accepted_plan(staff=staff, deposit_due=Decimal("300")), "100", staff=staff
+    )
 
 
 def post_data(page: Page, world: dict) -> dict | None:

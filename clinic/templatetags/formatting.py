@@ -13,6 +13,12 @@ def day(value) -> str:
     return fmt.format_date(value) if value else fmt.NOT_DOCUMENTED
 
 
+@register.filter
+def weekday_day(value) -> str:
+    """'Tue 1 Dec 2026'."""
+    return fmt.format_weekday_date(value) if value else fmt.NOT_DOCUMENTED
+
+
 @register.simple_tag
 def date_range(first, last) -> str:
     return fmt.format_date_range(first or None, last or None)
@@ -86,3 +92,9 @@ def figure_source(treatment, figure: str) -> str:
 @register.simple_tag
 def celsius_range(low, high) -> str:
     return fmt.format_celsius_range(low, high)
+
+
+@register.filter
+def plural(count, word) -> str:
+    """`{{ 3|plural:"day" }}` reads '3 days', `{{ 1|plural:"day" }}` '1 day'."""
+    return fmt.plural(count, word)

@@ -66,7 +66,7 @@ def _link_expiry(plan: Plan):
     patient never signs a quote that has run out."""
     expires = timezone.now() + timedelta(days=settings.SIGNING_LINK_DAYS)
     if plan.quoted_at:
-        last_day = timezone.localdate(plan.quoted_at) + timedelta(days=settings.QUOTE_VALID_DAYS)
+        last_day = plan.quote_valid_until
         quote_end = timezone.make_aware(datetime.combine(last_day, time.max))
         expires = min(expires, quote_end)
     return expires

@@ -16,17 +16,34 @@ from planner.signing.tokens import token_hash
 CENT = Decimal("0.01")
 
 
+def active_consent_documents() -> list[ConsentDocument]:
+    """Every active consent version, newest version of each slug first: one query, for
+    `consents_needed` over any number of plans or sessions."""
+    return list(ConsentDocument.objects.filter(active=True).order_by("slug", "-version"))
+
+
+def consents_needed(documents: list[ConsentDocument], kinds: set[str]) -> list[ConsentDocument]:
+    """The rule: the newest active version of every consent whose treatment kinds include one
+    of `kinds` (documents from active_consent_documents). No query."""
+    newest: dict[str, ConsentDocument] = {}
+    for document in documents:
+        if document.slug not in newest and kinds & set(document.treatment_kinds):
+            newest[document.slug] = document
+    return list(newest.values())
+
+
+def consents_not_signed(required: list[ConsentDocument], signed_ids) -> list[ConsentDocument]:
+    """The required documents whose exact version is not among `signed_ids`."""
+    return [document for document in required if document.pk not in signed_ids]
+
+
 def required_consents(*, plan: Plan) -> list[ConsentDocument]:
     """The newest active version of every consent whose treatment kinds the plan's courses
     include (courses prefetched with their treatments)."""
     kinds = {course.treatment.kind for course in plan.courses.all()}
     if not kinds:
         return []
-    newest: dict[str, ConsentDocument] = {}
-    for document in ConsentDocument.objects.filter(active=True).order_by("slug", "-version"):
-        if document.slug not in newest and kinds & set(document.treatment_kinds):
-            newest[document.slug] = document
-    return list(newest.values())
+    return consents_needed(active_consent_documents(), kinds)
 
 
 def missing_consents(*, plan: Plan) -> list[ConsentDocument]:
@@ -42,7 +59,7 @@ def missing_consents(*, plan: Plan) -> list[ConsentDocument]:
             plan_version=plan.version,
         ).values_list("consents__document_id", flat=True)
     )
-    return [document for document in required if document.pk not in signed]
+    return consents_not_signed(required, signed)
 
 
 def deposit_due(*, plan: Plan) -> Decimal | None:

@@ -30,7 +30,8 @@ def test_a_tiny_run_times_and_counts_every_request(bench_data):
         bench_data, iterations=1, warmup=0, pdf_iterations=1, count_runs=1, per_plan=()
     )
 
-    assert list(result["endpoints"]) == [e.name for e in endpoints(bench_data)] + list(run.REPORTS)
+    timed = endpoints(bench_data) + run.report_endpoints(bench_data) + run.board_endpoints()
+    assert list(result["endpoints"]) == [e.name for e in timed]
     for name, figures in result["endpoints"].items():
         assert figures["samples"] == 1, name
         assert figures["queries"] == len(figures["sql"]) > 0, name

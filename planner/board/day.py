@@ -1,0 +1,389 @@
+"""The day board's reads: the sessions of the coming days with what blocks them, the quotes
+waiting for the patient, links about to run out or opened and left, recent acceptances and
+the deposits still due. Reads only.
+
+Every list is one page of an ordered query (planner.pagination.window_page, no COUNT), and
+costs a fixed number of queries whatever the number of rows: the sessions' blocking checks
+reuse the point-of-use rule (clinic.lots.rules) over prefetched lots and readings, and the
+consent rule (planner.signing.selectors) over one read of the consent documents and one of
+the consents the page's plans signed."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from clinic.lots.rules import point_of_use_problems
+from clinic.models import StorageCheck
+from planner.delivery.models import SessionStatus, TreatmentSession
+from planner.models import Plan, PlanStatus
+from planner.pagination import WindowPage, window_page
+from planner.signing.models import Deposit, ShareLink, SignedConsent, SignedRecord, SigningEvent
+from planner.signing.selectors import (
+    active_consent_documents,
+    consents_needed,
+    consents_not_signed,
+)
+
+PER_PAGE = 20
+ZERO = Decimal("0")
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+# Only the columns the board shows: building SQL for, and rows from, whole plans, patients,
+# treatments and lots (the frozen quote JSON above all) was most of the page's time.
+PLAN_COLUMNS = ("title", "status", "version", "quoted_at", "patient__full_name")
+SESSION_COLUMNS = (
+    "plan_id",
+    "course_id",
+    "number",
+    "planned_date",
+    "planned_time",
+    "needs_lot",
+    "status",
+    "plan__patient__full_name",
+    "course__sessions",
+    "course__treatment__name",
+    "course__treatment__kind",
+    "planned_lot__lot_number",
+    "planned_lot__status",
+    "planned_lot__received_on",
+    "planned_lot__expires_on",
+    "planned_lot__storage_reviewed_through",
+    "planned_lot__product__name",
+    "planned_lot__product__storage_min_celsius",
+    "planned_lot__product__storage_max_celsius",
+)
+
+
+def _plan_rows(queryset):
+    return queryset.select_related("patient").only(*PLAN_COLUMNS)
+
+
+HORIZON_DAYS = 7  # today and the next 7 days
+EXPIRING_DAYS = 7
+RECENT_DAYS = 14
+
+CONSENT_MISSING = "Consent not signed for this plan: {title} (version {version})."
+AGREED = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
+# Deposits are recorded only on these (planner.signing.actions.deposit_record).
+TAKES_DEPOSITS = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
+
+
+def horizon() -> timedelta:
+    return timedelta(days=HORIZON_DAYS)
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: TreatmentSession
+    # One sentence each: the lot may not be used that day, or a consent is not signed.
+    blocking: tuple[str, ...]
+
+
+def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
+    """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
+    its blocking warnings. At most four queries: the sessions, their lots' storage readings,
+    the consent documents and the consents the page's plans signed."""
+    rows = (
+        TreatmentSession.objects.filter(
+            status=SessionStatus.PLANNED,
+            planned_date__gte=today,
+            planned_date__lte=today + horizon(),
+        )
+        .select_related("plan__patient", "course__treatment", "planned_lot__product")
+        .only(*SESSION_COLUMNS)
+        .prefetch_related(
+            Prefetch(
+                "planned_lot__storage_checks",
+                queryset=StorageCheck.objects.only("lot_id", "checked_on", "temperature_celsius"),
+            )
+        )
+        .order_by(
+            "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
+        )
+    )
+    result = window_page(rows, page, PER_PAGE)
+    sessions = result.object_list
+    if not sessions:
+        return result
+    documents = active_consent_documents()
+    signed: dict[int, set[int]] = {}
+    for plan_id, document_id in SignedConsent.objects.filter(
+        record__plan_id__in={s.plan_id for s in sessions},
+        record__decision=SignedRecord.Decision.ACCEPTED,
+    ).values_list("record__plan_id", "document_id"):
+        signed.setdefault(plan_id, set()).add(document_id)
+    return WindowPage(
+        object_list=[
+            SessionRow(s, _blocking(s, documents, signed.get(s.plan_id, set()))) for s in sessions
+        ],
+        number=result.number,
+        has_next=result.has_next,
+    )
+
+
+def _blocking(session: TreatmentSession, documents, signed_ids) -> tuple[str, ...]:
+    """The point-of-use rule on the session's day (the perform page's check), and the
+    consents the session's treatment needs that the patient has not signed for the plan."""
+    problems = []
+    lot = session.planned_lot
+    if lot is not None:
+        problems += point_of_use_problems(
+            lot, lot.product, lot.storage_checks.all(), on=session.planned_date
+        )
+    required = consents_needed(documents, {session.course.treatment.kind})
+    for document in consents_not_signed(required, signed_ids):
+        problems.append(CONSENT_MISSING.format(title=document.title, version=document.version))
+    return tuple(problems)
+
+
+def by_day(rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
+    """Rows (already in date order) grouped by their planned day."""
+    groups: list[tuple[date, list[SessionRow]]] = []
+    for row in rows:
+        day = row.session.planned_date
+        if not groups or groups[-1][0] != day:
+            groups.append((day, []))
+        groups[-1][1].append(row)
+    return groups
+
+
+# Quotes and links --------------------------------------------------------------------------
+
+
+def _live_links():
+    """Links a patient could still use for the plan as it is now."""
+    return ShareLink.objects.filter(
+        plan=OuterRef("pk"),
+        plan_version=OuterRef("version"),
+        revoked_at__isnull=True,
+        used_at__isnull=True,
+        locked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def _presented():
+    """Presented plans (every one is waiting for the patient's answer), with the live link's
+    expiry and when a link of the plan was last opened, in the same query."""
+    opened = SigningEvent.objects.filter(plan=OuterRef("pk"), kind=SigningEvent.Kind.OPENED)
+    return _plan_rows(Plan.objects.filter(status=PlanStatus.PRESENTED)).annotate(
+        link_expires_at=Subquery(_live_links().order_by("-expires_at").values("expires_at")[:1]),
+        last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    plan: Plan
+    quoted_on: date | None
+    age_days: int | None
+    valid_until: date | None
+    link_expires_at: datetime | None
+    last_opened_at: datetime | None
+    # Past its last valid day: the patient can no longer accept it as it stands.
+    expired: bool
+
+
+def _quote_rows(result: WindowPage, today: date) -> WindowPage:
+    rows = []
+    for plan in result.object_list:
+        quoted_on = timezone.localdate(plan.quoted_at) if plan.quoted_at else None
+        valid_until = plan.quote_valid_until
+        rows.append(
+            QuoteRow(
+                plan=plan,
+                quoted_on=quoted_on,
+                age_days=(today - quoted_on).days if quoted_on else None,
+                valid_until=valid_until,
+                link_expires_at=plan.link_expires_at,
+                last_opened_at=plan.last_opened_at,
+                expired=valid_until is not None and valid_until < today,
+            )
+        )
+    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
+
+
+def quotes_waiting(*, today: date, page: str | None) -> WindowPage:
+    """Presented plans not yet signed, oldest quote first: one query."""
+    rows = _presented().order_by(F("quoted_at").asc(nulls_first=True), "id")
+    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+
+
+def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
+    """Presented plans whose quote's last valid day, or whose live link's expiry, falls
+    within EXPIRING_DAYS (quotes already past their last day are in the waiting list,
+    marked expired): soonest first, one query."""
+    valid = timedelta(days=settings.QUOTE_VALID_DAYS)
+    # The quote is valid through localdate(quoted_at) + valid: that day is today..today+7
+    # when quoted_at falls in these local-day bounds.
+    quoted_from = _start_of(today - valid)
+    quoted_before = _start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1))
+    link_soon = timezone.now() + timedelta(days=EXPIRING_DAYS)
+    quote_ends = ExpressionWrapper(F("quoted_at") + valid, output_field=DateTimeField())
+    rows = (
+        _presented()
+        .filter(quoted_at__gte=quoted_from)
+        .filter(
+            Q(quoted_at__lt=quoted_before)
+            | Q(Exists(_live_links().filter(expires_at__lte=link_soon)))
+        )
+        .annotate(ends=Least(quote_ends, Coalesce(F("link_expires_at"), quote_ends)))
+        .order_by("ends", "id")
+    )
+    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+
+
+def links_opened_not_signed(*, page: str | None) -> WindowPage:
+    """Links to a presented plan's current version that the patient opened and has not
+    used (signed or declined), most recently opened first: one query."""
+    rows = (
+        ShareLink.objects.filter(
+            plan__status=PlanStatus.PRESENTED,
+            plan_version=F("plan__version"),
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .annotate(
+            last_opened_at=Max("events__at", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
+            times_opened=Count("events", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
+        )
+        .filter(last_opened_at__isnull=False)
+        .select_related("plan__patient")
+        .only(
+            "plan_id",
+            "expires_at",
+            "locked_at",
+            *(f"plan__{column}" for column in PLAN_COLUMNS),
+        )
+        .order_by("-last_opened_at", "-id")
+    )
+    return window_page(rows, page, PER_PAGE)
+
+
+# Acceptances and deposits ------------------------------------------------------------------
+#
+# Simple queries on purpose: built with correlated subqueries, these lists cost about 8 ms
+# each in Django's SQL compiler for 0.4 ms in the database.
+
+
+@dataclass(frozen=True)
+class Accepted:
+    plan: Plan
+    accepted_at: datetime
+    # The deposit the patient's acceptance asked for (None: none asked), and what came in.
+    deposit_asked: Decimal | None
+    deposit_received: Decimal
+    currency: str
+
+    @property
+    def deposit_outstanding(self) -> Decimal:
+        return (self.deposit_asked or Decimal("0")) - self.deposit_received
+
+
+def recently_accepted(*, today: date, page: str | None) -> WindowPage:
+    """Plans first accepted in the last RECENT_DAYS days (from their history: staff or the
+    patient's signature, both go through the same transition) and still agreed, newest
+    first, with their deposit: three queries (the history, the plans, the deposits)."""
+    since = _start_of(today - timedelta(days=RECENT_DAYS))
+    firsts = (
+        Plan.history.filter(
+            status=PlanStatus.ACCEPTED,
+            id__in=Plan.objects.filter(status__in=AGREED).values("pk"),
+        )
+        .order_by()
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .filter(first__gte=since)
+        .order_by("-first", "-id")
+    )
+    result = window_page(firsts, page, PER_PAGE)
+    if not result.object_list:
+        return result
+    ids = [row["id"] for row in result.object_list]
+    plans = _plan_rows(Plan.objects.filter(pk__in=ids)).in_bulk()
+    deposits = _deposits_of(ids)
+    rows = [
+        Accepted(plans[row["id"]], row["first"], *deposits.get(row["id"], (None, ZERO, "")))
+        for row in result.object_list
+    ]
+    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
+
+
+def _deposits_of(plan_ids) -> dict[int, tuple[Decimal | None, Decimal, str]]:
+    """(asked, received, currency) per plan, the sums in the database: one query."""
+    asked = {
+        record["plan_id"]: record
+        for record in SignedRecord.objects.filter(
+            plan_id__in=plan_ids, decision=SignedRecord.Decision.ACCEPTED
+        )
+        .order_by("signed_at", "id")
+        .values("plan_id", "deposit_due", "currency")
+    }  # the newest acceptance last, so it wins
+    received = dict(
+        Deposit.objects.filter(plan_id__in=plan_ids)
+        .order_by()
+        .values("plan_id")
+        .annotate(total=Sum("amount"))
+        .values_list("plan_id", "total")
+    )
+    return {
+        plan_id: (
+            asked[plan_id]["deposit_due"],
+            received.get(plan_id, ZERO),
+            asked[plan_id]["currency"],
+        )
+        for plan_id in asked
+    }
+
+
+def deposits_due(*, page: str | None) -> WindowPage:
+    """Accepted or in-progress plans whose patient's acceptance asked for a deposit and who
+    paid less than it, longest waiting first: one query, the sums in the database. A plan is
+    accepted once (an accepted plan can only be cancelled), so it has one such record."""
+    rows = (
+        SignedRecord.objects.filter(
+            decision=SignedRecord.Decision.ACCEPTED,
+            deposit_due__gt=0,
+            plan__status__in=TAKES_DEPOSITS,
+        )
+        .annotate(received=Coalesce(Sum("plan__deposits__amount"), ZERO, output_field=MONEY))
+        .filter(deposit_due__gt=F("received"))
+        .annotate(
+            outstanding=ExpressionWrapper(F("deposit_due") - F("received"), output_field=MONEY)
+        )
+        .select_related("plan__patient")
+        .only(
+            "plan_id",
+            "signed_at",
+            "deposit_due",
+            "currency",
+            *(f"plan__{column}" for column in PLAN_COLUMNS),
+        )
+        .order_by("signed_at", "id")
+    )
+    return window_page(rows, page, PER_PAGE)

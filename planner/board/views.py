@@ -1,0 +1,53 @@
+"""The day board: the staff's home page. Reads only; each list pages on its own
+(`<list>_page` in the query string), so paging one keeps the others where they were."""
+
+from datetime import timedelta
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from clinic.permissions import require_permission
+from planner.board import day
+
+LISTS = ("sessions", "waiting", "expiring", "opened", "accepted", "deposits")
+
+
+def _pager(request, name: str) -> dict:
+    """The list's page parameter and the query string its links keep (the other lists'
+    pages), for templates/planner/_pagination.html."""
+    param = f"{name}_page"
+    others = [(key, value) for key, value in request.GET.items() if key != param]
+    return {"param": param, "query_string": urlencode(others), "fragment": name}
+
+
+@require_GET
+@require_permission("planner.view_plan")
+def day_board(request):
+    today = timezone.localdate()
+
+    def page(name):
+        return request.GET.get(f"{name}_page")
+
+    sessions = day.sessions_ahead(today=today, page=page("sessions"))
+    return render(
+        request,
+        "planner/board/day_board.html",
+        {
+            "today": today,
+            "horizon_end": today + day.horizon(),
+            "recent_days": day.RECENT_DAYS,
+            "recent_since": today - timedelta(days=day.RECENT_DAYS),
+            "expiring_days": day.EXPIRING_DAYS,
+            "expiring_until": today + timedelta(days=day.EXPIRING_DAYS),
+            "sessions": sessions,
+            "session_days": day.by_day(sessions.object_list),
+            "waiting": day.quotes_waiting(today=today, page=page("waiting")),
+            "expiring": day.quotes_expiring(today=today, page=page("expiring")),
+            "opened": day.links_opened_not_signed(page=page("opened")),
+            "accepted": day.recently_accepted(today=today, page=page("accepted")),
+            "deposits": day.deposits_due(page=page("deposits")),
+            "pagers": {name: _pager(request, name) for name in LISTS},
+        },
+    )
