@@ -3,12 +3,32 @@
 
 import multiprocessing
 import os
+import time
 
 wsgi_app = "clinic.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+# Threads, so that a worker rendering a PDF (CPU work of up to a few seconds) still answers
+# plain pages on its other threads; how many PDFs render at once per worker is bounded in the
+# app (SUMMARY_PDF_RENDERS_PER_PROCESS), the rest are told "being prepared".
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30
 accesslog = "-"
 # The request line without its query string (%(U)s, not %(r)s): a patient search
 # (`/patients/?q=<name>`) must not leave patients' names in the access log.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker):
+    """Warm WeasyPrint up (fonts, imports, stylesheet) before the worker takes requests:
+    otherwise the first PDF a fresh worker renders pays seconds of font discovery."""
+    from planner import summary_pdf
+
+    started = time.perf_counter()
+    try:
+        summary_pdf.warm_up()
+    except Exception:  # a broken PDF stack must not keep the worker from serving pages
+        worker.log.exception("PDF warm-up failed; the first PDF will be slow or fail")
+        return
+    worker.log.info("PDF warm-up in %.2f s", time.perf_counter() - started)

@@ -1,0 +1,238 @@
+"""The summary PDF's machinery, apart from its content (planner.summary) and its view:
+rendering with WeasyPrint, warming WeasyPrint up when a server process starts, a shared cache
+of finished PDFs, and the bound on how many PDFs render at once.
+
+Rendering is CPU work (0.2–4 s a PDF) that would otherwise take every server worker when many
+staff print at once, and a plain page would wait behind them. So:
+
+- a finished PDF is kept in Django's cache (the database cache: every app server shares it)
+  under a key made of everything the PDF shows, so an unchanged plan is served without
+  rendering, and any change renders afresh (`cache_key`);
+- at most SUMMARY_PDF_RENDERS_PER_PROCESS renders run at once in one server process, and one
+  per user across all servers; a request beyond that is told the PDF is being prepared and
+  asks again (`render_slot`, the view's "being prepared" page)."""
+
+import functools
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import OuterRef, Subquery
+
+# Relative links in the PDF templates resolve against this; the fetcher reads only the path,
+# so the host is never contacted (.invalid is reserved and never resolves).
+PDF_BASE_URL = "https://summary.invalid/"
+# A render holds its user's slot at most this long, should its process die mid-render.
+USER_SLOT_SECONDS = 60
+CACHE_PREFIX = "summary-pdf"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def static_only_fetcher():
+    """A WeasyPrint URL fetcher that reads files found by the staticfiles finders and
+    refuses everything else, so rendering a PDF never touches the network."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_prefix = urlsplit(settings.STATIC_URL).path
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = urlsplit(url).path
+            if not path.startswith(static_prefix):
+                raise ValueError(f"Only static files are loaded into the PDF, not {url}")
+            try:
+                found = finders.find(unquote(path.removeprefix(static_prefix)))
+            except SuspiciousFileOperation:
+                found = None
+            if not found:
+                raise ValueError(f"No static file at {url}")
+            file = Path(found)
+            mime = "text/css" if file.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(
+                file.as_uri(), file.read_bytes(), headers={"Content-Type": mime}
+            )
+
+    return StaticOnlyFetcher()
+
+
+def render_pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables)."""
+    # Imported here: WeasyPrint loads Pango and fonts, which only the PDF views need.
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+
+
+# What warm_up renders: the summary's stylesheet, its font in the weights and styles the
+# summary uses, a table, a list, margin boxes and an SVG with text, so that the first real
+# PDF finds fonts discovered, shaping caches filled and every module imported.
+WARM_UP_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Warm-up</title><link rel="stylesheet" href="/static/css/summary.css">
+<style>@page { size: A4; @bottom-right { content: "Page " counter(page) " of " counter(pages);
+font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
+<body class="summary-pdf"><article class="summary"><h1>Warm-up 0123456789 – “”</h1>
+<dl class="summary-facts"><div><dt>Patient</dt><dd>Warm Up</dd></div></dl>
+<p><strong>Bold</strong> <em>italic</em> <span class="src">[source]</span> USD 1,000–2,000</p>
+<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 200 40" width="200" height="40"
+ font-family="DejaVu Sans, Verdana, sans-serif" font-size="11"><title>Timeline</title>
+<rect width="50" height="8" fill="#f3d9c4"/><text x="5" y="30" font-weight="600">12 Jan</text></svg>
+<table class="summary-table"><thead><tr><th scope="col">Session</th></tr></thead>
+<tbody><tr><td>1 of 3</td></tr></tbody></table><ul class="summary-list"><li>Item</li></ul>
+</article></body></html>"""
+
+
+def warm_up() -> int:
+    """Render a small PDF in this process so that the first real one does not pay for font
+    discovery and WeasyPrint's imports (seconds on a fresh worker). Called by gunicorn's
+    post_worker_init (clinic/deploy/gunicorn.conf.py). Returns the PDF's size."""
+    return len(render_pdf(WARM_UP_HTML))
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the code, templates and stylesheets a PDF is made with, plus the settings
+    printed on it, so that a deploy or a settings change never serves a PDF made before."""
+    import weasyprint
+
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    for folder, pattern in (
+        ("planner", "**/*.py"),
+        ("clinic", "**/*.py"),
+        ("templates", "**/*.html"),
+        ("static/css", "*.css"),
+    ):
+        for path in sorted((REPO / folder).glob(pattern)):
+            if "migrations" not in path.parts:
+                digest.update(path.read_bytes())
+    for name in (
+        "CLINIC_NAME",
+        "CLINIC_ADDRESS",
+        "CLINIC_CONTACT",
+        "QUOTE_VALID_DAYS",
+        "CURRENCY",
+        "TIME_ZONE",
+    ):
+        digest.update(f"{name}={getattr(settings, name)!r};".encode())
+    return digest.hexdigest()[:16]
+
+
+def _newest(history_model, **filters) -> Subquery:
+    return Subquery(
+        history_model.objects.filter(**filters).order_by("-history_id").values("history_id")[:1]
+    )
+
+
+def catalog_history_models() -> list:
+    """Every history table of the clinic app (treatments, prices, products, lots, storage
+    readings, evidence notes...): each catalog write adds a row to one of them, so their
+    newest ids together change whenever the catalog a PDF prints from changes."""
+    return sorted(
+        (
+            m.history.model
+            for m in apps.get_app_config("clinic").get_models()
+            if hasattr(m, "history")
+        ),
+        key=lambda model: model._meta.label,
+    )
+
+
+def plan_stamp(plan_id: int) -> dict | None:
+    """In one query, the versions of everything a plan's summary shows: the plan (its courses
+    and quote are saved with it and bump its version), the patient, the plan's session records
+    and the catalog. None when there is no such plan."""
+    from planner.delivery.models import TreatmentSession
+    from planner.models import Plan
+
+    catalog = {
+        f"catalog_{index}": _newest(model) for index, model in enumerate(catalog_history_models())
+    }
+    return (
+        Plan.objects.filter(pk=plan_id)
+        .annotate(
+            sessions_stamp=_newest(TreatmentSession.history.model, plan_id=OuterRef("pk")),
+            **catalog,
+        )
+        .values("pk", "version", "patient__version", "sessions_stamp", *catalog)
+        .first()
+    )
+
+
+def cache_key(*, stamp: dict, user, today, paper: str) -> str:
+    """The PDF's cache key: the plan's stamp, who prepares it (printed on it), the day (the
+    quote's expiry and the timeline's "today" depend on it), the paper and the code."""
+    parts = [
+        *(f"{name}={value}" for name, value in sorted(stamp.items())),
+        f"user={user.pk}:{user.get_full_name()}:{user.get_username()}",
+        f"today={today.isoformat()}",
+        f"paper={paper}",
+        f"code={code_version()}",
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return f"{CACHE_PREFIX}:{stamp['pk']}:{digest}"
+
+
+@dataclass(frozen=True)
+class CachedPdf:
+    pdf: bytes
+    filename: str
+
+
+def cached_pdf(key: str) -> CachedPdf | None:
+    if settings.SUMMARY_PDF_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(key)
+
+
+def store_pdf(key: str, document: CachedPdf) -> None:
+    if settings.SUMMARY_PDF_CACHE_SECONDS > 0:
+        cache.set(key, document, timeout=settings.SUMMARY_PDF_CACHE_SECONDS)
+
+
+# --- how many render at once --------------------------------------------------------------------
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.Semaphore] = {}
+
+
+def _process_slots() -> threading.Semaphore:
+    """This process's render slots (one semaphore per configured size, so a test that
+    changes the setting gets a semaphore of the new size)."""
+    size = settings.SUMMARY_PDF_RENDERS_PER_PROCESS
+    with _slots_lock:
+        return _slots.setdefault(size, threading.Semaphore(max(size, 0)))
+
+
+@contextmanager
+def render_slot(user) -> Iterator[bool]:
+    """True inside the block when this request may render now: a free slot in this process
+    and no other render of this user's under way on any server (the shared cache holds that
+    mark). False when the caller must answer "being prepared" instead. Never waits."""
+    slots = _process_slots()
+    if not slots.acquire(blocking=False):
+        yield False
+        return
+    try:
+        user_key = f"{CACHE_PREFIX}:rendering:user:{user.pk}"
+        if not cache.add(user_key, 1, timeout=USER_SLOT_SECONDS):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            cache.delete(user_key)
+    finally:
+        slots.release()
