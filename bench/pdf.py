@@ -46,7 +46,7 @@ def setup() -> None:
     setup_django(os.environ["DATABASE_URL"])
     from django.core.management import call_command
 
-    call_command("createcachetable")  # a bench database built before the cache existed
+    call_command("createcachetable", verbosity=0)  # a bench database built before the cache existed
 
 
 def first_pdf(warm: bool) -> dict:

@@ -178,6 +178,8 @@ CACHES = {
 SUMMARY_PDF_CACHE_SECONDS = env_int("SUMMARY_PDF_CACHE_SECONDS", 24 * 3600)
 SUMMARY_PDF_RENDERS_PER_PROCESS = env_int("SUMMARY_PDF_RENDERS_PER_PROCESS", 1)
 SUMMARY_PDF_RETRY_SECONDS = env_int("SUMMARY_PDF_RETRY_SECONDS", 3)
+# Render in a separate, lower-priority process per server process (planner.summary_pdf).
+SUMMARY_PDF_RENDER_PROCESS = env_bool("SUMMARY_PDF_RENDER_PROCESS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

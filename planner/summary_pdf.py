@@ -14,8 +14,12 @@ staff print at once, and a plain page would wait behind them. So:
 
 import functools
 import hashlib
+import multiprocessing
+import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,8 @@ PDF_BASE_URL = "https://summary.invalid/"
 # A render holds its user's slot at most this long, should its process die mid-render.
 USER_SLOT_SECONDS = 60
 CACHE_PREFIX = "summary-pdf"
+# How much lower than the server's the render processes' CPU priority is (nice 0 to 19).
+RENDER_NICENESS = 10
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -64,14 +70,59 @@ def static_only_fetcher():
     return StaticOnlyFetcher()
 
 
-def render_pdf(html: str) -> bytes:
-    """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables)."""
+def render_pdf_here(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables),
+    rendered in this process."""
     # Imported here: WeasyPrint loads Pango and fonts, which only the PDF views need.
     from weasyprint import HTML
 
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf(
         pdf_variant="pdf/ua-1"
     )
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _start_render_process() -> None:
+    """A render process runs at a lower CPU priority than the server's processes, so the
+    operating system gives a plain page the CPU first while PDFs render; it needs Django's
+    settings (the static files) but never the database."""
+    os.nice(RENDER_NICENESS)
+    import django
+
+    django.setup()
+    render_pdf_here(WARM_UP_HTML)
+
+
+def _render_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=max(settings.SUMMARY_PDF_RENDERS_PER_PROCESS, 1),
+                # Not fork: the server process has threads (gthread) and open connections.
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_render_process,
+            )
+        return _pool
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of `html`: in this server process's render process (SUMMARY_PDF_RENDER_PROCESS,
+    the default) or here. In a process of its own, a render neither holds this process's GIL,
+    which its threads serving plain pages need, nor competes with them for the CPU on equal
+    terms (it runs at a lower priority)."""
+    global _pool
+    if not settings.SUMMARY_PDF_RENDER_PROCESS:
+        return render_pdf_here(html)
+    try:
+        return _render_pool().submit(render_pdf_here, html).result()
+    except BrokenProcessPool:
+        with _pool_lock:  # the render process died (killed, out of memory): start afresh next time
+            _pool = None
+        raise
 
 
 # What warm_up renders: the summary's stylesheet, its font in the weights and styles the
@@ -93,9 +144,10 @@ font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
 
 
 def warm_up() -> int:
-    """Render a small PDF in this process so that the first real one does not pay for font
-    discovery and WeasyPrint's imports (seconds on a fresh worker). Called by gunicorn's
-    post_worker_init (clinic/deploy/gunicorn.conf.py). Returns the PDF's size."""
+    """Start this process's render process and render a small PDF, so that the first real
+    one pays neither the process's start nor font discovery and WeasyPrint's imports (seconds
+    on a fresh worker). Called by gunicorn's post_worker_init (clinic/deploy/gunicorn.conf.py).
+    Returns the PDF's size."""
     return len(render_pdf(WARM_UP_HTML))
 
 

@@ -4,6 +4,7 @@ the cache; and beyond the render bound the answer is the "being prepared" page, 
 polls, instead of a worker stuck behind other PDFs."""
 
 import io
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -263,6 +264,25 @@ def test_a_failed_render_gives_its_slots_back(desk_client, front_desk, plan, mon
 
     with summary_pdf.render_slot(front_desk) as may_render:
         assert may_render
+
+
+# --- where PDFs render ----------------------------------------------------------------------
+
+
+def test_pdfs_render_in_a_process_of_lower_priority(settings):
+    settings.SUMMARY_PDF_RENDER_PROCESS = True
+
+    assert summary_pdf.render_pdf(summary_pdf.WARM_UP_HTML).startswith(b"%PDF")
+    niceness = summary_pdf._render_pool().submit(os.nice, 0).result()
+    assert niceness >= os.nice(0) + summary_pdf.RENDER_NICENESS or niceness == 19
+    assert summary_pdf._render_pool().submit(os.getpid).result() != os.getpid()
+
+
+def test_pdfs_can_render_in_the_server_process(settings, desk_client, plan, monkeypatch):
+    settings.SUMMARY_PDF_RENDER_PROCESS = False
+    monkeypatch.setattr(summary_pdf, "_render_pool", lambda: pytest.fail("no render process"))
+
+    assert text_of(desk_client.get(pdf_url(plan)))
 
 
 # --- the warm-up --------------------------------------------------------------------------------
