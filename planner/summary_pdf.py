@@ -146,9 +146,19 @@ font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
 def warm_up() -> int:
     """Start this process's render process and render a small PDF, so that the first real
     one pays neither the process's start nor font discovery and WeasyPrint's imports (seconds
-    on a fresh worker). Called by gunicorn's post_worker_init (clinic/deploy/gunicorn.conf.py).
-    Returns the PDF's size."""
+    on a fresh worker). Returns the PDF's size."""
     return len(render_pdf(WARM_UP_HTML))
+
+
+def warm_up_in_background() -> None:
+    """warm_up without waiting for it, for gunicorn's post_worker_init: a worker that has not
+    finished booting within gunicorn's timeout is killed and replaced, and starting a render
+    process can take that long on a busy machine. The worker serves pages meanwhile; a PDF
+    asked for before the render process is ready waits for it."""
+    if settings.SUMMARY_PDF_RENDER_PROCESS:
+        _render_pool().submit(render_pdf_here, WARM_UP_HTML)
+    else:
+        warm_up()
 
 
 # --- the cache ----------------------------------------------------------------------------------

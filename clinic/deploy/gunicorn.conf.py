@@ -3,7 +3,6 @@
 
 import multiprocessing
 import os
-import time
 
 wsgi_app = "clinic.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -21,14 +20,13 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M
 
 
 def post_worker_init(worker):
-    """Warm WeasyPrint up (fonts, imports, stylesheet) before the worker takes requests:
-    otherwise the first PDF a fresh worker renders pays seconds of font discovery."""
+    """Start the worker's PDF render process and warm WeasyPrint up in it (fonts, imports,
+    stylesheet) before the first PDF is asked for: otherwise the first PDF a fresh worker
+    renders pays seconds of start-up and font discovery. In the background: the worker must
+    finish booting within `timeout`."""
     from planner import summary_pdf
 
-    started = time.perf_counter()
     try:
-        summary_pdf.warm_up()
+        summary_pdf.warm_up_in_background()
     except Exception:  # a broken PDF stack must not keep the worker from serving pages
         worker.log.exception("PDF warm-up failed; the first PDF will be slow or fail")
-        return
-    worker.log.info("PDF warm-up in %.2f s", time.perf_counter() - started)

@@ -292,12 +292,19 @@ def test_the_warm_up_renders_a_pdf_without_a_database():
     assert summary_pdf.warm_up() > 1000
 
 
+def test_the_background_warm_up_starts_the_render_process(settings):
+    settings.SUMMARY_PDF_RENDER_PROCESS = True
+    summary_pdf.warm_up_in_background()
+
+    assert summary_pdf._render_pool().submit(os.getpid).result(timeout=120) != os.getpid()
+
+
 def test_the_gunicorn_hook_warms_the_worker_up(monkeypatch):
     import runpy
 
     config = runpy.run_path("clinic/deploy/gunicorn.conf.py")
     called = []
-    monkeypatch.setattr(summary_pdf, "warm_up", lambda: called.append(1) or 1234)
+    monkeypatch.setattr(summary_pdf, "warm_up_in_background", lambda: called.append(1))
 
     class Log:
         def info(self, *args):
