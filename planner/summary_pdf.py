@@ -16,6 +16,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -90,6 +91,11 @@ def _start_render_process() -> None:
     operating system gives a plain page the CPU first while PDFs render; it needs Django's
     settings (the static files) but never the database."""
     os.nice(RENDER_NICENESS)
+    # A graceful stop signals the whole process group: the worker finishes its requests, so
+    # its render process must finish theirs too. It ends when the worker closes the pool, or
+    # when the worker is gone (its task queue closes).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import django
 
     django.setup()
