@@ -152,7 +152,11 @@ font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
 def warm_up() -> int:
     """Start this process's render process and render a small PDF, so that the first real
     one pays neither the process's start nor font discovery and WeasyPrint's imports (seconds
-    on a fresh worker). Returns the PDF's size."""
+    on a fresh worker); digest the code and compile the template. Returns the PDF's size."""
+    from django.template.loader import get_template
+
+    code_version()
+    get_template("planner/summary_pdf.html")
     return len(render_pdf(WARM_UP_HTML))
 
 
@@ -165,6 +169,12 @@ def warm_up_in_background() -> None:
         _render_pool().submit(render_pdf_here, WARM_UP_HTML)
     else:
         warm_up()
+    # Here, in the worker itself: the code digest (reads the source tree, about a second)
+    # and the PDF template, which the first PDF request would otherwise pay for.
+    from django.template.loader import get_template
+
+    code_version()
+    get_template("planner/summary_pdf.html")
 
 
 # --- the cache ----------------------------------------------------------------------------------
