@@ -1,11 +1,20 @@
-"""`make load`: gunicorn on 127.0.0.1 against a copy of the bench's large database, driven
-by locust (headless) with 32 logged-in users for 30 s: first all on the floor view, then
-on the mix staff produce (recalculations, plan pages, list pages). Reports p50/p95/p99 and
-requests/s of both, and the mix's throughput as a ratio to the floor's; any failed
-request fails the run. Loopback only, time-bounded, and gunicorn is stopped at the end
-whatever happens.
+"""`make load`: gunicorn on 127.0.0.1, configured as in production
+(clinic/deploy/gunicorn.conf.py: threads, the PDF warm-up), against a copy of the bench's
+large database, driven by locust (headless) with 32 logged-in staff, each with a plan of
+their own. Three phases:
 
-    python -m bench.load [--users 32] [--duration 30] [--workers 5] [--dataset large]"""
+1. the floor view, every user on it (the ratio's denominator);
+2. the mix staff produce: recalculations, saves (the editor's real form POST with its CSRF
+   token and version), PDF downloads (through the "being prepared" page when the server is
+   busy), plan pages and lists;
+3. the PDF storm: 50 more staff ask for the largest plan's PDF (12 courses × 12 sessions) at
+   the same moment while 16 others read plain pages.
+
+Reports requests/s and p50/p95/p99 per kind of request, the mix's throughput as a ratio to
+the floor's, and the plain pages' p95 during the storm; any failed request fails the run.
+Loopback only, time-bounded, and gunicorn is stopped at the end whatever happens.
+
+    python -m bench.load [--users 32] [--duration 30] [--storm-duration 60] [--dataset large]"""
 
 import argparse
 import csv
@@ -32,42 +41,113 @@ PLAN_PAGE_SAMPLE = 200
 # --- setup, inside Django on the copy ----------------------------------------------------------
 
 
+STORM_PDF_USERS = 50
+STORM_PAGE_USERS = 16
+LARGEST = (12, 12)  # courses × sessions: the largest plan the issue names
+
+
+def load_user(number: int, group):
+    """A clinician of its own for each simulated user: one user's saves never meet another's,
+    and each user's PDFs and render slot are their own, as with real staff."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=f"bench-load-{number}", defaults={"first_name": "Load", "last_name": f"{number}"}
+    )
+    if created:
+        user.set_unusable_password()  # sessions come from force_login only
+        user.save()
+        user.groups.add(group)
+    return user
+
+
+def own_plan(user, patient, shape: tuple[int, int], title: str) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bench.fixtures import course_drafts
+    from planner import actions
+
+    courses, sessions = shape
+    drafts = course_drafts(courses, sessions, today=timezone.localdate())
+    plan = actions.plan_save(
+        plan=None,
+        patient=patient,
+        fields=actions.PlanFields(
+            title=title,
+            indications=["skin_quality"],
+            ready_by=drafts[-1].first_session + timedelta(days=sessions * 31 + 60),
+            notes="Load test plan.",
+        ),
+        drafts=drafts,
+        user=user,
+    )
+    return plan.pk
+
+
+def login(user, path: str) -> dict:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    assert client.get(path).status_code == 200  # sets the CSRF cookie
+    return {
+        "sessionid": client.cookies["sessionid"].value,
+        "csrftoken": client.cookies["csrftoken"].value,
+    }
+
+
 def write_config(path: Path, users: int) -> None:
-    """Sessions for `users` users (force_login, no password) and the paths they request."""
+    """Sessions for `users` staff (force_login, no password), each with a 3 × 6 plan of its
+    own, 50 more for the PDF storm, the largest plan, and the paths everyone requests."""
     from bench.run import setup_django
 
     setup_django(os.environ["DATABASE_URL"])
-    from django.contrib.auth import get_user_model
-    from django.test import Client
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.urls import reverse
 
     from bench.fixtures import SEARCH_TERM, editor_post_data, find_bench_data
-    from planner.models import Plan
+    from clinic.roles import CLINICIAN
+    from planner.models import Patient, Plan
 
+    call_command("createcachetable", verbosity=0)  # a bench database built before the cache existed
     data = find_bench_data()
-    user = get_user_model().objects.get(pk=data.user_id)
-    edit_path = f"/plans/{data.plan_id}/edit/"
+    patient = Patient.objects.get(pk=data.patient_id)
+    clinicians = Group.objects.get(name=CLINICIAN)
     sessions = []
-    for _ in range(users):
-        client = Client()
-        client.force_login(user)
-        assert client.get(edit_path).status_code == 200  # sets the CSRF cookie
+    for number in range(users):
+        user = load_user(number, clinicians)
+        plan_id = own_plan(user, patient, (3, 6), f"Load plan {number}")
+        edit_path = reverse("plan-edit", args=[plan_id])
         sessions.append(
             {
-                "sessionid": client.cookies["sessionid"].value,
-                "csrftoken": client.cookies["csrftoken"].value,
+                **login(user, edit_path),
+                "plan": plan_id,
+                "edit_path": edit_path,
+                "recalculation_body": urlencode(editor_post_data(plan_id), doseq=True),
+                "pdf_path": reverse("plan-summary-pdf", args=[plan_id]),
             }
         )
+    largest = own_plan(
+        load_user(0, clinicians), patient, LARGEST, f"Largest plan: {LARGEST[0]} × {LARGEST[1]}"
+    )
+    storm = [
+        login(load_user(users + number, clinicians), "/patients/")
+        for number in range(STORM_PDF_USERS)
+    ]
     # Plan pages of seeded plans of every status, the same sample on every run.
     plan_ids = sorted(Plan.objects.values_list("pk", flat=True))
     sample = random.Random(7).sample(plan_ids, min(PLAN_PAGE_SAMPLE, len(plan_ids)))
     config = {
         "sessions": sessions,
+        "storm_sessions": storm,
+        "storm_pdf_users": STORM_PDF_USERS,
         "floor": "/bench/floor/",
-        "recalculation": {
-            "path": edit_path,
-            "body": urlencode(editor_post_data(data.plan_id), doseq=True),
-            "expect": 'id="plan-total"',
-        },
+        "largest_pdf": reverse("plan-summary-pdf", args=[largest]),
+        "retry_seconds": settings.SUMMARY_PDF_RETRY_SECONDS,
         "plan_pages": [f"/plans/{pk}/" for pk in sorted({*sample, data.plan_id})],
         "list_pages": [
             ["patients list", "/patients/"],
@@ -88,7 +168,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process, seconds: float = 30) -> None:
+def wait_until_up(url: str, process, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -107,15 +187,14 @@ def warm_up(url: str, config: dict, rounds: int) -> None:
     before the clock runs."""
     session = config["sessions"][0]
     cookie = f"sessionid={session['sessionid']}; csrftoken={session['csrftoken']}"
-    recalc = config["recalculation"]
     paths = [config["floor"], config["plan_pages"][0]] + [p for _, p in config["list_pages"]]
     for _ in range(rounds):
         for path in paths:
             request = urllib.request.Request(f"{url}{path}", headers={"Cookie": cookie})
             urllib.request.urlopen(request, timeout=30).read()
         request = urllib.request.Request(
-            f"{url}{recalc['path']}",
-            data=recalc["body"].encode(),
+            f"{url}{session['edit_path']}",
+            data=session["recalculation_body"].encode(),
             headers={
                 "Cookie": cookie,
                 "X-CSRFToken": session["csrftoken"],
@@ -142,20 +221,20 @@ def read_stats(prefix: Path) -> dict:
     return rows
 
 
-def run_locust(user_class: str, url: str, config_path: Path, args) -> dict:
-    prefix = RESULTS / f".locust-{user_class.lower()}"
+def run_locust(user_classes: list[str], users: int, duration: int, url: str, config_path) -> dict:
+    prefix = RESULTS / f".locust-{'-'.join(user_classes).lower()}"
     command = [
         str(BIN / "locust"),
         "-f",
         str(REPO / "bench" / "locustfile.py"),
-        user_class,
+        *user_classes,
         "--headless",
         "--users",
-        str(args.users),
+        str(users),
         "--spawn-rate",
-        str(args.users),
+        str(users),
         "--run-time",
-        f"{args.duration}s",
+        f"{duration}s",
         "--stop-timeout",
         "5",
         "--host",
@@ -166,22 +245,39 @@ def run_locust(user_class: str, url: str, config_path: Path, args) -> dict:
         "--loglevel",
         "WARNING",
     ]
-    print(f"load: {user_class}, {args.users} users for {args.duration} s …", flush=True)
+    print(f"load: {' + '.join(user_classes)}, {users} users for {duration} s …", flush=True)
     completed = subprocess.run(
         command,
         cwd=REPO,
         env={**os.environ, "BENCH_LOAD_CONFIG": str(config_path)},
-        timeout=args.duration + 120,
+        timeout=duration + 180,
         capture_output=True,
         text=True,
     )
     stats = read_stats(prefix)
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists() and len(failures.read_text().splitlines()) > 1:
+        print(failures.read_text()[-3000:])
     for suffix in ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv"):
         Path(f"{prefix}{suffix}").unlink(missing_ok=True)
     if completed.returncode not in (0, 1):  # 1: some requests failed, reported below
         print(completed.stdout[-3000:], completed.stderr[-3000:], sep="\n")
         raise SystemExit(f"locust exited with {completed.returncode}")
     return stats
+
+
+def plain_pages(rows: dict) -> dict:
+    """Plan pages and list pages together: the storm's plain pages, as one figure."""
+    plain = [
+        row
+        for name, row in rows.items()
+        if name == "plan page" or name.endswith(("list", "search"))
+    ]
+    return {
+        "requests": sum(r["requests"] for r in plain),
+        "failures": sum(r["failures"] for r in plain),
+        "p95_ms_worst": max((r["p95_ms"] for r in plain), default=0.0),
+    }
 
 
 def stop(process) -> None:
@@ -199,22 +295,26 @@ def stop(process) -> None:
 def format_report(report: dict) -> str:
     lines = [
         f"Load {report['date']} · {report['engine']} · {report['machine']} · gunicorn "
-        f"{report['workers']} workers · {report['users']} users × {report['duration_s']} s "
-        f"· {report['dataset']} database",
+        f"{report['workers']} workers × {report['threads']} threads · {report['users']} users "
+        f"× {report['duration_s']} s · {report['dataset']} database",
         "",
-        f"{'':<22} {'requests':>9} {'failures':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+        f"{'':<44} {'requests':>9} {'failures':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
         f" {'p99 ms':>8}",
     ]
-    for phase in ("floor", "mix"):
+    for phase in ("floor", "mix", "storm"):
         for name, row in report[phase].items():
             label = f"{phase}: {name}" if name != "Aggregated" else f"{phase} (all)"
             lines.append(
-                f"{label:<22} {row['requests']:>9} {row['failures']:>9} {row['rps']:>8}"
+                f"{label[:44]:<44} {row['requests']:>9} {row['failures']:>9} {row['rps']:>8}"
                 f" {row['p50_ms']:>8.0f} {row['p95_ms']:>8.0f} {row['p99_ms']:>8.0f}"
             )
+    storm = report["storm_plain_pages"]
     lines += [
         "",
         f"throughput of the mix: {report['mix_to_floor']:.2f} × the floor view's",
+        f"PDF storm ({report['storm_pdf_users']} PDFs of the largest plan asked at once, "
+        f"{report['storm_duration_s']} s): plain pages' worst p95 {storm['p95_ms_worst']:.0f} ms "
+        f"over {storm['requests']} requests; PDFs delivered: {report['storm_pdfs_delivered']}",
         f"failed requests: {report['failures']}",
     ]
     return "\n".join(lines)
@@ -226,6 +326,8 @@ def parse_args(argv):
     )
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--duration", type=int, default=30, help="seconds per phase")
+    parser.add_argument("--storm-duration", type=int, default=60, help="seconds of the PDF storm")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers"
     )
@@ -285,43 +387,59 @@ def main(argv=None) -> int:
     gunicorn = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "clinic.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--timeout",
-            "30",
-            "--graceful-timeout",
-            "5",
+            "--config",
+            str(REPO / "clinic" / "deploy" / "gunicorn.conf.py"),
+            "--access-logfile",
+            "/dev/null",
             "--log-level",
             "warning",
+            "--graceful-timeout",
+            "5",
         ],
         cwd=REPO,
-        env=env,
+        env={
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(args.workers),
+            "GUNICORN_THREADS": str(args.threads),
+        },
         start_new_session=True,  # its own process group: stopped as one at the end
     )
     try:
         wait_until_up(url, gunicorn)
         warm_up(url, config, rounds=2 * args.workers)
-        floor = run_locust("Floor", url, config_path, args)
-        mix = run_locust("Mix", url, config_path, args)
+        floor = run_locust(["Floor"], args.users, args.duration, url, config_path)
+        mix = run_locust(["Mix"], args.users, args.duration, url, config_path)
+        storm = run_locust(
+            ["StormPdf", "StormPages"],
+            config["storm_pdf_users"] + STORM_PAGE_USERS,
+            args.storm_duration,
+            url,
+            config_path,
+        )
     finally:
         stop(gunicorn)
         config_path.unlink(missing_ok=True)
     now = datetime.now(UTC)
+    phases = (floor, mix, storm)
     report = {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
         "engine": engine,
         "machine": machine(),
         "dataset": args.dataset,
         "workers": args.workers,
+        "threads": args.threads,
         "users": args.users,
         "duration_s": args.duration,
+        "storm_duration_s": args.storm_duration,
+        "storm_pdf_users": config["storm_pdf_users"],
         "floor": floor,
         "mix": mix,
+        "storm": storm,
         "mix_to_floor": round(mix["Aggregated"]["rps"] / floor["Aggregated"]["rps"], 3),
-        "failures": floor["Aggregated"]["failures"] + mix["Aggregated"]["failures"],
+        "storm_plain_pages": plain_pages(storm),
+        "storm_pdfs_delivered": storm.get("storm pdf: asked to delivered", {}).get("requests", 0),
+        "failures": sum(phase["Aggregated"]["failures"] for phase in phases),
     }
     print(format_report(report))
     stamp = now.strftime("%Y%m%d-%H%M%S")

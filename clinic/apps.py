@@ -23,6 +23,14 @@ def keep_sqlite_file_private(sender, connection, **kwargs):
             os.chmod(path, stat.S_IMODE(mode) & 0o700)
 
 
+def create_cache_table(sender, using="default", **kwargs):
+    """The database cache's table (settings.CACHES), created by every `migrate` so no deploy,
+    bench or test database can miss it; createcachetable skips a table that exists."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
+
+
 class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = "Clinic catalog"
@@ -33,6 +41,7 @@ class ClinicConfig(AppConfig):
         # Permissions only exist after every app has migrated, so the groups created by
         # the migration get their permissions here, idempotently, on every migrate.
         post_migrate.connect(sync_role_permissions, dispatch_uid="clinic.sync_roles")
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="clinic.cache_table")
         connection_created.connect(keep_sqlite_file_private, dispatch_uid="clinic.sqlite_mode")
 
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed

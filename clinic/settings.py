@@ -161,6 +161,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+# Django's cache, shared by every app server: the database's own table (created by `migrate`,
+# see clinic.apps), so a clinic chain needs no cache server and a write on one server is seen
+# by all. It holds finished summary PDFs (planner.summary_pdf), which contain patient data:
+# the same database, the same protection and backups as the records themselves.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "clinic_cache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 1000)},
+    }
+}
+# Summary PDFs: how long a finished PDF is kept (0: never cached), how many render at once in
+# one server process (each also takes one of gunicorn's threads), and after how many seconds
+# the "being prepared" page asks again.
+SUMMARY_PDF_CACHE_SECONDS = env_int("SUMMARY_PDF_CACHE_SECONDS", 24 * 3600)
+SUMMARY_PDF_RENDERS_PER_PROCESS = env_int("SUMMARY_PDF_RENDERS_PER_PROCESS", 1)
+SUMMARY_PDF_RETRY_SECONDS = env_int("SUMMARY_PDF_RETRY_SECONDS", 3)
+# Render in a separate, lower-priority process per server process (planner.summary_pdf).
+SUMMARY_PDF_RENDER_PROCESS = env_bool("SUMMARY_PDF_RENDER_PROCESS", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

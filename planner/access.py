@@ -6,6 +6,7 @@ permission again, by the same mechanism, so a view that forgot its decorator sti
 nothing it should not."""
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clinic.permissions import check_permission
@@ -42,3 +43,15 @@ def get_plan_for_user(request, pk: int) -> Plan:
         ),
         pk=pk,
     )
+
+
+def get_plan_stamp_for_user(request, pk: int) -> dict:
+    """The versions of what plan `pk`'s summary shows (planner.summary_pdf.plan_stamp), after
+    the same permission check as get_plan_for_user: one query, for the PDF cache's key."""
+    from planner.summary_pdf import plan_stamp
+
+    check_permission(request.user, "planner.view_plan")
+    stamp = plan_stamp(pk)
+    if stamp is None:
+        raise Http404("No plan matches the given query.")
+    return stamp

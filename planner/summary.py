@@ -227,8 +227,12 @@ class PlanSummary:
 
     @property
     def paper_default(self) -> str:
-        # US clinics print on Letter; everyone else on A4.
-        return "letter" if settings.CURRENCY == "USD" else "a4"
+        return paper_default()
+
+
+def paper_default() -> str:
+    """US clinics print on Letter; everyone else on A4."""
+    return "letter" if settings.CURRENCY == "USD" else "a4"
 
 
 # Gathering ---------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ urlpatterns = [
     path("plans/<int:pk>/compare/<int:other_pk>/", plans.plan_compare, name="plan-compare"),
     path("plans/<int:pk>/summary/", summary.plan_summary, name="plan-summary"),
     path("plans/<int:pk>/summary.pdf", summary.plan_summary_pdf, name="plan-summary-pdf"),
+    path(
+        "plans/<int:pk>/summary.pdf/preparing/",
+        summary.plan_summary_pdf_preparing,
+        name="plan-summary-pdf-preparing",
+    ),
     path("plans/<int:pk>/calendar.ics", summary.plan_calendar, name="plan-calendar"),
     path("", include("planner.board.urls")),
     path("", include("planner.signing.urls")),

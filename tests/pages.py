@@ -83,6 +83,7 @@ PAGES = (
     Page("plan edit", "/plans/{plan}/edit/"),
     Page("plan compare", "/plans/{plan}/compare/{other}/"),
     Page("patient summary", "/plans/{plan}/summary/"),
+    Page("summary PDF being prepared", "/plans/{plan}/summary.pdf/preparing/"),
     Page("patient merge", "/patients/{patient}/merge/", ADMIN),
     Page("sessions of the day", "/sessions/", CLINICIAN_USER),
     Page("lots", "/lots/", CLINICIAN_USER),

@@ -439,11 +439,11 @@ def lot_recall_letter(request, pk, patient_pk):
 def lot_recall_letter_pdf(request, pk, patient_pk):
     from weasyprint import HTML
 
-    from planner.views.summary import PDF_BASE_URL, _static_only_fetcher
+    from planner.summary_pdf import PDF_BASE_URL, static_only_fetcher
 
     context = _letter_context(request, pk, patient_pk)
     html = render_to_string("planner/delivery/recall_letter_pdf.html", context)
-    pdf = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_fetcher()).write_pdf()
+    pdf = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(context["patient"].full_name) or "patient"
     response["Content-Disposition"] = content_disposition_header(

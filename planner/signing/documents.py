@@ -8,7 +8,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from planner.signing.models import SignedRecord
-from planner.views.summary import PDF_BASE_URL, _static_only_fetcher
+from planner.summary_pdf import PDF_BASE_URL, static_only_fetcher
 
 PNG_DATA_PREFIX = "data:image/png;base64,"
 
@@ -16,7 +16,7 @@ PNG_DATA_PREFIX = "data:image/png;base64,"
 def _fetcher():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    static = _static_only_fetcher()
+    static = static_only_fetcher()
 
     class RecordFetcher(URLFetcher):
         """Static files, and the signature's own PNG data URL; nothing from the network."""

@@ -1,16 +1,15 @@
 """The patient summary: a print-ready page, the same summary as a PDF, and the sessions as
 an .ics calendar. All three read the plan exactly as the plan page does; the only write is
-one row in the access log (who opened which plan's material, and when)."""
+one row in the access log (who opened which plan's material, and when), plus, for the PDF,
+the shared cache of finished PDFs (planner.summary_pdf)."""
 
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -18,22 +17,24 @@ from django.views.decorators.http import require_GET
 
 from clinic.models import EvidenceNote, PriceRange
 from clinic.permissions import require_permission
-from planner.access import get_plan_for_user
+from planner import summary_pdf
+from planner.access import get_plan_for_user, get_plan_stamp_for_user
 from planner.calendar import calendar_ics
 from planner.delivery.selectors import plan_sessions, recorded_sessions
 from planner.models import SummaryAccess
 from planner.selectors import plan_outlook_for
-from planner.summary import PlanSummary, plan_summary_context
+from planner.summary import PlanSummary, paper_default, plan_summary_context
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
-# Relative links in the PDF template resolve against this; the fetcher reads only the path,
-# so the host is never contacted (.invalid is reserved and never resolves).
-PDF_BASE_URL = "https://summary.invalid/"
+# htmx stops polling on this status (the "being prepared" page's poll, once the PDF is ready).
+HTMX_STOP_POLLING = 286
 
 
-def _summary(request, pk, kind: str) -> PlanSummary:
+def _summary(request, pk, kind: str | None) -> PlanSummary:
+    """The summary of plan `pk`, logged as opened (`kind`) unless kind is None."""
     plan = get_plan_for_user(request, pk)
-    SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
+    if kind is not None:
+        SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
     return plan_summary_context(
         plan=plan,
@@ -70,62 +71,100 @@ def plan_summary(request, pk):
     )
 
 
-def _static_only_fetcher():
-    """A WeasyPrint URL fetcher that reads files found by the staticfiles finders and
-    refuses everything else, so rendering a PDF never touches the network."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+# --- the PDF ------------------------------------------------------------------------------------
 
-    static_prefix = urlsplit(settings.STATIC_URL).path
 
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            path = urlsplit(url).path
-            if not path.startswith(static_prefix):
-                raise ValueError(f"Only static files are loaded into the PDF, not {url}")
-            try:
-                found = finders.find(unquote(path.removeprefix(static_prefix)))
-            except SuspiciousFileOperation:
-                found = None
-            if not found:
-                raise ValueError(f"No static file at {url}")
-            file = Path(found)
-            mime = "text/css" if file.suffix == ".css" else "application/octet-stream"
-            return URLFetcherResponse(
-                file.as_uri(), file.read_bytes(), headers={"Content-Type": mime}
-            )
+def _paper(request) -> str:
+    """The paper asked for when it is one we print on, else the clinic's."""
+    paper = request.GET.get("paper", "").lower()
+    return paper if paper in PAPER_SIZES else paper_default()
 
-    return StaticOnlyFetcher()
+
+def _with_paper(url: str, request) -> str:
+    """`url` asking for the same paper as this request did, if it asked for one."""
+    asked = request.GET.get("paper", "").lower()
+    return f"{url}?{urlencode({'paper': asked})}" if asked in PAPER_SIZES else url
+
+
+def _pdf_key(request, stamp: dict) -> str:
+    return summary_pdf.cache_key(
+        stamp=stamp, user=request.user, today=timezone.localdate(), paper=_paper(request)
+    )
+
+
+def _render(request, pk, *, log: bool) -> summary_pdf.CachedPdf:
+    """Build the summary and render it: the slow path, run inside a render slot."""
+    summary = _summary(request, pk, SummaryAccess.Kind.PDF if log else None)
+    html = render_to_string(
+        "planner/summary_pdf.html",
+        {
+            "summary": summary,
+            "page_size": PAPER_SIZES[_paper(request)],
+            "treatment_record": plan_sessions(plan=summary.plan),
+        },
+    )
+    return summary_pdf.CachedPdf(
+        pdf=summary_pdf.render_pdf(html), filename=_filename(summary, "summary", "pdf")
+    )
 
 
 @require_GET
 @require_permission("planner.view_plan")
 def plan_summary_pdf(request, pk):
-    # Imported here: WeasyPrint loads Pango and fonts, which only this view needs.
-    from weasyprint import HTML
-
-    summary = _summary(request, pk, SummaryAccess.Kind.PDF)
-    paper = request.GET.get("paper", "").lower()
-    if paper not in PAPER_SIZES:
-        paper = summary.paper_default
-    html = render_to_string(
-        "planner/summary_pdf.html",
-        {
-            "summary": summary,
-            "page_size": PAPER_SIZES[paper],
-            "treatment_record": plan_sessions(plan=summary.plan),
-        },
-    )
-    # Tagged (PDF/UA-1): a screen reader can follow headings, lists and tables.
-    pdf = HTML(
-        string=html,
-        base_url=PDF_BASE_URL,
-        url_fetcher=_static_only_fetcher(),
-    ).write_pdf(pdf_variant="pdf/ua-1")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, _filename(summary, "summary", "pdf")
-    )
+    """The summary as a PDF: from the shared cache when nothing it shows has changed, else
+    rendered when a render slot is free, else the "being prepared" page (which asks again)."""
+    # Permission and existence first, whatever the cache holds.
+    stamp = get_plan_stamp_for_user(request, pk)
+    key = _pdf_key(request, stamp)
+    document = summary_pdf.cached_pdf(key)
+    if document is not None:
+        SummaryAccess.objects.create(plan_id=pk, user=request.user, kind=SummaryAccess.Kind.PDF)
+    else:
+        with summary_pdf.render_slot(request.user) as may_render:
+            if not may_render:
+                return redirect(
+                    _with_paper(reverse("plan-summary-pdf-preparing", args=[pk]), request)
+                )
+            document = _render(request, pk, log=True)
+        summary_pdf.store_pdf(key, document)
+    response = HttpResponse(document.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, document.filename)
     return response
+
+
+@require_GET
+@require_permission("planner.view_plan")
+def plan_summary_pdf_preparing(request, pk):
+    """ "Your PDF is being prepared": where a PDF request goes while every render slot is
+    taken. With JavaScript, htmx asks this view again every few seconds; as soon as the PDF
+    is in the cache, or can be rendered now (which that request then does), the answer is
+    the download link and the polling stops. Without JavaScript the page's link tries again."""
+    stamp = get_plan_stamp_for_user(request, pk)
+    ready = False
+    if request.htmx:
+        key = _pdf_key(request, stamp)
+        ready = summary_pdf.cached_pdf(key) is not None
+        if not ready:
+            with summary_pdf.render_slot(request.user) as may_render:
+                if may_render and settings.SUMMARY_PDF_CACHE_SECONDS > 0:
+                    # Logged as opened when it is downloaded, not here.
+                    summary_pdf.store_pdf(key, _render(request, pk, log=False))
+                # With the cache off the download renders: a slot is at least free now.
+                ready = may_render
+    context = {
+        "plan_id": pk,
+        "pdf_url": _with_paper(reverse("plan-summary-pdf", args=[pk]), request),
+        "poll_url": _with_paper(reverse("plan-summary-pdf-preparing", args=[pk]), request),
+        "retry_seconds": settings.SUMMARY_PDF_RETRY_SECONDS,
+        "ready": ready,
+    }
+    if request.htmx:
+        if not ready:
+            return HttpResponse(status=204)  # nothing to swap: the poll goes on
+        response = render(request, "planner/_summary_pdf_status.html", context)
+        response.status_code = HTMX_STOP_POLLING
+        return response
+    return render(request, "planner/summary_pdf_preparing.html", context)
 
 
 @require_GET
