@@ -8,6 +8,7 @@ nothing it should not."""
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
+from clinic.catalog_cache import Catalog, with_catalog_rows
 from clinic.permissions import check_permission
 from planner.models import Course, Patient, Plan
 
@@ -27,8 +28,22 @@ def plans_for_user(request):
     return Plan.objects.select_related("patient")
 
 
-def get_plan_for_user(request, pk: int) -> Plan:
+def get_plan_for_user(request, pk: int, *, catalog: Catalog | None = None) -> Plan:
+    """The plan with its patient and courses. Given the cached catalog (pages that only
+    read), the courses' treatments, products and lots come from it: two queries instead of
+    four joins and three."""
     check_permission(request.user, "planner.view_plan")
+    if catalog is not None:
+        plan = get_object_or_404(
+            Plan.objects.select_related(
+                "patient", "created_by", "updated_by", "investigational_recorded_by"
+            ).prefetch_related(
+                Prefetch("courses", queryset=Course.objects.order_by("position", "id"))
+            ),
+            pk=pk,
+        )
+        with_catalog_rows(plan.courses.all(), catalog)
+        return plan
     return get_object_or_404(
         Plan.objects.select_related(
             "patient", "created_by", "updated_by", "investigational_recorded_by"

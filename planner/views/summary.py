@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.models import EvidenceNote, PriceRange
+from clinic.catalog_cache import current_catalog
 from clinic.permissions import require_permission
 from planner.access import get_plan_for_user
 from planner.calendar import calendar_ics
@@ -32,18 +32,17 @@ PDF_BASE_URL = "https://summary.invalid/"
 
 
 def _summary(request, pk, kind: str) -> PlanSummary:
-    plan = get_plan_for_user(request, pk)
+    catalog = current_catalog()
+    plan = get_plan_for_user(request, pk, catalog=catalog)
     SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
     return plan_summary_context(
         plan=plan,
         prepared_by=request.user,
         today=today,
-        outlook=plan_outlook_for(plan=plan, today=today),
-        evidence_notes=list(EvidenceNote.objects.filter(active=True)),
-        upcoming_prices=list(
-            PriceRange.objects.filter(effective_from__gt=today).select_related("treatment")
-        ),
+        outlook=plan_outlook_for(plan=plan, today=today, catalog=catalog),
+        evidence_notes=catalog.evidence_notes,
+        upcoming_prices=catalog.upcoming_prices(today),
     )
 
 
