@@ -103,7 +103,7 @@ def plan_create(request):
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
     catalog = current_catalog()
-    plan = get_plan_for_user(request, pk, catalog=catalog)
+    plan = get_plan_for_user(request, pk, catalog=catalog, people=False)
     if not plan.is_editable:
         messages.warning(
             request,

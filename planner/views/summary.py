@@ -33,7 +33,7 @@ PDF_BASE_URL = "https://summary.invalid/"
 
 def _summary(request, pk, kind: str) -> PlanSummary:
     catalog = current_catalog()
-    plan = get_plan_for_user(request, pk, catalog=catalog)
+    plan = get_plan_for_user(request, pk, catalog=catalog, people=False)
     SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
     return plan_summary_context(
