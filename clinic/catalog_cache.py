@@ -110,7 +110,17 @@ def current_catalog() -> Catalog:
 
     The token is read before the rows, so a copy is never newer-tagged than its rows: a
     write landing in between leaves newer rows under the older token, reloaded next time."""
-    token = CatalogVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    return catalog_for(token_query().first())
+
+
+def token_query():
+    """The token, as a query of its own or a subquery another query folds in (a plan page
+    reads it with the plan: planner.access.get_plan_with_catalog)."""
+    return CatalogVersion.objects.filter(pk=1).values_list("token", flat=True)
+
+
+def catalog_for(token: str | None) -> Catalog:
+    """The held copy if `token` (just read from the database) is its token, else a fresh one."""
     held = _Held.catalog
     if held is not None and token is not None and held.token == token:
         return held

@@ -13,7 +13,12 @@ from clinic.catalog_cache import Catalog, current_catalog
 from clinic.forms_util import int_or_none
 from clinic.permissions import require_permission
 from planner import actions, workflow
-from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
+from planner.access import (
+    get_patient_for_user,
+    get_plan_for_user,
+    get_plan_with_catalog,
+    plans_for_user,
+)
 from planner.actions import PlanActionError, StaleEditError
 from planner.delivery.forms import PlanCompleteForm
 from planner.delivery.selectors import plan_delivery
@@ -102,8 +107,7 @@ def plan_create(request):
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
-    catalog = current_catalog()
-    plan = get_plan_for_user(request, pk, catalog=catalog, people=False)
+    plan, catalog = get_plan_with_catalog(request, pk, people=False)
     if not plan.is_editable:
         messages.warning(
             request,
@@ -163,8 +167,7 @@ def _may_delete_draft(user, plan: Plan) -> bool:
 @require_GET
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
-    catalog = current_catalog()
-    plan = get_plan_for_user(request, pk, catalog=catalog)
+    plan, catalog = get_plan_with_catalog(request, pk)
     context = {
         **_plan_context(request, plan, catalog),
         "change_log": plan_change_log(plan),
@@ -284,11 +287,11 @@ def plan_delete_draft(request, pk):
 @require_GET
 @require_permission("planner.view_plan")
 def plan_compare(request, pk, other_pk):
-    plan = get_plan_for_user(request, pk)
-    other = get_plan_for_user(request, other_pk)
+    plan, catalog = get_plan_with_catalog(request, pk)
+    other, _ = get_plan_with_catalog(request, other_pk)
     if plan.patient_id != other.patient_id:
         raise Http404("Plans of different patients cannot be compared.")
-    columns = [_plan_context(request, p) for p in (plan, other)]
+    columns = [_plan_context(request, p, catalog) for p in (plan, other)]
     return render(
         request,
         "planner/plan_compare.html",

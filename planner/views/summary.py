@@ -16,9 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.catalog_cache import current_catalog
 from clinic.permissions import require_permission
-from planner.access import get_plan_for_user
+from planner.access import get_plan_with_catalog
 from planner.calendar import calendar_ics
 from planner.delivery.selectors import plan_sessions, recorded_sessions
 from planner.models import SummaryAccess
@@ -32,8 +31,7 @@ PDF_BASE_URL = "https://summary.invalid/"
 
 
 def _summary(request, pk, kind: str) -> PlanSummary:
-    catalog = current_catalog()
-    plan = get_plan_for_user(request, pk, catalog=catalog, people=False)
+    plan, catalog = get_plan_with_catalog(request, pk, people=False)
     SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
     return plan_summary_context(

@@ -4,6 +4,7 @@ whichever app server makes it, is seen by the next request of every server."""
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -192,3 +193,25 @@ def test_without_the_token_row_nothing_is_held(catalog):
     first = current_catalog()
     assert catalog_cache._Held.catalog is None
     assert current_catalog() is not first
+
+
+def test_a_course_naming_a_lot_no_longer_plannable_still_gets_it(catalog, clinician):
+    plannable = ProductLotFactory(status=LotStatus.RELEASED)
+    quarantined = ProductLotFactory(status=LotStatus.QUARANTINED, product=plannable.product)
+    StorageCheck.objects.create(
+        lot=quarantined, checked_on=date(2026, 10, 2), temperature_celsius=Decimal("9")
+    )
+    forget_held_catalog()
+    held = current_catalog()
+    assert quarantined.pk not in held.lots
+    treatment = catalog[MICRONEEDLING]
+    courses = [
+        SimpleNamespace(treatment_id=treatment.pk, product_id=lot.product_id, lot_id=lot.pk)
+        for lot in (plannable, quarantined)
+    ]
+    catalog_cache.with_catalog_rows(courses, held)
+    assert courses[0].lot is held.lots[plannable.pk]
+    assert courses[1].lot.pk == quarantined.pk
+    assert courses[1].lot.product is held.products[plannable.product_id]
+    assert [r.temperature_celsius for r in courses[1].lot.storage_checks.all()] == [Decimal("9")]
+    assert courses[1].treatment is held.treatments[treatment.pk]

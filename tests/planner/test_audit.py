@@ -18,7 +18,7 @@ from tests.factories.planner import PatientFactory
 pytestmark = pytest.mark.django_db
 # What the plan page costs today, however long its history (session, user and roles included).
 # +2 for the signing section (links with their records; consents or deposits by status).
-PLAN_DETAIL_QUERY_BOUND = 11
+PLAN_DETAIL_QUERY_BOUND = 10
 
 
 @pytest.fixture

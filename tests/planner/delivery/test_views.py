@@ -373,7 +373,7 @@ def _plan_with_sessions(catalog, courses: int, sessions: int):
 
 # The plan page with its sessions and signing sections (13: the 11 of an accepted plan with
 # its signing overview, +2 for the session records), and the lot page, as they cost today.
-PLAN_PAGE_QUERY_BOUND = 13
+PLAN_PAGE_QUERY_BOUND = 12
 LOT_PAGE_QUERY_BOUND = 10
 
 
