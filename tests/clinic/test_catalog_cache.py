@@ -2,7 +2,7 @@
 whichever app server makes it, is seen by the next request of every server."""
 
 import io
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -26,6 +26,7 @@ from clinic.models import (
     TreatmentType,
 )
 from tests.factories.clinic import ExosomeProductFactory, ProductLotFactory
+from tests.planner.test_plan_products import editor_data
 
 HTMX = {"HX-Request": "true"}
 
@@ -35,21 +36,8 @@ def token() -> str:
 
 
 def recalculation(client, patient, treatment):
-    data = {
-        "courses-TOTAL_FORMS": "1",
-        "courses-INITIAL_FORMS": "0",
-        "title": "Glow",
-        "ready_by": "",
-        "notes": "",
-        "courses-0-treatment": str(treatment.pk),
-        "courses-0-sessions": "3",
-        "courses-0-interval_count": "",
-        "courses-0-interval_unit": "",
-        "courses-0-first_session": (timezone.localdate() + timedelta(days=14)).isoformat(),
-        "courses-0-exosome_source": "",
-    }
     url = f"{reverse('plan-create')}?patient={patient.pk}"
-    response = client.post(url, data, headers=HTMX)
+    response = client.post(url, editor_data(treatment), headers=HTMX)
     assert response.status_code == 200
     return response.context["outlook"].estimate
 
