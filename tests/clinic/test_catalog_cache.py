@@ -115,6 +115,10 @@ def test_a_fresh_server_reads_the_catalog_and_keeps_the_shared_token(held):
             ),
             id="price range bulk create",
         ),
+        pytest.param(
+            lambda c: TreatmentType.objects.bulk_update([c[MICRONEEDLING]], ["name"]),
+            id="treatment bulk update",
+        ),
         pytest.param(lambda c: ExosomeProductFactory(), id="product created"),
         pytest.param(
             lambda c: EvidenceNote.objects.update(active=False), id="evidence notes update"
