@@ -44,6 +44,10 @@ class ClinicConfig(AppConfig):
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="clinic.cache_table")
         connection_created.connect(keep_sqlite_file_private, dispatch_uid="clinic.sqlite_mode")
 
+        from clinic import catalog_cache
+
+        catalog_cache.connect_signals()
+
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from clinic import auth_events

@@ -6,6 +6,7 @@ to form validation.
 """
 
 from datetime import date
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -116,6 +117,28 @@ def pair_ordered(low: str, high: str) -> Q:
     )
 
 
+class CatalogQuerySet(models.QuerySet):
+    """Bulk writes skip the save/delete signals that bump the catalog version
+    (clinic/catalog_cache.py), so they bump it themselves: a cached catalog is never served
+    after a write, whichever path made it."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            bump_catalog_version()
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        bump_catalog_version()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        rows = super().bulk_update(*args, **kwargs)
+        bump_catalog_version()
+        return rows
+
+
 class TreatmentType(models.Model):
     slug = models.SlugField(unique=True, help_text="Stable identifier used by the seed data.")
     name = models.CharField(max_length=120, unique=True)
@@ -164,6 +187,7 @@ class TreatmentType(models.Model):
 
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -281,6 +305,7 @@ class EvidenceNote(models.Model):
     source = models.CharField(max_length=40)
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -304,7 +329,7 @@ NO_CHARGE_IS_ZERO = "A no-charge price must be 0 to 0."
 TRIAL_PRICE_ONLY_INVESTIGATIONAL = "Only an investigational treatment has a trial price."
 
 
-class PriceRangeQuerySet(models.QuerySet):
+class PriceRangeQuerySet(CatalogQuerySet):
     def in_force(self, on: date):
         """The newest range per (treatment, unit, series size) whose effective date has come.
 
@@ -500,6 +525,7 @@ class ExosomeProduct(models.Model):
     handling_notes = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -616,6 +642,7 @@ class ProductLot(models.Model):
     # Bumped on every status change: a change from an older page is refused.
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["product__name", "-received_on"]
@@ -688,6 +715,7 @@ class StorageCheck(models.Model):
     )
     notes = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["lot", "-checked_on", "-id"]
@@ -827,6 +855,26 @@ class LotStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.lot}: {self.from_status} → {self.to_status}"
+
+
+class CatalogVersion(models.Model):
+    """One row: a token that changes on every catalog write, in the same transaction as the
+    write. Each app server caches the catalog under the token it read and reloads it when the
+    token differs (clinic/catalog_cache.py), so a write on one server is seen by all. A
+    random token rather than a counter: a rolled-back bump can never be reused by the next
+    one, so a snapshot taken inside a rolled-back transaction is never matched again."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token
+
+
+def bump_catalog_version() -> None:
+    """Every catalog write calls this (signals and CatalogQuerySet's bulk paths)."""
+    token = uuid4().hex
+    if not CatalogVersion.objects.filter(pk=1).update(token=token):
+        CatalogVersion.objects.update_or_create(pk=1, defaults={"token": token})
 
 
 from clinic.staff.models import StaffChange  # noqa: E402, F401  (the staff audit log)

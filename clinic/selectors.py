@@ -4,9 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
-
-from clinic.lots.rules import NOT_PLANNABLE
+from clinic.catalog_cache import Catalog
 from clinic.models import ExosomeProduct, PriceRange, ProductLot, TreatmentType
 
 
@@ -33,30 +31,35 @@ def catalog_entries(*, on: date) -> list[CatalogEntry]:
     ]
 
 
-def product_choices(*, also=()) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:
+def product_choices(
+    catalog: Catalog, *, also=()
+) -> tuple[dict[int, ExosomeProduct], dict[int, ProductLot]]:
     """Active products and their plannable lots (with storage readings), plus any a saved
-    course still names. Three queries."""
-    products = {p.pk: p for p in ExosomeProduct.objects.filter(active=True).order_by("name")}
+    course still names (the courses come with their lots). No query."""
+    products = dict(catalog.active_products)
     for product in (c.product for c in also if c.product_id):
         products.setdefault(product.pk, product)
     # A quarantined, recalled, expired or discarded lot cannot be chosen for a planned
     # session; one a saved course already names stays listed (the plan shows it blocked).
-    named = [c.lot_id for c in also if getattr(c, "lot_id", None)]
-    lots = {
-        lot.pk: lot
-        for lot in ProductLot.objects.filter(product__in=list(products))
-        .filter(~Q(status__in=NOT_PLANNABLE) | Q(pk__in=named))
-        .select_related("product")
-        .prefetch_related("storage_checks")
-        .order_by("-received_on", "lot_number")
-    }
+    lots = {pk: lot for pk, lot in catalog.lots.items() if lot.product_id in products}
+    named = {c.lot.pk: c.lot for c in also if getattr(c, "lot_id", None)}
+    if named.keys() - lots.keys():
+        # Newest received first, as the catalog's are.
+        ordered = sorted({**lots, **named}.values(), key=_newest_received_first)
+        lots = {lot.pk: lot for lot in ordered}
     return products, lots
 
 
-def treatment_choices(*, also: Iterable[TreatmentType] = ()) -> dict[int, TreatmentType]:
+def _newest_received_first(lot: ProductLot):
+    return (-lot.received_on.toordinal(), lot.lot_number)
+
+
+def treatment_choices(
+    catalog: Catalog, *, also: Iterable[TreatmentType] = ()
+) -> dict[int, TreatmentType]:
     """Active treatments, plus any inactive one a saved course still uses (so an old plan
-    stays editable). One query."""
-    choices = {t.pk: t for t in TreatmentType.objects.filter(active=True).order_by("name")}
+    stays editable). No query."""
+    choices = dict(catalog.active_treatments)
     for treatment in also:
         choices.setdefault(treatment.pk, treatment)
     return choices

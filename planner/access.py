@@ -5,10 +5,11 @@ The views declare what they need with @require_permission; the lookups check the
 permission again, by the same mechanism, so a view that forgot its decorator still reads
 nothing it should not."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from clinic.catalog_cache import Catalog, catalog_for, token_query, with_catalog_rows
 from clinic.permissions import check_permission
 from planner.models import Course, Patient, Plan
 
@@ -28,12 +29,13 @@ def plans_for_user(request):
     return Plan.objects.select_related("patient")
 
 
+PLAN_PEOPLE = ("created_by", "updated_by", "investigational_recorded_by")
+
+
 def get_plan_for_user(request, pk: int) -> Plan:
     check_permission(request.user, "planner.view_plan")
     return get_object_or_404(
-        Plan.objects.select_related(
-            "patient", "created_by", "updated_by", "investigational_recorded_by"
-        ).prefetch_related(
+        Plan.objects.select_related("patient", *PLAN_PEOPLE).prefetch_related(
             Prefetch(
                 "courses",
                 queryset=Course.objects.select_related("treatment", "product", "lot")
@@ -43,6 +45,24 @@ def get_plan_for_user(request, pk: int) -> Plan:
         ),
         pk=pk,
     )
+
+
+def get_plan_with_catalog(request, pk: int, *, people: bool = True) -> tuple[Plan, Catalog]:
+    """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
+    for pages that only read: the catalog's token is read in the plan's query, and the
+    courses' treatments, products and lots come from the catalog. Three queries on a warm
+    catalog instead of five. Without `people` (the editor and the summary name none of them)
+    the users who created, updated or recorded the plan are left out of the join."""
+    check_permission(request.user, "planner.view_plan")
+    plan = get_object_or_404(
+        Plan.objects.select_related("patient", *(PLAN_PEOPLE if people else ()))
+        .annotate(catalog_token=Subquery(token_query()[:1]))
+        .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("position", "id"))),
+        pk=pk,
+    )
+    catalog = catalog_for(plan.catalog_token)
+    with_catalog_rows(plan.courses.all(), catalog)
+    return plan, catalog
 
 
 def get_plan_stamp_for_user(request, pk: int) -> dict:

@@ -24,11 +24,17 @@ class ChangeEntry:
     what: str
 
 
-def _who(record) -> str:
-    user = record.history_user
-    if user is None:
+# Read as plain rows (values()), not history model instances: building 31 historical plans
+# and 60 historical courses was a fifth of the plan page's time.
+WHO_FIELDS = ("history_user__username", "history_user__first_name", "history_user__last_name")
+
+
+def _who(row: dict) -> str:
+    if row["history_user__username"] is None:
         return "system"
-    return user.get_full_name() or user.get_username()
+    # As User.get_full_name() or get_username().
+    full_name = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
+    return full_name or row["history_user__username"]
 
 
 def plan_change_log(plan: Plan, *, limit: int = 30) -> list[ChangeEntry]:
@@ -37,8 +43,8 @@ def plan_change_log(plan: Plan, *, limit: int = 30) -> list[ChangeEntry]:
     # the same after 300 saves as after 3.
     plan_records = list(
         Plan.history.filter(id=plan.pk)
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit + 1]
+        .order_by("-history_date", "-history_id")
+        .values("history_date", *WHO_FIELDS, *PLAN_FIELDS)[: limit + 1]
     )[::-1]
     complete_history = len(plan_records) <= limit
     entries = []
@@ -46,36 +52,44 @@ def plan_change_log(plan: Plan, *, limit: int = 30) -> list[ChangeEntry]:
     for record in plan_records:
         if previous is None:
             if complete_history:
-                entries.append(ChangeEntry(record.history_date, _who(record), "created the plan"))
+                entries.append(
+                    ChangeEntry(record["history_date"], _who(record), "created the plan")
+                )
         else:
-            delta = record.diff_against(previous, included_fields=list(PLAN_FIELDS))
             changes = []
-            for change in delta.changes:
-                if change.field == "status":
+            for field, words in PLAN_FIELDS.items():
+                old, new = previous[field], record[field]
+                if old == new:
+                    continue
+                if field == "status":
                     labels = dict(Plan._meta.get_field("status").choices)
-                    changes.append(
-                        f"status {labels.get(change.old, change.old)} → "
-                        f"{labels.get(change.new, change.new)}"
-                    )
+                    changes.append(f"status {labels.get(old, old)} → {labels.get(new, new)}")
                 else:
-                    changes.append(PLAN_FIELDS[change.field])
+                    changes.append(words)
             if changes:
                 entries.append(
-                    ChangeEntry(record.history_date, _who(record), "changed " + ", ".join(changes))
+                    ChangeEntry(
+                        record["history_date"], _who(record), "changed " + ", ".join(changes)
+                    )
                 )
         previous = record
 
     course_records = (
         Course.history.filter(plan_id=plan.pk)
-        .select_related("history_user", "treatment")
-        .order_by("-history_date")[: limit * 2]
+        .order_by("-history_date")
+        .values("history_date", "history_type", "sessions", "treatment__name", *WHO_FIELDS)[
+            : limit * 2
+        ]
     )
     # A save replaces the courses; one line per save reads better than one per course.
     by_moment: dict[tuple, list[str]] = {}
     for record in course_records:
-        key = (record.history_date.replace(microsecond=0), _who(record))
-        sign = "+" if record.history_type == "+" else "−" if record.history_type == "-" else "~"
-        by_moment.setdefault(key, []).append(f"{sign}{record.treatment.name} × {record.sessions}")
+        key = (record["history_date"].replace(microsecond=0), _who(record))
+        kind = record["history_type"]
+        sign = "+" if kind == "+" else "−" if kind == "-" else "~"
+        by_moment.setdefault(key, []).append(
+            f"{sign}{record['treatment__name']} × {record['sessions']}"
+        )
     for (when, who), items in by_moment.items():
         added = sorted(i[1:] for i in items if i.startswith("+"))
         removed = sorted(i[1:] for i in items if i.startswith("−"))

@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from clinic.models import PriceRange
+from clinic.catalog_cache import Catalog, current_catalog
 from planner.models import Patient, Plan, PlanStatus
 from planner.patient_search import search_keys
 from planner.planning import CourseDraft, PlanOutlook, drafts_of, plan_outlook
@@ -20,9 +20,11 @@ def plan_outlook_for(
     today: date,
     drafts: list[CourseDraft] | None = None,
     ready_by: date | None = None,
+    catalog: Catalog | None = None,
 ) -> PlanOutlook:
     """The schedule, estimate and due diligence of `plan` on `today`, at the prices in
-    force that day (one query; the plan's courses must be prefetched).
+    force that day (from the cached catalog: no query when the caller passes it, one
+    otherwise; the plan's courses must be prefetched).
 
     A saved plan is read as saved, its frozen quote included. While staff edit one (or a
     new one, `plan` None), pass the page's `drafts` and `ready_by`: those are figured at
@@ -33,7 +35,7 @@ def plan_outlook_for(
         frozen_quote = None
     return plan_outlook(
         drafts=drafts,
-        prices_in_force=PriceRange.objects.in_force(today),
+        prices_in_force=(catalog or current_catalog()).prices_in_force(today),
         ready_by=ready_by,
         frozen_quote=frozen_quote,
         today=today,

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from clinic.catalog_cache import Catalog
 from clinic.forms_util import int_or_none
 from clinic.selectors import product_choices, treatment_choices
 from planner.actions import PlanFields
@@ -134,11 +135,11 @@ class PlanEditor:
     """One editing screen's state, bound from a GET (the saved plan, or a new plan's default
     course) or a POST (what the user typed, after Add or Remove reshaped the rows)."""
 
-    def __init__(self, *, plan: Plan | None, patient, data=None):
-        self.plan, self.patient = plan, patient
+    def __init__(self, *, plan: Plan | None, patient, catalog: Catalog, data=None):
+        self.plan, self.patient, self.catalog = plan, patient, catalog
         existing = [c.treatment for c in plan.courses.all()] if plan else []
-        self.treatments = treatment_choices(also=existing)
-        self.products, self.lots = product_choices(also=plan.courses.all() if plan else ())
+        self.treatments = treatment_choices(catalog, also=existing)
+        self.products, self.lots = product_choices(catalog, also=plan.courses.all() if plan else ())
         self.action, self.course_index = "", None
         self.save_error = ""
         self.stale_plan_url = ""
@@ -162,9 +163,9 @@ class PlanEditor:
         self.plan_ok = self.plan_form.is_bound and self.plan_form.is_valid()
 
     @classmethod
-    def from_request(cls, request, *, plan: Plan | None, patient) -> "PlanEditor":
+    def from_request(cls, request, *, plan: Plan | None, patient, catalog) -> "PlanEditor":
         data = request.POST if request.method == "POST" else None
-        return cls(plan=plan, patient=patient, data=data)
+        return cls(plan=plan, patient=patient, catalog=catalog, data=data)
 
     def _formset(self, data):
         kwargs = {"treatments": self.treatments, "products": self.products, "lots": self.lots}

@@ -77,8 +77,28 @@ class PlanForm(forms.ModelForm):
         return ready_by
 
 
+class _SharedChoices:
+    """A choice field whose copy per form shares its choices instead of deep-copying them.
+    Django deep-copies every field of every form it builds; a course row's choices are
+    never changed in place (a form that narrows them assigns a new list), so the copy is
+    waste: about a third of building the course formset on each recalculation."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class SharedChoiceField(_SharedChoices, forms.ChoiceField):
+    pass
+
+
+class SharedTypedChoiceField(_SharedChoices, forms.TypedChoiceField):
+    pass
+
+
 class CourseForm(forms.Form):
-    treatment = forms.TypedChoiceField(
+    treatment = SharedTypedChoiceField(
         coerce=int,
         error_messages={"required": CHOOSE_TREATMENT, "invalid_choice": CHOOSE_TREATMENT},
     )
@@ -107,7 +127,7 @@ class CourseForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"min": 1, "max": 365, "inputmode": "numeric"}),
     )
-    interval_unit = forms.ChoiceField(
+    interval_unit = SharedChoiceField(
         label="Interval unit",
         required=False,
         choices=[("", "default")] + IntervalUnit.choices,
@@ -116,19 +136,19 @@ class CourseForm(forms.Form):
         error_messages={"invalid": NOT_A_DATE, "required": NOT_A_DATE},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    exosome_source = forms.ChoiceField(
+    exosome_source = SharedChoiceField(
         label="Exosome source",
         required=False,
         choices=[("", "not specified")] + ExosomeSource.choices,
     )
-    product = forms.TypedChoiceField(
+    product = SharedTypedChoiceField(
         label="Product",
         coerce=int,
         required=False,
         empty_value=None,
         error_messages={"invalid_choice": PRODUCT_UNKNOWN},
     )
-    lot = forms.TypedChoiceField(
+    lot = SharedTypedChoiceField(
         label="Lot",
         coerce=int,
         required=False,

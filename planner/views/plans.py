@@ -9,10 +9,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
+from clinic.catalog_cache import Catalog, current_catalog
 from clinic.forms_util import int_or_none
 from clinic.permissions import require_permission
 from planner import actions, workflow
-from planner.access import get_patient_for_user, get_plan_for_user, plans_for_user
+from planner.access import (
+    get_patient_for_user,
+    get_plan_for_user,
+    get_plan_with_catalog,
+    plans_for_user,
+)
 from planner.actions import PlanActionError, StaleEditError
 from planner.delivery.forms import PlanCompleteForm
 from planner.delivery.selectors import plan_delivery
@@ -50,8 +56,8 @@ def plan_list(request):
     )
 
 
-def _plan_editor(request, *, plan: Plan | None, patient):
-    editor = PlanEditor.from_request(request, plan=plan, patient=patient)
+def _plan_editor(request, *, plan: Plan | None, patient, catalog: Catalog):
+    editor = PlanEditor.from_request(request, plan=plan, patient=patient, catalog=catalog)
     if editor.wants_save and editor.savable:
         try:
             saved = actions.plan_save(
@@ -71,7 +77,11 @@ def _plan_editor(request, *, plan: Plan | None, patient):
             return redirect(saved)
 
     outlook = plan_outlook_for(
-        plan=plan, today=timezone.localdate(), drafts=editor.drafts(), ready_by=editor.ready_by()
+        plan=plan,
+        today=timezone.localdate(),
+        drafts=editor.drafts(),
+        ready_by=editor.ready_by(),
+        catalog=catalog,
     )
     context = editor.context(outlook=outlook, htmx=bool(request.htmx))
     if not request.htmx or editor.wants_save:
@@ -91,24 +101,24 @@ def plan_create(request):
         messages.info(request, "Choose the patient first, then start a plan from their page.")
         return redirect("patient-list")
     patient = get_patient_for_user(request, patient_id)
-    return _plan_editor(request, plan=None, patient=patient)
+    return _plan_editor(request, plan=None, patient=patient, catalog=current_catalog())
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
-    plan = get_plan_for_user(request, pk)
+    plan, catalog = get_plan_with_catalog(request, pk, people=False)
     if not plan.is_editable:
         messages.warning(
             request,
             f"This plan is {plan.get_status_display().lower()}: only a draft can be edited.",
         )
         return redirect(plan)
-    return _plan_editor(request, plan=plan, patient=plan.patient)
+    return _plan_editor(request, plan=plan, patient=plan.patient, catalog=catalog)
 
 
-def _plan_context(request, plan: Plan) -> dict:
-    outlook = plan_outlook_for(plan=plan, today=timezone.localdate())
+def _plan_context(request, plan: Plan, catalog: Catalog | None = None) -> dict:
+    outlook = plan_outlook_for(plan=plan, today=timezone.localdate(), catalog=catalog)
     gaps = outlook.due_diligence_gaps
     acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == gaps_text(gaps)
     shown = {"version": plan.version, "fingerprint": shown_fingerprint(drafts_of(plan), gaps)}
@@ -157,9 +167,9 @@ def _may_delete_draft(user, plan: Plan) -> bool:
 @require_GET
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
-    plan = get_plan_for_user(request, pk)
+    plan, catalog = get_plan_with_catalog(request, pk)
     context = {
-        **_plan_context(request, plan),
+        **_plan_context(request, plan, catalog),
         "change_log": plan_change_log(plan),
         "can_delete_draft": _may_delete_draft(request.user, plan),
         "signing": plan_signing_overview(plan=plan),
@@ -277,11 +287,11 @@ def plan_delete_draft(request, pk):
 @require_GET
 @require_permission("planner.view_plan")
 def plan_compare(request, pk, other_pk):
-    plan = get_plan_for_user(request, pk)
-    other = get_plan_for_user(request, other_pk)
+    plan, catalog = get_plan_with_catalog(request, pk)
+    other, _ = get_plan_with_catalog(request, other_pk)
     if plan.patient_id != other.patient_id:
         raise Http404("Plans of different patients cannot be compared.")
-    columns = [_plan_context(request, p) for p in (plan, other)]
+    columns = [_plan_context(request, p, catalog) for p in (plan, other)]
     return render(
         request,
         "planner/plan_compare.html",

@@ -15,10 +15,9 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from clinic.models import EvidenceNote, PriceRange
 from clinic.permissions import require_permission
 from planner import summary_pdf
-from planner.access import get_plan_for_user, get_plan_stamp_for_user
+from planner.access import get_plan_stamp_for_user, get_plan_with_catalog
 from planner.calendar import calendar_ics
 from planner.delivery.selectors import plan_sessions, recorded_sessions
 from planner.models import SummaryAccess
@@ -32,7 +31,7 @@ HTMX_STOP_POLLING = 286
 
 def _summary(request, pk, kind: str | None) -> PlanSummary:
     """The summary of plan `pk`, logged as opened (`kind`) unless kind is None."""
-    plan = get_plan_for_user(request, pk)
+    plan, catalog = get_plan_with_catalog(request, pk, people=False)
     if kind is not None:
         SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()
@@ -40,11 +39,9 @@ def _summary(request, pk, kind: str | None) -> PlanSummary:
         plan=plan,
         prepared_by=request.user,
         today=today,
-        outlook=plan_outlook_for(plan=plan, today=today),
-        evidence_notes=list(EvidenceNote.objects.filter(active=True)),
-        upcoming_prices=list(
-            PriceRange.objects.filter(effective_from__gt=today).select_related("treatment")
-        ),
+        outlook=plan_outlook_for(plan=plan, today=today, catalog=catalog),
+        evidence_notes=catalog.evidence_notes,
+        upcoming_prices=catalog.upcoming_prices(today),
     )
 
 

@@ -22,8 +22,8 @@ from tests.factories.planner import make_plan
 
 HTMX = {"HX-Request": "true"}
 # What the editor costs today, whatever the number of courses (session, user and roles included).
-RECALCULATION_QUERY_BOUND = 7
-EDIT_PAGE_QUERY_BOUND = 8
+RECALCULATION_QUERY_BOUND = 5
+EDIT_PAGE_QUERY_BOUND = 5
 
 
 def in_days(days: int) -> str:

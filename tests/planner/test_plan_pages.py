@@ -18,8 +18,8 @@ UNKNOWN = 999_999
 # What each page costs today, whatever the number of plans or courses (session, user and
 # roles included).
 LIST_QUERY_BOUND = 4
-DETAIL_QUERY_BOUND = 11  # 9, +2 for the signing section (planner.signing.selectors)
-COMPARE_QUERY_BOUND = 11
+DETAIL_QUERY_BOUND = 10  # 8, +2 for the signing section (planner.signing.selectors)
+COMPARE_QUERY_BOUND = 9
 
 
 # --- access ----------------------------------------------------------------------------------

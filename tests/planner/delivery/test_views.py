@@ -376,7 +376,7 @@ def _plan_with_sessions(catalog, courses: int, sessions: int):
 # its signing overview, +2 for the session records), and the lot page, as they cost today
 # (the lot page reads its lists a screen at a time: counts, three pages, the page's contact
 # ticks, the status log).
-PLAN_PAGE_QUERY_BOUND = 13
+PLAN_PAGE_QUERY_BOUND = 12
 LOT_PAGE_QUERY_BOUND = 12
 
 

@@ -369,7 +369,7 @@ def test_plan_page_queries_do_not_grow_with_links_and_deposits(
 
     record(0)
     # 11 for the plan page with its signing section, +2 for the session records (delivery).
-    with django_assert_max_num_queries(13) as few:
+    with django_assert_max_num_queries(12) as few:
         desk_client.get(accepted_plan.get_absolute_url())
     for n in range(1, 6):
         record(n)
