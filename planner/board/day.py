@@ -48,7 +48,6 @@ ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 # Only the columns the board shows: building SQL for, and rows from, whole plans, patients,
 # treatments and lots (the frozen quote JSON above all) was most of the page's time.
-PLAN_COLUMNS = ("title", "status", "version", "quoted_at", "patient__full_name")
 SESSION_COLUMNS = (
     "plan_id",
     "course_id",
@@ -72,8 +71,31 @@ SESSION_COLUMNS = (
 )
 
 
-def _plan_rows(queryset):
-    return queryset.select_related("patient").only(*PLAN_COLUMNS)
+@dataclass(frozen=True)
+class PlanRef:
+    """What a row of the board shows of a plan. The plan lists read plain values rather than
+    Plan and Patient instances: building those (and the SQL for select_related) cost more
+    than the queries themselves."""
+
+    pk: int
+    title: str
+    status: str
+    patient_name: str
+
+    @property
+    def status_label(self) -> str:
+        return PlanStatus(self.status).label
+
+
+def plan_values(prefix: str = "") -> tuple[str, ...]:
+    """The value names of PlanRef's fields, for a query over plans (prefix "") or over rows
+    that point to one (prefix "plan__")."""
+    return (f"{prefix}id", f"{prefix}title", f"{prefix}status", f"{prefix}patient__full_name")
+
+
+def plan_ref(row: dict, prefix: str = "") -> PlanRef:
+    pk, title, status, patient = (row[name] for name in plan_values(prefix))
+    return PlanRef(pk=pk, title=title, status=status, patient_name=patient)
 
 
 HORIZON_DAYS = 7  # today and the next 7 days
@@ -191,15 +213,18 @@ def _presented():
     """Presented plans (every one is waiting for the patient's answer), with the live link's
     expiry and when a link of the plan was last opened, in the same query."""
     opened = SigningEvent.objects.filter(plan=OuterRef("pk"), kind=SigningEvent.Kind.OPENED)
-    return _plan_rows(Plan.objects.filter(status=PlanStatus.PRESENTED)).annotate(
+    return Plan.objects.filter(status=PlanStatus.PRESENTED).annotate(
         link_expires_at=Subquery(_live_links().order_by("-expires_at").values("expires_at")[:1]),
         last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
     )
 
 
+QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at", "last_opened_at")
+
+
 @dataclass(frozen=True)
 class QuoteRow:
-    plan: Plan
+    plan: PlanRef
     quoted_on: date | None
     age_days: int | None
     valid_until: date | None
@@ -211,17 +236,19 @@ class QuoteRow:
 
 def _quote_rows(result: WindowPage, today: date) -> WindowPage:
     rows = []
-    for plan in result.object_list:
-        quoted_on = timezone.localdate(plan.quoted_at) if plan.quoted_at else None
-        valid_until = plan.quote_valid_until
+    valid = timedelta(days=settings.QUOTE_VALID_DAYS)
+    for row in result.object_list:
+        quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
+        # Plan.quote_valid_until's rule, on the row's values.
+        valid_until = quoted_on + valid if quoted_on else None
         rows.append(
             QuoteRow(
-                plan=plan,
+                plan=plan_ref(row),
                 quoted_on=quoted_on,
                 age_days=(today - quoted_on).days if quoted_on else None,
                 valid_until=valid_until,
-                link_expires_at=plan.link_expires_at,
-                last_opened_at=plan.last_opened_at,
+                link_expires_at=row["link_expires_at"],
+                last_opened_at=row["last_opened_at"],
                 expired=valid_until is not None and valid_until < today,
             )
         )
@@ -230,7 +257,7 @@ def _quote_rows(result: WindowPage, today: date) -> WindowPage:
 
 def quotes_waiting(*, today: date, page: str | None) -> WindowPage:
     """Presented plans not yet signed, oldest quote first: one query."""
-    rows = _presented().order_by(F("quoted_at").asc(nulls_first=True), "id")
+    rows = _presented().order_by(F("quoted_at").asc(nulls_first=True), "id").values(*QUOTE_VALUES)
     return _quote_rows(window_page(rows, page, PER_PAGE), today)
 
 
@@ -254,8 +281,18 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
         )
         .annotate(ends=Least(quote_ends, Coalesce(F("link_expires_at"), quote_ends)))
         .order_by("ends", "id")
+        .values(*QUOTE_VALUES)
     )
     return _quote_rows(window_page(rows, page, PER_PAGE), today)
+
+
+@dataclass(frozen=True)
+class OpenedLink:
+    plan: PlanRef
+    last_opened_at: datetime
+    times_opened: int
+    expires_at: datetime
+    locked_at: datetime | None
 
 
 def links_opened_not_signed(*, page: str | None) -> WindowPage:
@@ -273,16 +310,24 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
             times_opened=Count("events", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
         )
         .filter(last_opened_at__isnull=False)
-        .select_related("plan__patient")
-        .only(
-            "plan_id",
-            "expires_at",
-            "locked_at",
-            *(f"plan__{column}" for column in PLAN_COLUMNS),
-        )
         .order_by("-last_opened_at", "-id")
+        .values(*plan_values("plan__"), "last_opened_at", "times_opened", "expires_at", "locked_at")
     )
-    return window_page(rows, page, PER_PAGE)
+    result = window_page(rows, page, PER_PAGE)
+    return WindowPage(
+        object_list=[
+            OpenedLink(
+                plan=plan_ref(row, "plan__"),
+                last_opened_at=row["last_opened_at"],
+                times_opened=row["times_opened"],
+                expires_at=row["expires_at"],
+                locked_at=row["locked_at"],
+            )
+            for row in result.object_list
+        ],
+        number=result.number,
+        has_next=result.has_next,
+    )
 
 
 # Acceptances and deposits ------------------------------------------------------------------
@@ -293,7 +338,7 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
 
 @dataclass(frozen=True)
 class Accepted:
-    plan: Plan
+    plan: PlanRef
     accepted_at: datetime
     # The deposit the patient's acceptance asked for (None: none asked), and what came in.
     deposit_asked: Decimal | None
@@ -325,7 +370,9 @@ def recently_accepted(*, today: date, page: str | None) -> WindowPage:
     if not result.object_list:
         return result
     ids = [row["id"] for row in result.object_list]
-    plans = _plan_rows(Plan.objects.filter(pk__in=ids)).in_bulk()
+    plans = {
+        row["id"]: plan_ref(row) for row in Plan.objects.filter(pk__in=ids).values(*plan_values())
+    }
     deposits = _deposits_of(ids)
     rows = [
         Accepted(plans[row["id"]], row["first"], *deposits.get(row["id"], (None, ZERO, "")))
@@ -361,6 +408,16 @@ def _deposits_of(plan_ids) -> dict[int, tuple[Decimal | None, Decimal, str]]:
     }
 
 
+@dataclass(frozen=True)
+class DepositDue:
+    plan: PlanRef
+    signed_at: datetime
+    currency: str
+    deposit_due: Decimal
+    received: Decimal
+    outstanding: Decimal
+
+
 def deposits_due(*, page: str | None) -> WindowPage:
     """Accepted or in-progress plans whose patient's acceptance asked for a deposit and who
     paid less than it, longest waiting first: one query, the sums in the database. A plan is
@@ -376,14 +433,29 @@ def deposits_due(*, page: str | None) -> WindowPage:
         .annotate(
             outstanding=ExpressionWrapper(F("deposit_due") - F("received"), output_field=MONEY)
         )
-        .select_related("plan__patient")
-        .only(
-            "plan_id",
-            "signed_at",
-            "deposit_due",
-            "currency",
-            *(f"plan__{column}" for column in PLAN_COLUMNS),
-        )
         .order_by("signed_at", "id")
+        .values(
+            *plan_values("plan__"),
+            "signed_at",
+            "currency",
+            "deposit_due",
+            "received",
+            "outstanding",
+        )
     )
-    return window_page(rows, page, PER_PAGE)
+    result = window_page(rows, page, PER_PAGE)
+    return WindowPage(
+        object_list=[
+            DepositDue(
+                plan=plan_ref(row, "plan__"),
+                signed_at=row["signed_at"],
+                currency=row["currency"],
+                deposit_due=row["deposit_due"],
+                received=row["received"],
+                outstanding=row["outstanding"],
+            )
+            for row in result.object_list
+        ],
+        number=result.number,
+        has_next=result.has_next,
+    )
