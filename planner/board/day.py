@@ -8,9 +8,10 @@ reuse the point-of-use rule (clinic.lots.rules) over prefetched lots and reading
 consent rule (planner.signing.selectors) over one read of the consent documents and one of
 the consents the page's plans signed."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db.models import (
@@ -96,6 +97,13 @@ def plan_values(prefix: str = "") -> tuple[str, ...]:
 def plan_ref(row: dict, prefix: str = "") -> PlanRef:
     pk, title, status, patient = (row[name] for name in plan_values(prefix))
     return PlanRef(pk=pk, title=title, status=status, patient_name=patient)
+
+
+def _record(cls, row: dict):
+    """A row record (a dataclass with a `plan` and fields named as the query's values) from
+    a values() row over rows that point to a plan."""
+    names = (f.name for f in fields(cls) if f.name != "plan")
+    return cls(plan=plan_ref(row, "plan__"), **{name: row[name] for name in names})
 
 
 HORIZON_DAYS = 7  # today and the next 7 days
@@ -313,21 +321,7 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
         .order_by("-last_opened_at", "-id")
         .values(*plan_values("plan__"), "last_opened_at", "times_opened", "expires_at", "locked_at")
     )
-    result = window_page(rows, page, PER_PAGE)
-    return WindowPage(
-        object_list=[
-            OpenedLink(
-                plan=plan_ref(row, "plan__"),
-                last_opened_at=row["last_opened_at"],
-                times_opened=row["times_opened"],
-                expires_at=row["expires_at"],
-                locked_at=row["locked_at"],
-            )
-            for row in result.object_list
-        ],
-        number=result.number,
-        has_next=result.has_next,
-    )
+    return window_page(rows, page, PER_PAGE).map(partial(_record, OpenedLink))
 
 
 # Acceptances and deposits ------------------------------------------------------------------
@@ -443,19 +437,4 @@ def deposits_due(*, page: str | None) -> WindowPage:
             "outstanding",
         )
     )
-    result = window_page(rows, page, PER_PAGE)
-    return WindowPage(
-        object_list=[
-            DepositDue(
-                plan=plan_ref(row, "plan__"),
-                signed_at=row["signed_at"],
-                currency=row["currency"],
-                deposit_due=row["deposit_due"],
-                received=row["received"],
-                outstanding=row["outstanding"],
-            )
-            for row in result.object_list
-        ],
-        number=result.number,
-        has_next=result.has_next,
-    )
+    return window_page(rows, page, PER_PAGE).map(partial(_record, DepositDue))
