@@ -24,7 +24,6 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -47,20 +46,21 @@ from planner.signing.selectors import (
 PER_PAGE = 20
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
-# Only the columns the board shows: building SQL for, and rows from, whole plans, patients,
-# treatments and lots (the frozen quote JSON above all) was most of the page's time.
-SESSION_COLUMNS = (
+# Only the columns the board shows, as plain values: building SQL for, and rows from, whole
+# plans, patients, treatments and lots (the frozen quote JSON above all), then model
+# instances of each, was most of the page's time.
+SESSION_VALUES = (
+    "id",
     "plan_id",
-    "course_id",
     "number",
     "planned_date",
     "planned_time",
     "needs_lot",
-    "status",
     "plan__patient__full_name",
     "course__sessions",
     "course__treatment__name",
     "course__treatment__kind",
+    "planned_lot_id",
     "planned_lot__lot_number",
     "planned_lot__status",
     "planned_lot__received_on",
@@ -128,10 +128,55 @@ def _start_of(day: date) -> datetime:
 
 
 @dataclass(frozen=True)
+class PlannedLot:
+    """What the point-of-use rule (clinic.lots.rules) and the row read of a session's lot
+    and its product."""
+
+    lot_number: str
+    status: str
+    received_on: date
+    expires_on: date
+    storage_reviewed_through: date | None
+    product_name: str
+    storage_min_celsius: Decimal | None
+    storage_max_celsius: Decimal | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    checked_on: date
+    temperature_celsius: Decimal
+
+
+@dataclass(frozen=True)
 class SessionRow:
-    session: TreatmentSession
+    pk: int
+    plan_id: int
+    number: int
+    planned_date: date
+    planned_time: time | None
+    needs_lot: bool
+    patient_name: str
+    treatment_name: str
+    course_sessions: int
+    lot: PlannedLot | None
     # One sentence each: the lot may not be used that day, or a consent is not signed.
     blocking: tuple[str, ...]
+
+
+def _planned_lot(row: dict) -> PlannedLot | None:
+    if row["planned_lot_id"] is None:
+        return None
+    return PlannedLot(
+        lot_number=row["planned_lot__lot_number"],
+        status=row["planned_lot__status"],
+        received_on=row["planned_lot__received_on"],
+        expires_on=row["planned_lot__expires_on"],
+        storage_reviewed_through=row["planned_lot__storage_reviewed_through"],
+        product_name=row["planned_lot__product__name"],
+        storage_min_celsius=row["planned_lot__product__storage_min_celsius"],
+        storage_max_celsius=row["planned_lot__product__storage_max_celsius"],
+    )
 
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
@@ -144,48 +189,60 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
             planned_date__gte=today,
             planned_date__lte=today + horizon(),
         )
-        .select_related("plan__patient", "course__treatment", "planned_lot__product")
-        .only(*SESSION_COLUMNS)
-        .prefetch_related(
-            Prefetch(
-                "planned_lot__storage_checks",
-                queryset=StorageCheck.objects.only("lot_id", "checked_on", "temperature_celsius"),
-            )
-        )
         .order_by(
             "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
         )
+        .values(*SESSION_VALUES)
     )
     result = window_page(rows, page, PER_PAGE)
     sessions = result.object_list
     if not sessions:
         return result
+    readings: dict[int, list[Reading]] = {}
+    for lot_id, checked_on, temperature in StorageCheck.objects.filter(
+        lot_id__in={s["planned_lot_id"] for s in sessions} - {None}
+    ).values_list("lot_id", "checked_on", "temperature_celsius"):
+        readings.setdefault(lot_id, []).append(Reading(checked_on, temperature))
     documents = active_consent_documents()
     signed: dict[int, set[int]] = {}
     for plan_id, document_id in SignedConsent.objects.filter(
-        record__plan_id__in={s.plan_id for s in sessions},
+        record__plan_id__in={s["plan_id"] for s in sessions},
         record__decision=SignedRecord.Decision.ACCEPTED,
     ).values_list("record__plan_id", "document_id"):
         signed.setdefault(plan_id, set()).add(document_id)
-    return WindowPage(
-        object_list=[
-            SessionRow(s, _blocking(s, documents, signed.get(s.plan_id, set()))) for s in sessions
-        ],
-        number=result.number,
-        has_next=result.has_next,
-    )
+
+    def session_row(s: dict) -> SessionRow:
+        lot = _planned_lot(s)
+        return SessionRow(
+            pk=s["id"],
+            plan_id=s["plan_id"],
+            number=s["number"],
+            planned_date=s["planned_date"],
+            planned_time=s["planned_time"],
+            needs_lot=s["needs_lot"],
+            patient_name=s["plan__patient__full_name"],
+            treatment_name=s["course__treatment__name"],
+            course_sessions=s["course__sessions"],
+            lot=lot,
+            blocking=_blocking(
+                lot,
+                readings.get(s["planned_lot_id"], []),
+                s["planned_date"],
+                consents_needed(documents, {s["course__treatment__kind"]}),
+                signed.get(s["plan_id"], set()),
+            ),
+        )
+
+    return result.map(session_row)
 
 
-def _blocking(session: TreatmentSession, documents, signed_ids) -> tuple[str, ...]:
+def _blocking(lot, readings, day: date, required, signed_ids) -> tuple[str, ...]:
     """The point-of-use rule on the session's day (the perform page's check), and the
     consents the session's treatment needs that the patient has not signed for the plan."""
     problems = []
-    lot = session.planned_lot
     if lot is not None:
-        problems += point_of_use_problems(
-            lot, lot.product, lot.storage_checks.all(), on=session.planned_date
-        )
-    required = consents_needed(documents, {session.course.treatment.kind})
+        # The lot stands in for its product too: it carries the product's storage range.
+        problems += point_of_use_problems(lot, lot, readings, on=day)
     for document in consents_not_signed(required, signed_ids):
         problems.append(CONSENT_MISSING.format(title=document.title, version=document.version))
     return tuple(problems)
@@ -195,7 +252,7 @@ def by_day(rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
     """Rows (already in date order) grouped by their planned day."""
     groups: list[tuple[date, list[SessionRow]]] = []
     for row in rows:
-        day = row.session.planned_date
+        day = row.planned_date
         if not groups or groups[-1][0] != day:
             groups.append((day, []))
         groups[-1][1].append(row)
