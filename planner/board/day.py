@@ -102,7 +102,7 @@ def plan_ref(row: dict, prefix: str = "") -> PlanRef:
 def _record(cls, row: dict):
     """A row record (a dataclass with a `plan` and fields named as the query's values) from
     a values() row over rows that point to a plan."""
-    names = (f.name for f in fields(cls) if f.name != "plan")
+    names = (f.name for f in fields(cls) if f.name != "plan")  # the row's extra "id" unused
     return cls(plan=plan_ref(row, "plan__"), **{name: row[name] for name in names})
 
 
@@ -370,13 +370,15 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
             used_at__isnull=True,
             revoked_at__isnull=True,
         )
+        # values() before the aggregates: the GROUP BY is these columns, not every column of
+        # the link.
+        .values("id", *plan_values("plan__"), "expires_at", "locked_at")
         .annotate(
             last_opened_at=Max("events__at", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
             times_opened=Count("events", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
         )
         .filter(last_opened_at__isnull=False)
         .order_by("-last_opened_at", "-id")
-        .values(*plan_values("plan__"), "last_opened_at", "times_opened", "expires_at", "locked_at")
     )
     return window_page(rows, page, PER_PAGE).map(partial(_record, OpenedLink))
 
@@ -479,19 +481,15 @@ def deposits_due(*, page: str | None) -> WindowPage:
             deposit_due__gt=0,
             plan__status__in=TAKES_DEPOSITS,
         )
+        # values() before the sums: the GROUP BY is then these columns alone. After them it
+        # was every column of the record, its signature image and PDF included (50 ms on the
+        # bench's 25,000 plans).
+        .values("id", *plan_values("plan__"), "signed_at", "currency", "deposit_due")
         .annotate(received=Coalesce(Sum("plan__deposits__amount"), ZERO, output_field=MONEY))
         .filter(deposit_due__gt=F("received"))
         .annotate(
             outstanding=ExpressionWrapper(F("deposit_due") - F("received"), output_field=MONEY)
         )
         .order_by("signed_at", "id")
-        .values(
-            *plan_values("plan__"),
-            "signed_at",
-            "currency",
-            "deposit_due",
-            "received",
-            "outstanding",
-        )
     )
     return window_page(rows, page, PER_PAGE).map(partial(_record, DepositDue))
