@@ -17,7 +17,7 @@ Rules:
 - Money is rounded half up to the cent; cents show only when some end of the range has them.
 """
 
-from datetime import date
+from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
 NOT_DOCUMENTED = "not documented"
@@ -58,6 +58,11 @@ def format_weekday_date(day: date) -> str:
 def format_month(day: date) -> str:
     """'Apr 2027': a month on a date axis."""
     return f"{_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+
+
+def format_clock(moment: time) -> str:
+    """'09:05': a time of day, 24-hour clock (the caller gives it in local time)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def format_day_month(day: date) -> str:

@@ -33,6 +33,10 @@ class WindowPage:
     def __iter__(self):
         return iter(self.object_list)
 
+    def map(self, convert) -> "WindowPage":
+        """The same page with each row converted (values into the list's row records)."""
+        return WindowPage([convert(row) for row in self.object_list], self.number, self.has_next)
+
     def __len__(self):
         return len(self.object_list)
 

@@ -9,7 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from clinic.permissions import require_permission
-from planner.board import reports
+from planner.board import report_cache, reports
 from planner.board.report_tables import BUILDERS
 from planner.delivery.views import neutralise
 
@@ -41,8 +41,10 @@ def _period(request) -> tuple[int, str]:
 def report_page(request):
     months, period_error = _period(request)
     today = report_day()
+    figures = report_cache.report_figures(today=today, months=months)
     context = {
-        "reports": [build(today=today, months=months) for build in BUILDERS.values()],
+        "reports": list(figures.reports.values()),
+        "as_of": report_cache.as_of(figures),
         "months": months,
         "periods": reports.PERIODS,
         "period_error": period_error,
@@ -54,14 +56,13 @@ def report_page(request):
 @require_GET
 @require_permission("planner.view_reports")
 def report_csv(request, slug):
-    build = BUILDERS.get(slug)
-    if build is None:
+    if slug not in BUILDERS:
         raise Http404("No such report.")
     months, period_error = _period(request)
     if period_error:
         return HttpResponse(period_error, status=400, content_type="text/plain; charset=utf-8")
     today = report_day()
-    report = build(today=today, months=months)
+    report = report_cache.one_report(slug, today=today, months=months)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, f"{slug}-{today.isoformat()}.csv"
