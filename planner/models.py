@@ -182,6 +182,8 @@ class Plan(Stamped):
                 name="plan_pipeline_idx",
             ),
             models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
+            # The day board's "accepted in the last two weeks", newest first.
+            models.Index(fields=["-decided_at", "-id"], name="plan_decided_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -65,8 +65,15 @@ def opened(link, *, hours_ago: float = 1) -> SigningEvent:
 def accepted_plan(
     *, staff, deposit_due=None, title: str = "Accepted plan", status=PlanStatus.ACCEPTED
 ):
-    """A plan accepted now (its history says so), signed on a link with `deposit_due`."""
-    plan = PlanFactory(title=title, status=status, quote=QUOTE, quoted_at=quoted_days_ago(5))
+    """A plan accepted now (its decision time says so, as the accepting transition stamps
+    it), signed on a link with `deposit_due`."""
+    plan = PlanFactory(
+        title=title,
+        status=status,
+        quote=QUOTE,
+        quoted_at=quoted_days_ago(5),
+        decided_at=timezone.now(),
+    )
     signed(plan, staff=staff, deposit_due=deposit_due)
     return plan
 

@@ -220,7 +220,7 @@ def test_recently_accepted_plans_with_their_deposit(desk_client, front_desk):
     owing = builders.accepted_plan(staff=front_desk, deposit_due=Decimal("300"), title="Owing")
     builders.deposit(owing, "100", staff=front_desk)
     old = builders.accepted_plan(staff=front_desk, title="Accepted long ago")
-    Plan.history.filter(id=old.pk).update(history_date=timezone.now() - timedelta(days=20))
+    Plan.objects.filter(pk=old.pk).update(decided_at=timezone.now() - timedelta(days=20))
 
     html = section(board(desk_client), "accepted")
 
