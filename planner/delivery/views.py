@@ -285,6 +285,7 @@ def lot_detail(request, pk):
     lot = selectors.lot_for_page(pk)
     pages = {name: request.GET.get(name) for name in selectors.RECALL_LISTS}
     recall = selectors.lot_recall_page(lot=lot, pages=pages)
+    user = request.user
     return render(
         request,
         "planner/delivery/lot_detail.html",
@@ -292,6 +293,12 @@ def lot_detail(request, pk):
             "lot": lot,
             "recall": recall,
             "keep_pages": _other_pages(recall),
+            # Asked once here, not per row in the template (each `perms.` lookup walks the
+            # backends again); the POST views check them again server-side.
+            "can_contact": user.has_perm("planner.contact_recall_patients"),
+            "can_change_status": user.has_perm("clinic.change_lot_status"),
+            "can_recall": user.has_perm("clinic.recall_lot"),
+            "can_record_reading": user.has_perm("clinic.add_storagecheck"),
             "status_form": LotStatusForm(initial={"version": lot.version}, lot=lot),
             "reading_form": StorageReadingForm(
                 initial={"version": lot.version, "checked_on": timezone.localdate()}
