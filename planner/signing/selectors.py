@@ -102,7 +102,11 @@ def link_by_token(token: str, *, for_summary: bool = False) -> ShareLink | None:
     related = ["plan__patient"]
     if for_summary:
         related += ["plan__created_by", "plan__investigational_recorded_by"]
-    return ShareLink.objects.select_related(*related).filter(token_hash=token_hash(token)).first()
+    try:
+        # get(), not filter().first(): the hash is unique, and first() would add an ORDER BY.
+        return ShareLink.objects.select_related(*related).get(token_hash=token_hash(token))
+    except ShareLink.DoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)
