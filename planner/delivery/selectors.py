@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from clinic.formatting import format_date
+from clinic.formatting import format_celsius, format_date
 from clinic.lots.rules import NOT_PLANNABLE
 from clinic.models import LotStatus, LotStatusChange, ProductLot
 from planner.calendar import RecordedSession
@@ -242,6 +243,26 @@ def lot_for_page(pk: int) -> ProductLot:
     return get_object_or_404(
         ProductLot.objects.select_related("product").prefetch_related("storage_checks"), pk=pk
     )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A storage reading as the lot page shows it and the point-of-use rules read it."""
+
+    checked_on: date
+    temperature_celsius: Decimal
+    notes: str
+
+    def __str__(self):  # as StorageCheck's
+        return f"{format_date(self.checked_on)}: {format_celsius(self.temperature_celsius)}"
+
+
+def lot_with_readings(pk: int) -> tuple[ProductLot, list[Reading]]:
+    """The lot page's lot and its storage readings, newest first: two queries, the readings
+    as plain values (building a model instance per reading cost more than the query)."""
+    lot = get_object_or_404(ProductLot.objects.select_related("product"), pk=pk)
+    columns = ("checked_on", "temperature_celsius", "notes")
+    return lot, [Reading(*row) for row in lot.storage_checks.values_list(*columns)]
 
 
 def _reached_by(lot: ProductLot) -> Q:

@@ -282,7 +282,7 @@ def lot_list(request):
 @require_GET
 @require_permission("planner.view_lot_recall")
 def lot_detail(request, pk):
-    lot = selectors.lot_for_page(pk)
+    lot, readings = selectors.lot_with_readings(pk)
     pages = {name: request.GET.get(name) for name in selectors.RECALL_LISTS}
     recall = selectors.lot_recall_page(lot=lot, pages=pages)
     _add_row_links(lot, recall)
@@ -304,8 +304,9 @@ def lot_detail(request, pk):
             "reading_form": StorageReadingForm(
                 initial={"version": lot.version, "checked_on": timezone.localdate()}
             ),
+            "readings": readings,
             "problems_today": point_of_use_problems(
-                lot, lot.product, lot.storage_checks.all(), on=timezone.localdate()
+                lot, lot.product, readings, on=timezone.localdate()
             ),
         },
     )
