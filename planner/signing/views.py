@@ -105,11 +105,16 @@ def _verified(request, link: ShareLink) -> bool:
 def _summary_for_patient(plan: Plan):
     """The summary exactly as frozen on the plan (the same one staff print). `plan` comes
     from link_by_token(..., for_summary=True); its courses are read here with their
-    treatment, product and lot in one query."""
+    treatment, product and lot in one query (and their lots' storage readings in one more)."""
     today = timezone.localdate()
     prefetch_related_objects(
         [plan],
-        Prefetch("courses", queryset=Course.objects.select_related("treatment", "product", "lot")),
+        Prefetch(
+            "courses",
+            queryset=Course.objects.select_related("treatment", "product", "lot").prefetch_related(
+                "lot__storage_checks"  # the summary's storage disclosure reads them
+            ),
+        ),
     )
     summary = plan_summary_context(
         plan=plan,
