@@ -97,6 +97,15 @@ class TreatmentSession(models.Model):
             models.Index(fields=["status", "performed_on"], name="session_performed_idx"),
             models.Index(fields=["status", "planned_date"], name="session_status_day_idx"),
             models.Index(fields=["plan", "planned_date"], name="session_plan_day_idx"),
+            # The lot page's lists, a screen at a time in date order: without these SQLite
+            # walked every planned session of the clinic by date to find one lot's (17 ms at
+            # 25,000 plans, for a lot planned for none).
+            models.Index(
+                fields=["lot_used", "status", "performed_on"], name="session_lot_used_day_idx"
+            ),
+            models.Index(
+                fields=["planned_lot", "status", "planned_date"], name="session_lot_planned_idx"
+            ),
         ]
 
     def __str__(self):

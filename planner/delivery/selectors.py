@@ -4,13 +4,14 @@ sessions or uses of a lot."""
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from clinic.formatting import format_date
+from clinic.formatting import format_celsius, format_date
 from clinic.lots.rules import NOT_PLANNABLE
 from clinic.models import LotStatus, LotStatusChange, ProductLot
 from planner.calendar import RecordedSession
@@ -244,6 +245,26 @@ def lot_for_page(pk: int) -> ProductLot:
     )
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A storage reading as the lot page shows it and the point-of-use rules read it."""
+
+    checked_on: date
+    temperature_celsius: Decimal
+    notes: str
+
+    def __str__(self):  # as StorageCheck's
+        return f"{format_date(self.checked_on)}: {format_celsius(self.temperature_celsius)}"
+
+
+def lot_with_readings(pk: int) -> tuple[ProductLot, list[Reading]]:
+    """The lot page's lot and its storage readings, newest first: two queries, the readings
+    as plain values (building a model instance per reading cost more than the query)."""
+    lot = get_object_or_404(ProductLot.objects.select_related("product"), pk=pk)
+    columns = ("checked_on", "temperature_celsius", "notes")
+    return lot, [Reading(*row) for row in lot.storage_checks.values_list(*columns)]
+
+
 def _reached_by(lot: ProductLot) -> Q:
     """Sessions that used the lot, or still plan it."""
     return Q(lot_used=lot, status=SessionStatus.PERFORMED) | Q(
@@ -279,58 +300,104 @@ def lot_recall(*, lot: ProductLot) -> LotRecall:
     )
 
 
-RECALL_PAGE_SIZE = 50
+# A screen of each list (the headings say how many there are in all): each row costs about
+# 30 µs to render and as much to read, so 20 rows rather than 50 keep the page near the floor.
+RECALL_PAGE_SIZE = 20
 RECALL_LISTS = ("patients", "performed", "planned")
 
 
 @dataclass(frozen=True)
 class LotRecallPage:
     """The lot page's lists, a screen of each (a chain's lot reaches thousands), with how
-    many there are in all."""
+    many there are in all. The rows are plain dicts of the columns shown: building model
+    instances (a session with its plan, patient, course, treatment and clinician) cost most of
+    the page's time."""
 
     lot: ProductLot
-    patients: WindowPage  # of (Patient, RecallContact | None)
-    performed: WindowPage
-    planned: WindowPage
+    patients: WindowPage  # of dicts: pk, full_name, phone, email, contacted_at, contacted_by
+    performed: WindowPage  # of dicts: see _SESSION_COLUMNS, plus performed_on and by
+    planned: WindowPage  # of dicts: see _SESSION_COLUMNS, plus planned_date
     counts: dict[str, int]
     changes: list[LotStatusChange]
 
 
+_SESSION_COLUMNS = (
+    "pk",
+    "plan_id",
+    "number",
+    "plan__patient__full_name",
+    "course__treatment__name",
+)
+
+
+def _full_name(first: str | None, last: str | None, username: str | None) -> str:
+    """What User.get_full_name()|default:username shows, from the columns alone."""
+    return f"{first or ''} {last or ''}".strip() or (username or "")
+
+
 def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotRecallPage:
-    """Seven queries, whatever the number of uses: the counts, a page of each list, the
-    contact ticks of the patients on the page, the status changes. `pages` maps each of
-    RECALL_LISTS to the page asked for (anything unreadable is page 1)."""
+    """Five queries, whatever the number of uses: the counts, a page of each list (the
+    patients' with their contact tick for this lot joined in), the status changes. `pages`
+    maps each of RECALL_LISTS to the page asked for (anything unreadable is page 1)."""
     reached = TreatmentSession.objects.filter(_reached_by(lot))
     counts = reached.aggregate(
         performed=Count("id", filter=Q(lot_used=lot, status=SessionStatus.PERFORMED)),
         planned=Count("id", filter=Q(planned_lot=lot, status=SessionStatus.PLANNED)),
         patients=Count("plan__patient", distinct=True),
     )
-    people = Patient.objects.filter(pk__in=reached.values("plan__patient")).order_by(
-        "full_name", "pk"
+    people = (
+        Patient.objects.filter(pk__in=reached.values("plan__patient"))
+        # At most one tick per lot and patient (a unique constraint): the join adds no rows.
+        .annotate(
+            contact=FilteredRelation("recall_contacts", condition=Q(recall_contacts__lot=lot))
+        )
+        .order_by("full_name", "pk")
+        .values(
+            "pk",
+            "full_name",
+            "phone",
+            "email",
+            "contact__contacted_at",
+            "contact__contacted_by__first_name",
+            "contact__contacted_by__last_name",
+            "contact__contacted_by__username",
+        )
     )
     people_page = window_page(people, pages.get("patients"), RECALL_PAGE_SIZE)
-    contacts = {
-        c.patient_id: c
-        for c in RecallContact.objects.filter(
-            lot=lot, patient__in=[p.pk for p in people_page]
-        ).select_related("contacted_by")
-    }
-    rows = _session_rows().select_related("plan__patient")
+    for p in people_page:
+        p["contacted_at"] = p.pop("contact__contacted_at")
+        p["contacted_by"] = _full_name(
+            p.pop("contact__contacted_by__first_name"),
+            p.pop("contact__contacted_by__last_name"),
+            p.pop("contact__contacted_by__username"),
+        )
+    performed = window_page(
+        TreatmentSession.objects.filter(lot_used=lot, status=SessionStatus.PERFORMED)
+        .order_by("performed_on", "id")
+        .values(
+            *_SESSION_COLUMNS,
+            "performed_on",
+            "performed_by__first_name",
+            "performed_by__last_name",
+            "performed_by__username",
+        ),
+        pages.get("performed"),
+        RECALL_PAGE_SIZE,
+    )
+    for s in performed:
+        s["by"] = _full_name(
+            s.pop("performed_by__first_name"),
+            s.pop("performed_by__last_name"),
+            s.pop("performed_by__username"),
+        )
     return LotRecallPage(
         lot=lot,
-        patients=replace(people_page, object_list=[(p, contacts.get(p.pk)) for p in people_page]),
-        performed=window_page(
-            rows.filter(lot_used=lot, status=SessionStatus.PERFORMED).order_by(
-                "performed_on", "id"
-            ),
-            pages.get("performed"),
-            RECALL_PAGE_SIZE,
-        ),
+        patients=people_page,
+        performed=performed,
         planned=window_page(
-            rows.filter(planned_lot=lot, status=SessionStatus.PLANNED).order_by(
-                "planned_date", "id"
-            ),
+            TreatmentSession.objects.filter(planned_lot=lot, status=SessionStatus.PLANNED)
+            .order_by("planned_date", "id")
+            .values(*_SESSION_COLUMNS, "planned_date"),
             pages.get("planned"),
             RECALL_PAGE_SIZE,
         ),

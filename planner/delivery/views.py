@@ -282,9 +282,11 @@ def lot_list(request):
 @require_GET
 @require_permission("planner.view_lot_recall")
 def lot_detail(request, pk):
-    lot = selectors.lot_for_page(pk)
+    lot, readings = selectors.lot_with_readings(pk)
     pages = {name: request.GET.get(name) for name in selectors.RECALL_LISTS}
     recall = selectors.lot_recall_page(lot=lot, pages=pages)
+    _add_row_links(lot, recall)
+    user = request.user
     return render(
         request,
         "planner/delivery/lot_detail.html",
@@ -292,15 +294,45 @@ def lot_detail(request, pk):
             "lot": lot,
             "recall": recall,
             "keep_pages": _other_pages(recall),
+            # Asked once here, not per row in the template (each `perms.` lookup walks the
+            # backends again); the POST views check them again server-side.
+            "can_contact": user.has_perm("planner.contact_recall_patients"),
+            "can_change_status": user.has_perm("clinic.change_lot_status"),
+            "can_recall": user.has_perm("clinic.recall_lot"),
+            "can_record_reading": user.has_perm("clinic.add_storagecheck"),
             "status_form": LotStatusForm(initial={"version": lot.version}, lot=lot),
             "reading_form": StorageReadingForm(
                 initial={"version": lot.version, "checked_on": timezone.localdate()}
             ),
+            "readings": readings,
             "problems_today": point_of_use_problems(
-                lot, lot.product, lot.storage_checks.all(), on=timezone.localdate()
+                lot, lot.product, readings, on=timezone.localdate()
             ),
         },
     )
+
+
+# An id no row has: reverse() once with it, then each row's id is put in its place.
+_ROW_ID = 2_147_483_647
+
+
+def _row_link(name: str, *fixed):
+    """A per-row address maker: one reverse() per list instead of one per row and link (a
+    page of the lot's lists holds a hundred links; reverse() cost a tenth of the page)."""
+    head, tail = reverse(name, args=[*fixed, _ROW_ID]).rsplit(str(_ROW_ID), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _add_row_links(lot, recall) -> None:
+    patient, plan = _row_link("patient-detail"), _row_link("plan-detail")
+    contacted = _row_link("lot-recall-contacted", lot.pk)
+    letter = _row_link("lot-recall-letter", lot.pk)
+    letter_pdf = _row_link("lot-recall-letter-pdf", lot.pk)
+    for p in recall.patients:
+        p["url"], p["contacted_url"] = patient(p["pk"]), contacted(p["pk"])
+        p["letter_url"], p["letter_pdf_url"] = letter(p["pk"]), letter_pdf(p["pk"])
+    for s in [*recall.performed, *recall.planned]:
+        s["url"] = f"{plan(s['plan_id'])}#session-{s['pk']}"
 
 
 def _other_pages(recall) -> dict[str, str]:

@@ -95,12 +95,18 @@ def shown_hash(payload: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def link_by_token(token: str) -> ShareLink | None:
-    return (
-        ShareLink.objects.select_related("plan", "plan__patient")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
+def link_by_token(token: str, *, for_summary: bool = False) -> ShareLink | None:
+    """The link and its plan and patient. `for_summary`: also the plan's author and the
+    staff member who recorded the investigational agreement, which the summary names, so
+    the patient's plan page needs no second read of the plan."""
+    related = ["plan__patient"]
+    if for_summary:
+        related += ["plan__created_by", "plan__investigational_recorded_by"]
+    try:
+        # get(), not filter().first(): the hash is unique, and first() would add an ORDER BY.
+        return ShareLink.objects.select_related(*related).get(token_hash=token_hash(token))
+    except ShareLink.DoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +27,7 @@ from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
 from planner.access import get_plan_for_user
 from planner.actions import PlanActionError
-from planner.models import Plan
+from planner.models import Course, Plan
 from planner.selectors import plan_outlook_for
 from planner.signing import actions
 from planner.signing.forms import (
@@ -102,12 +103,18 @@ def _verified(request, link: ShareLink) -> bool:
 
 
 def _summary_for_patient(plan: Plan):
-    """The summary exactly as frozen on the plan (the same one staff print)."""
+    """The summary exactly as frozen on the plan (the same one staff print). `plan` comes
+    from link_by_token(..., for_summary=True); its courses are read here with their
+    treatment, product and lot in one query (and their lots' storage readings in one more)."""
     today = timezone.localdate()
-    plan = (
-        Plan.objects.select_related("patient", "created_by", "investigational_recorded_by")
-        .prefetch_related("courses__treatment", "courses__product", "courses__lot")
-        .get(pk=plan.pk)
+    prefetch_related_objects(
+        [plan],
+        Prefetch(
+            "courses",
+            queryset=Course.objects.select_related("treatment", "product", "lot").prefetch_related(
+                "lot__storage_checks"  # the summary's storage disclosure reads them
+            ),
+        ),
     )
     summary = plan_summary_context(
         plan=plan,
@@ -153,7 +160,7 @@ def sign_link(request, token):
 @public_page
 def sign_plan(request, token):
     """The plan as frozen, its consents, and accept or decline."""
-    link = link_by_token(token)
+    link = link_by_token(token, for_summary=True)
     if link is None or not _verified(request, link):
         return redirect("sign-link", token=token)
     if _rate_limited(request, link):

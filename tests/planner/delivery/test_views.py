@@ -372,12 +372,12 @@ def _plan_with_sessions(catalog, courses: int, sessions: int):
     return plan
 
 
-# The plan page with its sessions and signing sections (13: the 11 of an accepted plan with
+# The plan page with its sessions and signing sections (12: the 10 of an accepted plan with
 # its signing overview, +2 for the session records), and the lot page, as they cost today
-# (the lot page reads its lists a screen at a time: counts, three pages, the page's contact
-# ticks, the status log).
+# (the lot page: the lot, its readings, the counts, a screen of each list, the patients' with
+# their contact ticks joined in, and the status log).
 PLAN_PAGE_QUERY_BOUND = 12
-LOT_PAGE_QUERY_BOUND = 12
+LOT_PAGE_QUERY_BOUND = 11
 
 
 def test_plan_page_queries_do_not_grow_with_sessions(

@@ -9,12 +9,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.catalog_seed import LASER, MICRONEEDLING
 from clinic.models import ConsentDocument
 from planner import actions
 from planner.models import PlanStatus
 from planner.signing import actions as signing
 from planner.signing.forms import NO_MATCH
 from planner.signing.models import ShareLink, SignedRecord, SigningEvent
+from tests.factories.planner import make_plan
 from tests.helpers import sign_as_patient, tiny_png, two_users_one_stale
 
 from .conftest import DOB, open_link
@@ -113,6 +115,51 @@ def test_right_date_opens_the_frozen_summary_and_consents(client, link_token, pr
     assert "starting template the clinic is still reviewing" in html
     assert 'src="/static/js/signature.js"' in html
     assert "<script>" not in html  # no inline script (CSP)
+
+
+# The patient's plan page (anonymous): the session, the link with its plan, patient and staff
+# names, the rate-limit count, the courses (with their treatment, product and lot), the prices
+# in force, the evidence notes, the consents, the deposit rule, and the OPENED row of the audit
+# trail (+1 for the lots' storage readings when a course names a lot).
+PLAN_PAGE_QUERIES = 9
+
+
+def test_plan_page_queries_do_not_grow_with_courses(
+    client,
+    catalog,
+    patient,
+    front_desk,
+    link_token,
+    django_assert_max_num_queries,
+    django_assert_num_queries,
+):
+    _link, token = link_token
+    long_plan = make_plan(
+        patient,
+        catalog[MICRONEEDLING],
+        catalog[LASER],
+        catalog[MICRONEEDLING],
+        sessions=6,
+        title="Long plan",
+    )
+    actions.plan_transition(
+        plan=long_plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    )
+    long_plan.refresh_from_db()
+    _long_link, long_token = signing.link_create(
+        plan=long_plan, user=front_desk, expected_version=long_plan.version
+    )
+    open_link(client, token)
+    open_link(client, long_token)
+    plan_page(client, token)
+
+    with django_assert_max_num_queries(PLAN_PAGE_QUERIES) as one:
+        plan_page(client, token)
+    with django_assert_num_queries(len(one)):
+        response = plan_page(client, long_token)
+
+    assert response.status_code == 200
+    assert "Long plan" in response.content.decode()
 
 
 def test_plan_page_without_the_date_check_goes_back_to_it(client, link_token):
