@@ -408,9 +408,18 @@ def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotR
 
 def patient_lots(*, patient: Patient) -> list[TreatmentSession]:
     """Every performed session of the patient that used a lot, oldest first: one query."""
-    return list(
+    return list(patient_lots_query(patient=patient))
+
+
+def patient_lots_query(*, patient: Patient):
+    # "Performed" as "has a performance date" (the same rows: constraints
+    # session_performed_has_performer_and_date and session_only_performed_has_date). Asked
+    # as status = 'performed', SQLite without statistics walked the reports' (status, day)
+    # index through every performed session of the clinic: 365 ms at 100,000 plans, against
+    # 2.5 ms through the patient's plans.
+    return (
         _session_rows()
-        .filter(plan__patient=patient, status=SessionStatus.PERFORMED, lot_used__isnull=False)
+        .filter(plan__patient=patient, performed_on__isnull=False, lot_used__isnull=False)
         .order_by("performed_on", "id")
     )
 
