@@ -220,3 +220,14 @@ def format_lot_warning(warning) -> str:
             f"{warning.session_number} on {format_date(warning.session_date)}."
         )
     raise ValueError(f"Unknown lot warning kind: {warning.kind!r}")
+
+
+# A CSV cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A CSV cell as text a spreadsheet will not run: a leading =, +, -, @ (or tab, CR) is
+    prefixed with an apostrophe. Every CSV download writes its cells through this."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from clinic.formatting import neutralise
 from clinic.permissions import require_permission
 from planner.board import report_cache, reports
 from planner.board.report_tables import BUILDERS
-from planner.delivery.views import neutralise
 
 PERIOD_INVALID = (
     "Choose a period of {choices} months; the figures below are for the last {default} months."

@@ -17,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinic.formatting import neutralise
 from clinic.lots import actions as lot_actions
 from clinic.lots.rules import point_of_use_problems
 from clinic.models import ProductLot
@@ -37,7 +38,6 @@ from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Patient
 
 # Cells a spreadsheet would read as a formula start with one of these.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _session(request, pk) -> TreatmentSession:
@@ -391,13 +391,6 @@ def lot_storage_reading(request, pk):
     else:
         messages.success(request, "Storage reading recorded.")
     return redirect("lot-detail", lot.pk)
-
-
-def neutralise(value) -> str:
-    """A cell as text a spreadsheet will not run: a leading =, +, -, @ (or tab, CR) is
-    prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @require_GET
