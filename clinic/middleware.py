@@ -1,6 +1,7 @@
 """Login and session rules that apply to every request."""
 
 import logging
+import math
 import time
 from urllib.parse import quote
 
@@ -26,22 +27,30 @@ REFRESH_EVERY_SECONDS = 60
 
 
 SECONDS_LEFT_HEADER = "X-Session-Seconds-Left"
+# The session is saved a moment after its stamp, so it ends a moment after stamp + age. The
+# browser reloads at the deadline it is given; were that deadline early, the reload would
+# find the session still open and a page saying "0 seconds left", and reload again.
+DEADLINE_GRACE_SECONDS = 1
 
 
 def session_seconds_left(request) -> int:
-    """Seconds until the idle logoff: the session expires SESSION_COOKIE_AGE after it was
-    last saved, which is at least as late as the last refresh stamp."""
-    refreshed = request.session.get(SESSION_REFRESHED_KEY, int(time.time()))
-    return max(0, settings.SESSION_COOKIE_AGE - (int(time.time()) - refreshed))
+    """Seconds until the browser should reload to find itself signed out: the session expires
+    SESSION_COOKIE_AGE after it was last saved, which is no earlier than the last refresh
+    stamp (kept to the fraction of a second: whole seconds made the answer up to one
+    second early), plus the grace above."""
+    now = time.time()
+    refreshed = request.session.get(SESSION_REFRESHED_KEY, now)
+    remaining = settings.SESSION_COOKIE_AGE - (now - refreshed)
+    return max(0, math.ceil(remaining)) + DEADLINE_GRACE_SECONDS
 
 
 def renew_session(request) -> None:
     """Push the idle deadline forward now ("Stay signed in"), not at the next minute."""
-    request.session[SESSION_REFRESHED_KEY] = int(time.time())
+    request.session[SESSION_REFRESHED_KEY] = time.time()
 
 
 def stamp_new_session(request) -> None:
-    now = int(time.time())
+    now = time.time()
     request.session[SESSION_STARTED_KEY] = now
     request.session[SESSION_REFRESHED_KEY] = now
 
@@ -77,7 +86,7 @@ class SessionLifetimeMiddleware:
             elif now - started > settings.SESSION_MAX_HOURS * 3600:
                 logout(request)
             elif now - request.session.get(SESSION_REFRESHED_KEY, 0) >= REFRESH_EVERY_SECONDS:
-                request.session[SESSION_REFRESHED_KEY] = now
+                request.session[SESSION_REFRESHED_KEY] = time.time()
         response = self.get_response(request)
         if request.user.is_authenticated:
             # The browser warns before the idle logoff (static/js/session.js); htmx requests

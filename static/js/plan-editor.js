@@ -83,15 +83,21 @@
   const DRAFT_PREFIX = "plan-draft:";
   const RESTORED = "plan-draft-restored";
   const DRAFT_MAX_AGE_MS = 60 * 60 * 1000;
+  const MAX_RESTORE_TRIES = 3;
 
   function draftKey() {
     const editor = document.getElementById("plan-editor");
     return editor ? DRAFT_PREFIX + editor.dataset.draftKey : null;
   }
 
+  // Until this page has decided whether to restore a draft, its form is not the user's
+  // work: saving it (the idle deadline can fire as the page loads) would overwrite the
+  // draft it is about to restore.
+  let ready = false;
+
   function saveDraft() {
     const key = draftKey();
-    if (!key || !form()) return;
+    if (!ready || !key || !form()) return;
     const fields = [...new FormData(form())].filter(([name]) => name !== "csrfmiddlewaretoken");
     window.sessionStorage.setItem(key, JSON.stringify({ at: Date.now(), fields }));
   }
@@ -100,11 +106,15 @@
     const key = draftKey();
     // A page answering a POST already shows what was sent; only a fresh page is restored.
     if (!key || "bound" in document.getElementById("plan-editor").dataset) return false;
+    // The draft stays stored until the restored page has loaded: another navigation (the
+    // idle reload) can cut the restoring POST short, and the next page tries again.
     const stored = window.sessionStorage.getItem(key);
-    window.sessionStorage.removeItem(key);
     if (!stored) return false;
     const draft = JSON.parse(stored);
-    if (Date.now() - draft.at > DRAFT_MAX_AGE_MS) return false;
+    if (Date.now() - draft.at > DRAFT_MAX_AGE_MS) {
+      window.sessionStorage.removeItem(key);
+      return false;
+    }
     // The server lays the rows out again from the draft, as for a plain Recalculate.
     const restore = document.createElement("form");
     restore.method = "post";
@@ -120,7 +130,8 @@
       restore.append(input);
     }
     document.body.append(restore);
-    window.sessionStorage.setItem(RESTORED, "1");
+    const tries = Number(window.sessionStorage.getItem(RESTORED) || 0) + 1;
+    window.sessionStorage.setItem(RESTORED, String(tries));
     restore.submit();
     return true;
   }
@@ -141,13 +152,22 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     if (!form()) return;
-    if (window.sessionStorage.getItem(RESTORED)) {
+    const bound = "bound" in document.getElementById("plan-editor").dataset;
+    const tries = Number(window.sessionStorage.getItem(RESTORED) || 0);
+    if (tries && bound) {
+      // The restoring POST landed: this page shows the draft.
       window.sessionStorage.removeItem(RESTORED);
       const notice = document.getElementById("draft-restored");
       if (notice) notice.hidden = false;
+    } else if (tries >= MAX_RESTORE_TRIES) {
+      // Never a reload loop: after that many cut-short restores, give up on this draft.
+      window.sessionStorage.removeItem(RESTORED);
+      const key = draftKey();
+      if (key) window.sessionStorage.removeItem(key);
     } else if (restoreDraft()) {
       return;
     }
+    ready = true;
     const summary = document.getElementById("error-summary");
     if (summary) summary.focus();
     markFields();

@@ -95,3 +95,42 @@ def test_a_draft_is_never_restored_for_another_user(
     assert (
         page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))") == []
     )
+
+
+def _type_a_draft(page, live_server, patient):
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+    page.get_by_label("Title").fill("Typed before the reload")
+    keys = page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('plan-draft:'))")
+    assert len(keys) == 1
+
+
+def test_a_restore_cut_short_by_another_reload_is_tried_again(
+    page, live_server, login, front_desk, catalog, patient
+):
+    """Regression (the flaky logoff test): the restoring POST was superseded by the idle
+    reload, and the next page showed "Your unsaved changes are back" over an empty editor."""
+    login("desk")
+    _type_a_draft(page, live_server, patient)
+    # What the cut-short restore leaves behind: its mark, and the draft still stored.
+    page.evaluate("sessionStorage.setItem('plan-draft-restored', '1')")
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+
+    expect(page.get_by_text("Your unsaved changes are back")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Typed before the reload")
+
+
+def test_a_fresh_page_ending_its_session_at_once_keeps_the_draft_it_was_to_restore(
+    page, live_server, login, front_desk, catalog, patient
+):
+    """Regression: a page that reached the idle deadline as it loaded saved its own empty
+    form over the draft it was about to restore."""
+    login("desk")
+    _type_a_draft(page, live_server, patient)
+    page.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () =>"
+        " document.dispatchEvent(new CustomEvent('session:ending')), { once: true });"
+    )
+    page.goto(f"{live_server.url}/plans/new/?patient={patient.pk}")
+
+    expect(page.get_by_text("Your unsaved changes are back")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Typed before the reload")
