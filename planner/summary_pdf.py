@@ -73,14 +73,41 @@ def static_only_fetcher():
     return StaticOnlyFetcher()
 
 
+SUMMARY_STYLESHEET = "css/summary.css"
+_parsed = threading.local()
+
+
+def summary_stylesheet():
+    """The summary's stylesheet, parsed once per thread and again only when the file changes:
+    parsing it for every PDF was about a tenth of a 2-page render. Per thread because
+    WeasyPrint does not say its stylesheet objects may be shared between threads (a render
+    process renders one PDF at a time; without it, a server's threads render side by side).
+    A stylesheet passed to WeasyPrint counts as the reader's, below the document's own: the
+    PDF templates' page setup (size, margin boxes) still wins over its print rules."""
+    from weasyprint import CSS
+
+    found = finders.find(SUMMARY_STYLESHEET)
+    version = (found, os.stat(found).st_mtime_ns)
+    cached = getattr(_parsed, "summary", None)
+    if cached is None or cached[0] != version:
+        sheet = CSS(
+            filename=found,
+            base_url=f"{PDF_BASE_URL}{settings.STATIC_URL.strip('/')}/{SUMMARY_STYLESHEET}",
+            url_fetcher=static_only_fetcher(),
+        )
+        cached = _parsed.summary = (version, sheet)
+    return cached[1]
+
+
 def render_pdf_here(html: str) -> bytes:
     """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables),
-    rendered in this process."""
+    rendered in this process, with the summary's stylesheet (the PDF templates do not link
+    it: see summary_stylesheet)."""
     # Imported here: WeasyPrint loads Pango and fonts, which only the PDF views need.
     from weasyprint import HTML
 
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf(
-        pdf_variant="pdf/ua-1"
+        pdf_variant="pdf/ua-1", stylesheets=[summary_stylesheet()]
     )
 
 
@@ -137,7 +164,7 @@ def render_pdf(html: str) -> bytes:
 # summary uses, a table, a list, margin boxes and an SVG with text, so that the first real
 # PDF finds fonts discovered, shaping caches filled and every module imported.
 WARM_UP_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Warm-up</title><link rel="stylesheet" href="/static/css/summary.css">
+<title>Warm-up</title>
 <style>@page { size: A4; @bottom-right { content: "Page " counter(page) " of " counter(pages);
 font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
 <body class="summary-pdf"><article class="summary"><h1>Warm-up 0123456789 – “”</h1>

@@ -2,6 +2,7 @@
 two-course plan, static files read locally, and nothing written while rendering."""
 
 import io
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,12 @@ from clinic.catalog_seed import INJECTABLE, LASER, MICRONEEDLING
 from clinic.models import PriceRange
 from planner import actions
 from planner.models import Course, Plan, PlanStatus, SummaryAccess
-from planner.summary_pdf import PDF_BASE_URL, static_only_fetcher
+from planner.summary_pdf import (
+    PDF_BASE_URL,
+    render_pdf_here,
+    static_only_fetcher,
+    summary_stylesheet,
+)
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
 
 pytestmark = pytest.mark.slow
@@ -229,3 +235,30 @@ def test_fetcher_serves_the_summary_stylesheet_from_the_static_finders():
 def test_fetcher_refuses_anything_but_a_static_file(url):
     with pytest.raises(ValueError):
         static_only_fetcher()(url)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_renderer_applies_the_summary_stylesheet_the_template_no_longer_links():
+    # summary.css hides the screen page's actions in print; without the stylesheet they
+    # would be printed.
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
+        '<body><p>Printed</p><p class="summary-actions">Screen only</p></body></html>'
+    )
+    text = _pdf_text(render_pdf_here(html))
+    assert "Printed" in text
+    assert "Screen only" not in text
+
+
+def test_the_stylesheet_is_parsed_once_and_again_when_it_changes(monkeypatch):
+    first = summary_stylesheet()
+    assert summary_stylesheet() is first
+    real_stat = os.stat
+    monkeypatch.setattr(
+        "planner.summary_pdf.os.stat",
+        lambda path: os.stat_result((*real_stat(path)[:8], 0, 0)),
+    )
+    assert summary_stylesheet() is not first
