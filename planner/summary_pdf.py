@@ -7,7 +7,9 @@ staff print at once, and a plain page would wait behind them. So:
 
 - a finished PDF is kept in Django's cache (the database cache: every app server shares it)
   under a key made of everything the PDF shows, so an unchanged plan is served without
-  rendering, and any change renders afresh (`cache_key`);
+  rendering, and any change renders afresh (`cache_key`); and a render is also kept under
+  the digest of its HTML (`content_key`), so a change that alters nothing printed (the
+  plan's internal notes, a staff member's unrelated edit) costs an HTML page, not a render;
 - at most SUMMARY_PDF_RENDERS_PER_PROCESS renders run at once in one server process, and one
   per user across all servers; a request beyond that is told the PDF is being prepared and
   asks again (`render_slot`, the view's "being prepared" page)."""
@@ -298,6 +300,25 @@ def cache_key(*, stamp: dict, user, today, paper: str) -> str:
     ]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"{CACHE_PREFIX}:{stamp['pk']}:{digest}"
+
+
+def content_key(html: str) -> str:
+    """The key of a render by what it prints: the exact HTML handed to WeasyPrint and the
+    code that renders it. A save that changes nothing printed (say, the plan's internal notes)
+    misses the stamp key above, but finds the PDF rendered from the same HTML here."""
+    digest = hashlib.sha256(f"{code_version()}|{html}".encode()).hexdigest()
+    return f"{CACHE_PREFIX}:html:{digest}"
+
+
+def cached_render(key: str) -> bytes | None:
+    if settings.SUMMARY_PDF_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(key)
+
+
+def store_render(key: str, pdf: bytes) -> None:
+    if settings.SUMMARY_PDF_CACHE_SECONDS > 0:
+        cache.set(key, pdf, timeout=settings.SUMMARY_PDF_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,10 @@ def _pdf_key(request, stamp: dict) -> str:
     )
 
 
-def _render(request, pk, *, log: bool) -> summary_pdf.CachedPdf:
-    """Build the summary and render it: the slow path, run inside a render slot."""
-    summary = _summary(request, pk, SummaryAccess.Kind.PDF if log else None)
+def _printed(request, pk) -> tuple[str, str]:
+    """The HTML the PDF is rendered from, and the PDF's file name (a few queries and a
+    template: cheap next to the render)."""
+    summary = _summary(request, pk, None)
     html = render_to_string(
         "planner/summary_pdf.html",
         {
@@ -100,9 +101,25 @@ def _render(request, pk, *, log: bool) -> summary_pdf.CachedPdf:
             "treatment_record": plan_sessions(plan=summary.plan),
         },
     )
-    return summary_pdf.CachedPdf(
-        pdf=summary_pdf.render_pdf(html), filename=_filename(summary, "summary", "pdf")
-    )
+    return html, _filename(summary, "summary", "pdf")
+
+
+def _prepare(request, pk, key: str) -> summary_pdf.CachedPdf | None:
+    """The PDF for a stamp key the cache does not hold, stored under it: the one rendered
+    earlier from the same HTML if any, else rendered now if a render slot is free; None when
+    every slot is taken."""
+    html, filename = _printed(request, pk)
+    by_content = summary_pdf.content_key(html)
+    pdf = summary_pdf.cached_render(by_content)
+    if pdf is None:
+        with summary_pdf.render_slot(request.user) as may_render:
+            if not may_render:
+                return None
+            pdf = summary_pdf.render_pdf(html)
+        summary_pdf.store_render(by_content, pdf)
+    document = summary_pdf.CachedPdf(pdf=pdf, filename=filename)
+    summary_pdf.store_pdf(key, document)
+    return document
 
 
 @require_GET
@@ -113,17 +130,10 @@ def plan_summary_pdf(request, pk):
     # Permission and existence first, whatever the cache holds.
     stamp = get_plan_stamp_for_user(request, pk)
     key = _pdf_key(request, stamp)
-    document = summary_pdf.cached_pdf(key)
-    if document is not None:
-        SummaryAccess.objects.create(plan_id=pk, user=request.user, kind=SummaryAccess.Kind.PDF)
-    else:
-        with summary_pdf.render_slot(request.user) as may_render:
-            if not may_render:
-                return redirect(
-                    _with_paper(reverse("plan-summary-pdf-preparing", args=[pk]), request)
-                )
-            document = _render(request, pk, log=True)
-        summary_pdf.store_pdf(key, document)
+    document = summary_pdf.cached_pdf(key) or _prepare(request, pk, key)
+    if document is None:
+        return redirect(_with_paper(reverse("plan-summary-pdf-preparing", args=[pk]), request))
+    SummaryAccess.objects.create(plan_id=pk, user=request.user, kind=SummaryAccess.Kind.PDF)
     response = HttpResponse(document.pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, document.filename)
     return response
@@ -141,12 +151,12 @@ def plan_summary_pdf_preparing(request, pk):
     if request.htmx:
         key = _pdf_key(request, stamp)
         ready = summary_pdf.cached_pdf(key) is not None
-        if not ready:
+        if not ready and settings.SUMMARY_PDF_CACHE_SECONDS > 0:
+            # Logged as opened when it is downloaded, not here.
+            ready = _prepare(request, pk, key) is not None
+        elif not ready:
+            # With the cache off the download renders: say so once a slot is free.
             with summary_pdf.render_slot(request.user) as may_render:
-                if may_render and settings.SUMMARY_PDF_CACHE_SECONDS > 0:
-                    # Logged as opened when it is downloaded, not here.
-                    summary_pdf.store_pdf(key, _render(request, pk, log=False))
-                # With the cache off the download renders: a slot is at least free now.
                 ready = may_render
     context = {
         "plan_id": pk,

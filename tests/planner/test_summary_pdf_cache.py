@@ -20,6 +20,7 @@ from clinic.models import PriceRange
 from clinic.roles import CLINICIAN, FRONT_DESK
 from planner import actions, summary_pdf
 from planner.models import PlanStatus, SummaryAccess
+from planner.planning import CourseDraft
 from tests.conftest import user_with_role
 from tests.factories.planner import make_plan
 
@@ -333,3 +334,61 @@ def test_a_setting_printed_on_the_pdf_is_part_of_the_key(settings, plan, front_d
         summary_pdf.code_version.cache_clear()
 
     assert key != other
+
+
+def _save_glow_plan(user, patient, treatment, *, notes, plan=None):
+    return actions.plan_save(
+        plan=plan,
+        patient=patient,
+        fields=actions.PlanFields(title="Glow plan", indications=[], ready_by=None, notes=notes),
+        drafts=[
+            CourseDraft(
+                key="0",
+                treatment=treatment,
+                sessions=3,
+                interval_count=1,
+                interval_unit="months",
+                first_session=timezone.localdate() + timedelta(days=7),
+            )
+        ],
+        user=user,
+        expected_version=plan.version if plan else None,
+    )
+
+
+def test_a_save_that_changes_nothing_printed_reuses_the_render(
+    desk_client, front_desk, catalog, patient, renders
+):
+    plan = _save_glow_plan(front_desk, patient, catalog[MICRONEEDLING], notes="")
+    first = desk_client.get(pdf_url(plan))
+    # The plan's internal notes are not printed: a new plan version, the same PDF.
+    plan = _save_glow_plan(
+        front_desk, patient, catalog[MICRONEEDLING], notes="Prefers mornings.", plan=plan
+    )
+    second = desk_client.get(pdf_url(plan))
+
+    assert len(renders) == 1
+    assert second.content == first.content
+    # Each download is in the access log, whether rendered or not.
+    assert SummaryAccess.objects.count() == 2
+
+
+def test_a_save_that_changes_something_printed_renders_afresh(
+    desk_client, front_desk, catalog, patient, renders
+):
+    plan = _save_glow_plan(front_desk, patient, catalog[MICRONEEDLING], notes="")
+    desk_client.get(pdf_url(plan))
+    plan = actions.plan_save(
+        plan=plan,
+        patient=patient,
+        fields=actions.PlanFields(
+            title="Glow plan, autumn", indications=[], ready_by=None, notes=""
+        ),
+        drafts=[],
+        user=front_desk,
+        expected_version=plan.version,
+    )
+    text = text_of(desk_client.get(pdf_url(plan)))
+
+    assert len(renders) == 2
+    assert "Glow plan, autumn" in text
