@@ -184,6 +184,10 @@ class Plan(Stamped):
             models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
             # The day board's "accepted in the last two weeks", newest first.
             models.Index(fields=["-decided_at", "-id"], name="plan_decided_idx"),
+            # A patient's plans newest first (their page), and the plans search's patient
+            # half: the newest plans of the patients a search finds, read from the index
+            # alone (planner.selectors.plans_matching).
+            models.Index(fields=["patient", "-updated_at", "-id"], name="plan_patient_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
