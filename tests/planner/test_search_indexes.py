@@ -108,6 +108,17 @@ def test_plans_search_finds_the_same_whichever_way_it_reads(desk_client, people,
     assert sorted(plans_listed(desk_client, q=query)) == found
 
 
+@pytest.mark.parametrize(
+    "query", ['a"b"c', '"glow"', "glow*", "NEAR(glow", "-glow", "^glo", "gl%", "g_ow", "\\glow"]
+)
+def test_plans_search_takes_query_syntax_as_text(desk_client, people, way, query):
+    """What the FTS5 query language or LIKE would read as operators is looked for as typed."""
+    make_plan(people[0], title="Glow plan")
+    make_plan(people[1], title=f"Plan {query}")
+
+    assert plans_listed(desk_client, q=query) == [f"Plan {query}"]
+
+
 def test_plans_search_pages_newest_first_without_loss_or_overlap(desk_client, people, way):
     """Each half of the search keeps as many of its newest plans as the page asked for
     needs: page 2 still comes out right when both halves match."""
