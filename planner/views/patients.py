@@ -40,9 +40,16 @@ class PatientRow:
     full_name: str
     archived: bool
     born: str
-    contact: str  # phone and email, a line each, escaped
+    phone: str
+    email: str
     plan_count: int
     updated: str
+
+    @property
+    def contact(self) -> str:
+        """Phone and email, a line each, each escaped."""
+        lines = [conditional_escape(value) for value in (self.phone, self.email) if value]
+        return mark_safe("<br>".join(lines)) if lines else "—"
 
 
 def _url_for_each(name: str):
@@ -57,13 +64,13 @@ def _patient_rows(page):
     detail_url = _url_for_each("patient-detail")
 
     def row(values: dict) -> PatientRow:
-        lines = [conditional_escape(v) for v in (values["phone"], values["email"]) if v]
         return PatientRow(
             url=detail_url(values["pk"]),
             full_name=values["full_name"],
             archived=values["archived"],
             born=format_date(values["date_of_birth"]) if values["date_of_birth"] else "—",
-            contact=mark_safe("<br>".join(lines)) if lines else "—",  # each line escaped
+            phone=values["phone"],
+            email=values["email"],
             plan_count=values["plan_count"],
             updated=format_date_time(timezone.localtime(values["updated_at"])),
         )
