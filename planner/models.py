@@ -173,7 +173,11 @@ class Plan(Stamped):
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["ready_by"]),
-            models.Index(fields=["-updated_at", "-id"]),
+            # Newest first: the plans list, and the walk of a common search's title half
+            # (planner.selectors.plans_matching), which reads the titles from the index
+            # alone: a title held by 10,000 older plans walked 60,000 newer plan rows (SQLite
+            # 130-230 ms, PostgreSQL 97 ms at 100,000 plans; 8-11 and 23 ms from the index).
+            models.Index(fields=["-updated_at", "-id", "title"], name="plan_recent_idx"),
             # The reports (planner/board/reports.py) read these indexes alone, never the
             # plan rows (on SQLite the columns added after the large quote JSON sit past
             # it): pipeline by status; plans presented in a period, a seek per status.

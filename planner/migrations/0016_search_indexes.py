@@ -3,6 +3,8 @@
 
 - a plan's patient, then newest first: the newest plans of the patients a search finds, read
   from the index alone;
+- plans newest first with their title (replacing the index without it): a search whose
+  title matches many plans walks the index, not the plan rows;
 - plan titles by substring: on PostgreSQL a pg_trgm GIN index over UPPER(title), the
   expression Django's `title__icontains` compares; on SQLite an FTS5 trigram table kept in
   step by triggers, like the patients' one (migration 0013);
@@ -81,6 +83,11 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["patient", "-updated_at", "-id"], name="plan_patient_recent_idx"
             ),
+        ),
+        migrations.RemoveIndex(model_name="plan", name="planner_pla_updated_a5dab5_idx"),
+        migrations.AddIndex(
+            model_name="plan",
+            index=models.Index(fields=["-updated_at", "-id", "title"], name="plan_recent_idx"),
         ),
         migrations.RunPython(create, drop),
     ]

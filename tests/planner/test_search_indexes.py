@@ -225,7 +225,7 @@ def test_sqlite_walks_the_list_for_a_common_search(people, monkeypatch):
 
     assert "SCAN planner_patient USING INDEX planner_pat_full_na" in patients
     assert "planner_patient_fts" not in patients
-    assert "USING INDEX planner_pla_updated" in plans  # the newest plans, each one's patient
+    assert "USING INDEX plan_recent_idx" in plans  # the newest plans, each one's patient
     assert "planner_patient_fts" not in plans
 
 
