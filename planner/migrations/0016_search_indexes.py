@@ -5,6 +5,8 @@
   from the index alone;
 - plans newest first with their title (replacing the index without it): a search whose
   title matches many plans walks the index, not the plan rows;
+- patients alphabetically, on PostgreSQL with their search text and archived flag included:
+  a search for a common name walks the index, not the patient rows;
 - plan titles by substring: on PostgreSQL a pg_trgm GIN index over UPPER(title), the
   expression Django's `title__icontains` compares; on SQLite an FTS5 trigram table kept in
   step by triggers, like the patients' one (migration 0013);
@@ -82,6 +84,15 @@ class Migration(migrations.Migration):
             model_name="plan",
             index=models.Index(
                 fields=["patient", "-updated_at", "-id"], name="plan_patient_recent_idx"
+            ),
+        ),
+        migrations.RemoveIndex(model_name="patient", name="planner_pat_full_na_a4b71a_idx"),
+        migrations.AddIndex(
+            model_name="patient",
+            index=models.Index(
+                fields=["full_name", "id"],
+                include=("search_text", "archived"),
+                name="patient_name_idx",
             ),
         ),
         migrations.RemoveIndex(model_name="plan", name="planner_pla_updated_a5dab5_idx"),
