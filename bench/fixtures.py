@@ -324,6 +324,13 @@ def endpoints(data: BenchData, plan_id: int | None = None) -> list[Endpoint]:
             expect="<table",
         ),
         Endpoint(
+            # A name few patients have: the plans search once walked every plan for it.
+            "plan_search_patient",
+            "plans search, one patient's name",
+            f"{reverse('plan-list')}?{urlencode({'q': SEARCH_WORDS})}",
+            expect="<table",
+        ),
+        Endpoint(
             "plan_list_status",
             "plans list, status filter",
             f"{reverse('plan-list')}?status=draft",

@@ -17,7 +17,7 @@ Rules:
 - Money is rounded half up to the cent; cents show only when some end of the range has them.
 """
 
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 NOT_DOCUMENTED = "not documented"
@@ -63,6 +63,11 @@ def format_month(day: date) -> str:
 def format_clock(moment: time) -> str:
     """'09:05': a time of day, 24-hour clock (the caller gives it in local time)."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def format_date_time(moment: datetime) -> str:
+    """'8 Apr 2027, 09:05': when a record last changed (the caller gives it in local time)."""
+    return f"{format_date(moment)}, {format_clock(moment)}"
 
 
 def format_day_month(day: date) -> str:

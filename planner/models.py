@@ -90,7 +90,14 @@ class Patient(Stamped):
         ordering = ["full_name", "id"]
         permissions = [("merge_patients", "Can merge two patient records")]
         indexes = [
-            models.Index(fields=["full_name", "id"]),
+            # Alphabetical: the patient list. On PostgreSQL it also carries what a search
+            # checks, so walking it for a common name reads no table rows (0.6 -> 0.26 ms
+            # for a page of "garcia"s at 20,000 patients); SQLite has no INCLUDE.
+            models.Index(
+                fields=["full_name", "id"],
+                include=["search_text", "archived"],
+                name="patient_name_idx",
+            ),
             models.Index(fields=["name_key", "date_of_birth"]),
             models.Index(fields=["phone_key"]),
             models.Index(fields=["email_key"]),
@@ -173,7 +180,11 @@ class Plan(Stamped):
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["ready_by"]),
-            models.Index(fields=["-updated_at", "-id"]),
+            # Newest first: the plans list, and the walk of a common search's title half
+            # (planner.selectors.plans_matching), which reads the titles from the index
+            # alone: a title held by 10,000 older plans walked 60,000 newer plan rows (SQLite
+            # 130-230 ms, PostgreSQL 97 ms at 100,000 plans; 8-11 and 23 ms from the index).
+            models.Index(fields=["-updated_at", "-id", "title"], name="plan_recent_idx"),
             # The reports (planner/board/reports.py) read these indexes alone, never the
             # plan rows (on SQLite the columns added after the large quote JSON sit past
             # it): pipeline by status; plans presented in a period, a seek per status.
@@ -184,6 +195,10 @@ class Plan(Stamped):
             models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
             # The day board's "accepted in the last two weeks", newest first.
             models.Index(fields=["-decided_at", "-id"], name="plan_decided_idx"),
+            # A patient's plans newest first (their page), and the plans search's patient
+            # half: the newest plans of the patients a search finds, read from the index
+            # alone (planner.selectors.plans_matching).
+            models.Index(fields=["patient", "-updated_at", "-id"], name="plan_patient_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

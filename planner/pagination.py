@@ -44,15 +44,32 @@ class WindowPage:
 MAX_PAGE = 100_000
 
 
-def window_page(queryset, page: str | None, per_page: int) -> WindowPage:
-    """Page `page` (1-based; anything unreadable is page 1) of an ordered queryset."""
+def page_number(page: str | None) -> int:
+    """The 1-based page asked for; anything unreadable is page 1."""
     try:
-        number = min(max(int(page), 1), MAX_PAGE)
+        return min(max(int(page), 1), MAX_PAGE)
     except (TypeError, ValueError):
-        number = 1
+        return 1
+
+
+def rows_read(page: str | None, per_page: int) -> int:
+    """How many rows from the top of the list window_page reads for `page`: the bound for a
+    query that limits its own parts (planner.selectors.plans_matching)."""
+    return page_number(page) * per_page + 1
+
+
+def window_page(queryset, page: str | None, per_page: int, *, read=None) -> WindowPage:
+    """Page `page` (1-based; anything unreadable is page 1) of an ordered queryset.
+
+    `read`, when given, turns the page's slice of `queryset` (then an ordered queryset of
+    primary keys) into the rows shown, in the same order and still one query: the database
+    picks the page from narrow keys and computes costly columns (a count per row) for the
+    page's rows only."""
+    number = page_number(page)
     start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    window = queryset[start : start + per_page + 1]
+    rows = list(read(window) if read else window)
     if not rows and number > 1:
         # Past the end (an old link): show the first page rather than an empty one.
-        return window_page(queryset, "1", per_page)
+        return window_page(queryset, "1", per_page, read=read)
     return WindowPage(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)

@@ -30,7 +30,7 @@ from planner.forms.plans import (
 )
 from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
-from planner.pagination import window_page
+from planner.pagination import rows_read, window_page
 from planner.planning import drafts_of, gaps_text, shown_fingerprint
 from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
 from planner.signing.models import Deposit
@@ -42,13 +42,11 @@ PLANS_PER_PAGE = 25
 @require_GET
 @require_permission("planner.view_plan")
 def plan_list(request):
-    plans = plans_for_user(request)
     filters = PlanListFilter(request.GET)
     filters.is_valid()  # invalid fields are reported on the page; the valid ones still apply
-    plans = filters.apply(plans)
-    page = window_page(
-        plans.order_by("-updated_at", "-id"), request.GET.get("page"), PLANS_PER_PAGE
-    )
+    number = request.GET.get("page")
+    plans = filters.apply(plans_for_user(request), rows=rows_read(number, PLANS_PER_PAGE))
+    page = window_page(plans.order_by("-updated_at", "-id"), number, PLANS_PER_PAGE)
     return render(
         request,
         "planner/plan_list.html",

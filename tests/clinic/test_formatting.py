@@ -2,7 +2,7 @@
 
 import locale
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,7 @@ from clinic.formatting import (
     format_count_range,
     format_date,
     format_date_range,
+    format_date_time,
     format_hours,
     format_hours_range,
     format_interval,
@@ -31,6 +32,14 @@ from clinic.formatting import (
 def test_format_date_uses_english_abbreviations():
     assert format_date(date(2027, 3, 12)) == "12 Mar 2027"
     assert format_date(date(2027, 4, 8)) == "8 Apr 2027"  # no leading zero
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)))
+def test_format_date_time_reads_as_the_date_filter_did(moment):
+    """The patient list's "last updated" column moved from `|date:"j M Y, H:i"` to this."""
+    from django.utils import dateformat
+
+    assert format_date_time(moment) == dateformat.format(moment, "j M Y, H:i")
 
 
 def test_format_date_ignores_the_server_locale():

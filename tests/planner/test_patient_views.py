@@ -195,6 +195,21 @@ def test_patient_list_escapes_markup_in_name(desk_client):
     assert MARKUP not in html
 
 
+def test_patient_list_escapes_markup_in_contact_details(desk_client):
+    """The phone and email cell is built in the view (a line each): each line is escaped."""
+    PatientFactory(full_name="Marked Up", phone=MARKUP, email=f"{MARKUP}@example.com")
+    html = desk_client.get(reverse("patient-list")).content.decode()
+    assert f'<td class="contact">{MARKUP_ESCAPED}<br>{MARKUP_ESCAPED}@example.com</td>' in html
+    assert MARKUP not in html
+
+
+def test_patient_list_shows_a_dash_for_missing_details(desk_client):
+    PatientFactory(full_name="Only A Name", date_of_birth=None, phone="", email="")
+    html = desk_client.get(reverse("patient-list")).content.decode()
+    assert '<td class="nowrap">—</td>' in html
+    assert '<td class="contact">—</td>' in html
+
+
 def test_patient_list_query_count_does_not_grow_with_rows(
     desk_client, django_assert_max_num_queries, django_assert_num_queries
 ):
