@@ -44,12 +44,17 @@ class WindowPage:
 MAX_PAGE = 100_000
 
 
+def page_number(page: str | None) -> int:
+    """The 1-based page number asked for; anything unreadable is page 1."""
+    try:
+        return min(max(int(page), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 def window_page(queryset, page: str | None, per_page: int) -> WindowPage:
     """Page `page` (1-based; anything unreadable is page 1) of an ordered queryset."""
-    try:
-        number = min(max(int(page), 1), MAX_PAGE)
-    except (TypeError, ValueError):
-        number = 1
+    number = page_number(page)
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     if not rows and number > 1:

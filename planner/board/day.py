@@ -8,34 +8,29 @@ reuse the point-of-use rule (clinic.lots.rules) over prefetched lots and reading
 consent rule (planner.signing.selectors) over one read of the consent documents and one of
 the consents the page's plans signed."""
 
+import heapq
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    DateTimeField,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from clinic.lots.rules import point_of_use_problems
 from clinic.models import StorageCheck
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
-from planner.pagination import WindowPage, window_page
-from planner.signing.models import Deposit, ShareLink, SignedConsent, SignedRecord, SigningEvent
+from planner.pagination import WindowPage, page_number, window_page
+from planner.query_hints import Unindexed
+from planner.signing.models import (
+    Deposit,
+    OutstandingDeposit,
+    ShareLink,
+    SignedConsent,
+    SignedRecord,
+)
 from planner.signing.selectors import (
     active_consent_documents,
     consents_needed,
@@ -44,7 +39,6 @@ from planner.signing.selectors import (
 
 PER_PAGE = 20
 ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=12, decimal_places=2)
 # Only the columns the board shows, as plain values: building SQL for, and rows from, whole
 # plans, patients, treatments and lots (the frozen quote JSON above all), then model
 # instances of each, was most of the page's time.
@@ -111,8 +105,6 @@ RECENT_DAYS = 14
 
 CONSENT_MISSING = "Consent not signed for this plan: {title} (version {version})."
 AGREED = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
-# Deposits are recorded only on these (planner.signing.actions.deposit_record).
-TAKES_DEPOSITS = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
 
 
 def horizon() -> timedelta:
@@ -180,20 +172,36 @@ def _planned_lot(row: dict) -> PlannedLot | None:
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
-    its blocking warnings. At most four queries: the sessions, their lots' storage readings,
-    the consent documents and the consents the page's plans signed."""
+    its blocking warnings. At most five queries: the screen's time slots, the sessions, their
+    lots' storage readings, the consent documents and the consents the page's plans signed."""
+    planned = TreatmentSession.objects.filter(status=SessionStatus.PLANNED)
+    ahead = planned.filter(planned_date__gte=today, planned_date__lte=today + horizon())
+    # Within a time slot the sessions go by patient name, which no index of sessions holds:
+    # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
+    # joined for one screen. The time slots of the rows up to this screen's end (and the one
+    # after it, which tells whether there is a next page), read from the (status, day, time)
+    # index alone, narrow the sessions read to this screen's slots.
+    number = page_number(page)
+    start, end = (number - 1) * PER_PAGE, number * PER_PAGE + 1
+    slots = list(
+        ahead.order_by("planned_date", F("planned_time").asc(nulls_last=True)).values_list(
+            "planned_date", "planned_time"
+        )[:end]
+    )
+    if len(slots) <= start:  # past the end (an old link): the first page
+        return sessions_ahead(today=today, page="1") if number > 1 else WindowPage([], 1, False)
+    first, last = slots[start], slots[-1] if len(slots) == end else None
+    # The slots alone bound the days (with both, SQLite read the whole of the first day).
     rows = (
-        TreatmentSession.objects.filter(
-            status=SessionStatus.PLANNED,
-            planned_date__gte=today,
-            planned_date__lte=today + horizon(),
-        )
+        (planned.filter(_slots_between(first, last)) if last else ahead.filter(_slots_from(first)))
         .order_by(
             "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
         )
         .values(*SESSION_VALUES)
     )
-    result = window_page(rows, page, PER_PAGE)
+    skip = start - slots.index(first)  # the screen's first slot began on the page before
+    found = list(rows[skip : skip + PER_PAGE + 1])
+    result = WindowPage(found[:PER_PAGE], number, len(found) > PER_PAGE)
     sessions = result.object_list
     if not sessions:
         return result
@@ -235,6 +243,38 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     return result.map(session_row)
 
 
+# Time slots are (day, time) pairs; sessions with no time set come last in their day.
+
+
+def _on_day_from(day: date, at: time | None) -> Q:
+    empty = Q(planned_date=day, planned_time__isnull=True)
+    return empty if at is None else empty | Q(planned_date=day, planned_time__gte=at)
+
+
+def _on_day_to(day: date, at: time | None) -> Q:
+    return Q(planned_date=day) if at is None else Q(planned_date=day, planned_time__lte=at)
+
+
+def _slots_from(first: tuple) -> Q:
+    """Sessions in the time slot `first` or later."""
+    return _on_day_from(*first) | Q(planned_date__gt=first[0])
+
+
+def _slots_between(first: tuple, last: tuple) -> Q:
+    """Sessions from the time slot `first` to `last`: within one day (most screens) a single
+    range of the (status, day, time) index."""
+    (first_day, first_at), (last_day, last_at) = first, last
+    if first_day != last_day:
+        return (
+            _on_day_from(first_day, first_at)
+            | Q(planned_date__gt=first_day, planned_date__lt=last_day)
+            | _on_day_to(last_day, last_at)
+        )
+    if first_at is not None and last_at is not None:
+        return Q(planned_date=first_day, planned_time__range=(first_at, last_at))
+    return _on_day_from(first_day, first_at) & _on_day_to(last_day, last_at)
+
+
 def _blocking(lot, readings, day: date, required, signed_ids) -> tuple[str, ...]:
     """The point-of-use rule on the session's day (the perform page's check), and the
     consents the session's treatment needs that the patient has not signed for the plan."""
@@ -259,31 +299,16 @@ def by_day(rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
 
 
 # Quotes and links --------------------------------------------------------------------------
+#
+# What changes with every link opened or closed is kept on the rows where it happens
+# (Plan.link_expires_at, ShareLink.last_opened_at and times_opened: planner/derived.py), so
+# each list is a screen of one index, whatever the number of plans and links.
 
-
-def _live_links():
-    """Links a patient could still use for the plan as it is now."""
-    return ShareLink.objects.filter(
-        plan=OuterRef("pk"),
-        plan_version=OuterRef("version"),
-        revoked_at__isnull=True,
-        used_at__isnull=True,
-        locked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
+QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at")
 
 
 def _presented():
-    """Presented plans (every one is waiting for the patient's answer), with the live link's
-    expiry and when a link of the plan was last opened, in the same query."""
-    opened = SigningEvent.objects.filter(plan=OuterRef("pk"), kind=SigningEvent.Kind.OPENED)
-    return Plan.objects.filter(status=PlanStatus.PRESENTED).annotate(
-        link_expires_at=Subquery(_live_links().order_by("-expires_at").values("expires_at")[:1]),
-        last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
-    )
-
-
-QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at", "last_opened_at")
+    return Plan.objects.filter(status=PlanStatus.PRESENTED)
 
 
 @dataclass(frozen=True)
@@ -298,56 +323,104 @@ class QuoteRow:
     expired: bool
 
 
-def _quote_rows(result: WindowPage, today: date) -> WindowPage:
-    rows = []
-    valid = timedelta(days=settings.QUOTE_VALID_DAYS)
-    for row in result.object_list:
-        quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
-        # Plan.quote_valid_until's rule, on the row's values.
-        valid_until = quoted_on + valid if quoted_on else None
-        rows.append(
-            QuoteRow(
-                plan=plan_ref(row),
-                quoted_on=quoted_on,
-                age_days=(today - quoted_on).days if quoted_on else None,
-                valid_until=valid_until,
-                link_expires_at=row["link_expires_at"],
-                last_opened_at=row["last_opened_at"],
-                expired=valid_until is not None and valid_until < today,
-            )
-        )
-    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
+def _quote_row(row: dict, *, today: date, now: datetime, opened: dict) -> QuoteRow:
+    quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
+    # Plan.quote_valid_until's rule, on the row's values.
+    valid_until = quoted_on + timedelta(days=settings.QUOTE_VALID_DAYS) if quoted_on else None
+    live_until = row["link_expires_at"]
+    return QuoteRow(
+        plan=plan_ref(row),
+        quoted_on=quoted_on,
+        age_days=(today - quoted_on).days if quoted_on else None,
+        valid_until=valid_until,
+        # The last of the plan's open links, while it has not run out.
+        link_expires_at=live_until if live_until and live_until > now else None,
+        last_opened_at=opened.get(row["id"]),
+        expired=valid_until is not None and valid_until < today,
+    )
 
 
 def quotes_waiting(*, today: date, page: str | None) -> WindowPage:
-    """Presented plans not yet signed, oldest quote first: one query."""
-    rows = _presented().order_by(F("quoted_at").asc(nulls_first=True), "id").values(*QUOTE_VALUES)
-    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+    """Presented plans not yet signed, oldest quote first: one query (the plans through the
+    (status, quoted) index). Rows as values: see quote_lists."""
+    # Every presented plan has a quote time (presenting freezes the quote), so where the
+    # engines put empty ones (first or last) does not arise.
+    return window_page(
+        _presented().order_by("quoted_at", "id").values(*QUOTE_VALUES), page, PER_PAGE
+    )
 
 
 def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
-    """Presented plans whose quote's last valid day, or whose live link's expiry, falls
-    within EXPIRING_DAYS (quotes already past their last day are in the waiting list,
-    marked expired): soonest first, one query."""
+    """Presented plans that run out within EXPIRING_DAYS (by the end of that day), soonest
+    first. A plan with a live signing link runs out when the last of them does (a link never
+    outlives the quote: signing.actions._link_expiry); one without, at the end of its quote's
+    last valid day (quotes already past it are in the waiting list, marked expired). Two
+    queries, each a screen of an index in that order, merged here. Rows as values."""
+    number = page_number(page)
+    wanted = number * PER_PAGE + 1  # up to this page's last row, and one more
+    now = timezone.now()
     valid = timedelta(days=settings.QUOTE_VALID_DAYS)
+    until = _start_of(today + timedelta(days=EXPIRING_DAYS + 1))
+    quoted_from = _start_of(today - valid)  # a quote past its last day: in the waiting list
+    by_link = (
+        _presented_by_other_index()
+        .filter(link_expires_at__gt=now, link_expires_at__lt=until, quoted_at__gte=quoted_from)
+        .order_by("link_expires_at", "quoted_at", "id")
+        .values(*QUOTE_VALUES)[:wanted]
+    )
     # The quote is valid through localdate(quoted_at) + valid: that day is today..today+7
     # when quoted_at falls in these local-day bounds.
-    quoted_from = _start_of(today - valid)
-    quoted_before = _start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1))
-    link_soon = timezone.now() + timedelta(days=EXPIRING_DAYS)
-    quote_ends = ExpressionWrapper(F("quoted_at") + valid, output_field=DateTimeField())
-    rows = (
+    by_quote = (
         _presented()
-        .filter(quoted_at__gte=quoted_from)
         .filter(
-            Q(quoted_at__lt=quoted_before)
-            | Q(Exists(_live_links().filter(expires_at__lte=link_soon)))
+            quoted_at__gte=quoted_from,
+            quoted_at__lt=_start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1)),
         )
-        .annotate(ends=Least(quote_ends, Coalesce(F("link_expires_at"), quote_ends)))
-        .order_by("ends", "id")
-        .values(*QUOTE_VALUES)
+        .exclude(link_expires_at__gt=now)
+        .order_by("quoted_at", "id")
+        .values(*QUOTE_VALUES)[:wanted]
     )
-    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+
+    def runs_out(row) -> tuple:
+        if row["link_expires_at"] and row["link_expires_at"] > now:
+            ends = row["link_expires_at"]
+        else:  # the end of the quote's last valid day
+            ends = _start_of(timezone.localdate(row["quoted_at"]) + valid + timedelta(days=1))
+        return ends, row["quoted_at"], row["id"]
+
+    rows = list(heapq.merge(list(by_link), list(by_quote), key=runs_out))
+    start = (number - 1) * PER_PAGE
+    if not rows[start:] and number > 1:
+        return quotes_expiring(today=today, page="1")  # past the end: the first page
+    return WindowPage(rows[start : start + PER_PAGE], number, len(rows) > start + PER_PAGE)
+
+
+def _presented_by_other_index():
+    """Presented plans, read through another index than the status one (query_hints)."""
+    return Plan.objects.alias(plan_status=Unindexed("status")).filter(
+        plan_status=PlanStatus.PRESENTED
+    )
+
+
+def quote_lists(
+    *, today: date, waiting_page: str | None, expiring_page: str | None
+) -> tuple[WindowPage, WindowPage]:
+    """The two quote lists as QuoteRows, with when a link of each plan was last opened:
+    three queries (one for the opening times of both lists' plans)."""
+    waiting = quotes_waiting(today=today, page=waiting_page)
+    expiring = quotes_expiring(today=today, page=expiring_page)
+    plan_ids = {row["id"] for row in [*waiting, *expiring]}
+    opened = {}
+    if plan_ids:
+        opened = dict(
+            ShareLink.objects.filter(plan_id__in=plan_ids, last_opened_at__isnull=False)
+            .order_by()
+            .values("plan_id")
+            .annotate(at=Max("last_opened_at"))
+            .values_list("plan_id", "at")
+        )
+    convert = partial(_quote_row, today=today, now=timezone.now(), opened=opened)
+    return waiting.map(convert), expiring.map(convert)
 
 
 @dataclass(frozen=True)
@@ -361,23 +434,26 @@ class OpenedLink:
 
 def links_opened_not_signed(*, page: str | None) -> WindowPage:
     """Links to a presented plan's current version that the patient opened and has not
-    used (signed or declined), most recently opened first: one query."""
+    used (signed or declined), most recently opened first: one query, through the index of
+    opened links still open (each row's plan checked as it is read)."""
     rows = (
         ShareLink.objects.filter(
-            plan__status=PlanStatus.PRESENTED,
-            plan_version=F("plan__version"),
+            last_opened_at__isnull=False,
             used_at__isnull=True,
             revoked_at__isnull=True,
+            plan_version=F("plan__version"),
         )
-        # values() before the aggregates: the GROUP BY is these columns, not every column of
-        # the link.
-        .values("id", *plan_values("plan__"), "expires_at", "locked_at")
-        .annotate(
-            last_opened_at=Max("events__at", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
-            times_opened=Count("events", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
-        )
-        .filter(last_opened_at__isnull=False)
+        .alias(plan_status=Unindexed("plan__status"))
+        .filter(plan_status=PlanStatus.PRESENTED)
         .order_by("-last_opened_at", "-id")
+        .values(
+            "id",
+            *plan_values("plan__"),
+            "expires_at",
+            "locked_at",
+            "last_opened_at",
+            "times_opened",
+        )
     )
     return window_page(rows, page, PER_PAGE).map(partial(_record, OpenedLink))
 
@@ -409,7 +485,8 @@ def recently_accepted(*, today: date, page: str | None) -> WindowPage:
     index, the deposits), whatever the number of plans."""
     since = _start_of(today - timedelta(days=RECENT_DAYS))
     plans = (
-        Plan.objects.filter(status__in=AGREED, decided_at__gte=since)
+        Plan.objects.alias(plan_status=Unindexed("status"))
+        .filter(plan_status__in=AGREED, decided_at__gte=since)
         .order_by("-decided_at", "-id")
         .values(*plan_values(), "decided_at")
     )
@@ -458,28 +535,27 @@ class DepositDue:
     currency: str
     deposit_due: Decimal
     received: Decimal
-    outstanding: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.deposit_due - self.received
 
 
 def deposits_due(*, page: str | None) -> WindowPage:
     """Accepted or in-progress plans whose patient's acceptance asked for a deposit and who
-    paid less than it, longest waiting first: one query, the sums in the database. A plan is
-    accepted once (an accepted plan can only be cancelled), so it has one such record."""
-    rows = (
-        SignedRecord.objects.filter(
-            decision=SignedRecord.Decision.ACCEPTED,
-            deposit_due__gt=0,
-            plan__status__in=TAKES_DEPOSITS,
-        )
-        # values() before the sums: the GROUP BY is then these columns alone. After them it
-        # was every column of the record, its signature image and PDF included (50 ms on the
-        # bench's 25,000 plans).
-        .values("id", *plan_values("plan__"), "signed_at", "currency", "deposit_due")
-        .annotate(received=Coalesce(Sum("plan__deposits__amount"), ZERO, output_field=MONEY))
-        .filter(deposit_due__gt=F("received"))
-        .annotate(
-            outstanding=ExpressionWrapper(F("deposit_due") - F("received"), output_field=MONEY)
-        )
-        .order_by("signed_at", "id")
+    paid less than it, longest waiting first: one query, a screen of OutstandingDeposit
+    (kept by planner.signing.actions.deposit_outstanding_refresh) in its index's order."""
+    rows = OutstandingDeposit.objects.order_by("accepted_at", "plan_id").values(
+        *plan_values("plan__"), "accepted_at", "currency", "asked", "received"
     )
-    return window_page(rows, page, PER_PAGE).map(partial(_record, DepositDue))
+
+    def record(row) -> DepositDue:
+        return DepositDue(
+            plan=plan_ref(row, "plan__"),
+            signed_at=row["accepted_at"],
+            currency=row["currency"],
+            deposit_due=row["asked"],
+            received=row["received"],
+        )
+
+    return window_page(rows, page, PER_PAGE).map(record)

@@ -41,6 +41,9 @@ def day_board(request):
         return request.GET.get(f"{name}_page")
 
     sessions = day.sessions_ahead(today=today, page=page("sessions"))
+    waiting, expiring = day.quote_lists(
+        today=today, waiting_page=page("waiting"), expiring_page=page("expiring")
+    )
     return render(
         request,
         "planner/board/day_board.html",
@@ -54,8 +57,8 @@ def day_board(request):
             "expiring_until": today + timedelta(days=day.EXPIRING_DAYS),
             "sessions": sessions,
             "session_days": day.by_day(sessions.object_list),
-            "waiting": day.quotes_waiting(today=today, page=page("waiting")),
-            "expiring": day.quotes_expiring(today=today, page=page("expiring")),
+            "waiting": waiting,
+            "expiring": expiring,
             "opened": day.links_opened_not_signed(page=page("opened")),
             "accepted": day.recently_accepted(today=today, page=page("accepted")),
             "deposits": day.deposits_due(page=page("deposits")),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, FilteredRelation, Prefetch, Q
+from django.db.models import FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from clinic.formatting import format_celsius, format_date
@@ -17,6 +17,8 @@ from clinic.models import LotStatus, LotStatusChange, ProductLot
 from planner.calendar import RecordedSession
 from planner.delivery.models import (
     AdverseEvent,
+    LotReach,
+    LotUse,
     RecallContact,
     SessionStatus,
     TreatmentSession,
@@ -265,13 +267,6 @@ def lot_with_readings(pk: int) -> tuple[ProductLot, list[Reading]]:
     return lot, [Reading(*row) for row in lot.storage_checks.values_list(*columns)]
 
 
-def _reached_by(lot: ProductLot) -> Q:
-    """Sessions that used the lot, or still plan it."""
-    return Q(lot_used=lot, status=SessionStatus.PERFORMED) | Q(
-        planned_lot=lot, status=SessionStatus.PLANNED
-    )
-
-
 def lot_recall(*, lot: ProductLot) -> LotRecall:
     """Everything about who received `lot`, for the recall CSV and letters: four queries,
     whatever the number of uses (the page reads it a screen at a time: lot_recall_page)."""
@@ -330,6 +325,23 @@ _SESSION_COLUMNS = (
 )
 
 
+def _recall_person(row: dict) -> dict:
+    """A patients-list row as the lot page reads it: pk, full_name, phone, email,
+    contacted_at, contacted_by."""
+    return {
+        "pk": row["patient_id"],
+        "full_name": row["patient__full_name"],
+        "phone": row["patient__phone"],
+        "email": row["patient__email"],
+        "contacted_at": row["contact__contacted_at"],
+        "contacted_by": _full_name(
+            row["contact__contacted_by__first_name"],
+            row["contact__contacted_by__last_name"],
+            row["contact__contacted_by__username"],
+        ),
+    }
+
+
 def _full_name(first: str | None, last: str | None, username: str | None) -> str:
     """What User.get_full_name()|default:username shows, from the columns alone."""
     return f"{first or ''} {last or ''}".strip() or (username or "")
@@ -338,39 +350,36 @@ def _full_name(first: str | None, last: str | None, username: str | None) -> str
 def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotRecallPage:
     """Five queries, whatever the number of uses: the counts, a page of each list (the
     patients' with their contact tick for this lot joined in), the status changes. `pages`
-    maps each of RECALL_LISTS to the page asked for (anything unreadable is page 1)."""
-    reached = TreatmentSession.objects.filter(_reached_by(lot))
-    counts = reached.aggregate(
-        performed=Count("id", filter=Q(lot_used=lot, status=SessionStatus.PERFORMED)),
-        planned=Count("id", filter=Q(planned_lot=lot, status=SessionStatus.PLANNED)),
-        patients=Count("plan__patient", distinct=True),
-    )
+    maps each of RECALL_LISTS to the page asked for (anything unreadable is page 1).
+
+    The counts and the patients come from LotUse and LotReach (kept by
+    actions.lot_reach_refresh): gathered from the sessions, a busy lot's counts and its
+    patients in name order cost 50 and 85 ms at 100,000 plans; here one row and one screen
+    of an index."""
+    counts = LotUse.objects.filter(lot=lot).values(
+        "performed", "planned", "patients"
+    ).first() or dict.fromkeys(("performed", "planned", "patients"), 0)
     people = (
-        Patient.objects.filter(pk__in=reached.values("plan__patient"))
+        LotReach.objects.filter(lot=lot)
         # At most one tick per lot and patient (a unique constraint): the join adds no rows.
         .annotate(
-            contact=FilteredRelation("recall_contacts", condition=Q(recall_contacts__lot=lot))
+            contact=FilteredRelation(
+                "patient__recall_contacts", condition=Q(patient__recall_contacts__lot=lot)
+            )
         )
-        .order_by("full_name", "pk")
+        .order_by("patient_name", "patient_id")
         .values(
-            "pk",
-            "full_name",
-            "phone",
-            "email",
+            "patient_id",
+            "patient__full_name",
+            "patient__phone",
+            "patient__email",
             "contact__contacted_at",
             "contact__contacted_by__first_name",
             "contact__contacted_by__last_name",
             "contact__contacted_by__username",
         )
     )
-    people_page = window_page(people, pages.get("patients"), RECALL_PAGE_SIZE)
-    for p in people_page:
-        p["contacted_at"] = p.pop("contact__contacted_at")
-        p["contacted_by"] = _full_name(
-            p.pop("contact__contacted_by__first_name"),
-            p.pop("contact__contacted_by__last_name"),
-            p.pop("contact__contacted_by__username"),
-        )
+    people_page = window_page(people, pages.get("patients"), RECALL_PAGE_SIZE).map(_recall_person)
     performed = window_page(
         TreatmentSession.objects.filter(lot_used=lot, status=SessionStatus.PERFORMED)
         .order_by("performed_on", "id")

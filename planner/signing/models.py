@@ -37,11 +37,26 @@ class ShareLink(models.Model):
     wrong_checks = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # When the patient last opened the link, and how often: its "opened" events, counted
+    # where they are written (actions.link_opened) so the day board lists links opened and
+    # left unsigned through an index instead of aggregating the audit trail.
+    last_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    times_opened = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         app_label = "planner"
         ordering = ["-created_at", "-id"]
         permissions = [("share_plan", "Can create, send and revoke a plan's signing link")]
+        indexes = [
+            # The day board's "opened, not signed", most recent first: only links opened and
+            # still neither used nor revoked are in it.
+            models.Index(
+                fields=["-last_opened_at", "-id"],
+                name="link_opened_open_idx",
+                condition=Q(last_opened_at__isnull=False, used_at__isnull=True)
+                & Q(revoked_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"Link to plan {self.plan_id} v{self.plan_version} ({self.state_label()})"
@@ -201,3 +216,34 @@ class Deposit(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency} on {self.received_on}"
+
+
+class OutstandingDeposit(models.Model):
+    """A deposit the patient's acceptance asked for and that is not paid in full, on a plan
+    still taking deposits (accepted or in progress): the day board's "deposits still due",
+    read a screen at a time through its index instead of summing every plan's deposits.
+    Derived from the accepted SignedRecord and the Deposit rows, and kept by
+    actions.deposit_outstanding_refresh wherever they or the plan's status change: the row
+    exists exactly while something is owed."""
+
+    plan = models.OneToOneField(
+        "planner.Plan", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # The acceptance's time (SignedRecord.signed_at): longest waiting first.
+    accepted_at = models.DateTimeField()
+    asked = models.DecimalField(max_digits=10, decimal_places=2)
+    received = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["accepted_at", "plan"]
+        indexes = [models.Index(fields=["accepted_at", "plan"], name="deposit_outstanding_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received__lt=models.F("asked")), name="deposit_outstanding_owed"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.asked - self.received} {self.currency} owed on plan {self.plan_id}"
