@@ -192,9 +192,12 @@ class Plan(Stamped):
             models.Index(fields=["status", "quoted_at", "decided_at"], name="plan_quoted_idx"),
             # The day board's "accepted in the last two weeks", newest first.
             models.Index(fields=["-decided_at", "-id"], name="plan_decided_idx"),
-            # The day board's links about to run out, soonest first.
+            # The day board's links about to run out, soonest first (only plans with a live
+            # link, all presented, have an expiry).
             models.Index(
-                fields=["link_expires_at", "quoted_at", "id"], name="plan_link_expiry_idx"
+                fields=["status", "link_expires_at", "quoted_at", "id"],
+                name="plan_link_expiry_idx",
+                condition=Q(link_expires_at__isnull=False),
             ),
         ]
         constraints = [

@@ -363,7 +363,7 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
     until = _start_of(today + timedelta(days=EXPIRING_DAYS + 1))
     quoted_from = _start_of(today - valid)  # a quote past its last day: in the waiting list
     by_link = (
-        _presented_by_other_index()
+        _presented()
         .filter(link_expires_at__gt=now, link_expires_at__lt=until, quoted_at__gte=quoted_from)
         .order_by("link_expires_at", "quoted_at", "id")
         .values(*QUOTE_VALUES)[:wanted]
@@ -393,13 +393,6 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
     if not rows[start:] and number > 1:
         return quotes_expiring(today=today, page="1")  # past the end: the first page
     return WindowPage(rows[start : start + PER_PAGE], number, len(rows) > start + PER_PAGE)
-
-
-def _presented_by_other_index():
-    """Presented plans, read through another index than the status one (query_hints)."""
-    return Plan.objects.alias(plan_status=Unindexed("status")).filter(
-        plan_status=PlanStatus.PRESENTED
-    )
 
 
 def quote_lists(

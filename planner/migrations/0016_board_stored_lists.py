@@ -34,7 +34,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="plan",
             index=models.Index(
-                fields=["link_expires_at", "quoted_at", "id"], name="plan_link_expiry_idx"
+                condition=models.Q(("link_expires_at__isnull", False)),
+                fields=["status", "link_expires_at", "quoted_at", "id"],
+                name="plan_link_expiry_idx",
             ),
         ),
         migrations.AddField(

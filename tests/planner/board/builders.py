@@ -14,6 +14,7 @@ from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import LotStatus
 from planner.delivery.models import TreatmentSession
 from planner.models import PlanStatus
+from planner.signing.actions import deposit_outstanding_refresh, plan_link_expiry_refresh
 from planner.signing.models import (
     Deposit,
     ShareLink,
@@ -21,7 +22,6 @@ from planner.signing.models import (
     SignedRecord,
     SigningEvent,
 )
-from planner.signing.actions import deposit_outstanding_refresh, plan_link_expiry_refresh
 from planner.signing.selectors import active_consent_documents, consents_needed
 from tests.factories.clinic import ProductLotFactory
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory
