@@ -246,7 +246,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     cancelling cancels the sessions still planned."""
     # Imported here: planner.delivery and planner.signing build on this module (and import it).
     from planner.delivery import actions as delivery
-    from planner.signing.actions import deposit_outstanding_refresh
+    from planner.signing.actions import deposit_balance_settle
 
     if not workflow.can_transition(plan.status, to_status):
         raise PlanActionError(
@@ -296,7 +296,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     elif to_status == PlanStatus.CANCELLED:
         delivery.sessions_cancel_open(plan=plan, user=user, note="Plan cancelled.")
     if took_deposits:
-        deposit_outstanding_refresh(plan=plan)  # cancelled: nothing is owed any more
+        deposit_balance_settle(plan=plan)  # cancelled: nothing is owed any more
     return plan
 
 

@@ -3,7 +3,7 @@ aggregating the whole database on every request:
 
 - ShareLink.last_opened_at / times_opened, from the links' "opened" events;
 - Plan.link_expires_at, from the plan's open links to its current version;
-- OutstandingDeposit, from the accepted signed records, the deposits and the plans' status;
+- DepositBalance, from the accepted signed records, the deposits and the plans' status;
 - LotReach and LotUse, from the session records.
 
 The app's actions keep each one right as they write (planner.signing.actions,
@@ -12,7 +12,7 @@ migration that introduced them and for seed_demo's bulk inserts, which bypass th
 Plain SQL that SQLite and PostgreSQL both run, on the tables as the migration left them."""
 
 OPENED = "opened"
-PRESENT_DEPOSIT_STATUSES = "('accepted', 'in_progress')"
+TAKES_DEPOSITS = "('accepted', 'in_progress')"
 
 LINK_OPENS = f"""
 UPDATE planner_sharelink SET
@@ -32,19 +32,19 @@ UPDATE planner_plan SET link_expires_at = (
 """
 
 # The newest acceptance of a plan wins (a plan is accepted once; the rule is the board's).
-OUTSTANDING_DEPOSITS = [
-    "DELETE FROM planner_outstandingdeposit",
+DEPOSIT_BALANCES = [
+    "DELETE FROM planner_depositbalance",
     f"""
-INSERT INTO planner_outstandingdeposit (plan_id, accepted_at, asked, received, currency)
-SELECT r.plan_id, r.signed_at, r.deposit_due, COALESCE(d.total, 0), r.currency
+INSERT INTO planner_depositbalance (plan_id, asked, received, currency, owed_since)
+SELECT r.plan_id, r.deposit_due, COALESCE(d.total, 0), r.currency,
+  CASE WHEN p.status IN {TAKES_DEPOSITS} AND COALESCE(d.total, 0) < r.deposit_due
+       THEN r.signed_at END
 FROM planner_signedrecord r
 JOIN planner_plan p ON p.id = r.plan_id
 LEFT JOIN (
   SELECT plan_id, SUM(amount) AS total FROM planner_deposit GROUP BY plan_id
 ) d ON d.plan_id = r.plan_id
 WHERE r.decision = 'accepted' AND r.deposit_due > 0
-  AND p.status IN {PRESENT_DEPOSIT_STATUSES}
-  AND COALESCE(d.total, 0) < r.deposit_due
   AND NOT EXISTS (
     SELECT 1 FROM planner_signedrecord later
     WHERE later.plan_id = r.plan_id AND later.decision = 'accepted'
@@ -82,5 +82,5 @@ def rebuild_all(connection) -> None:
     """Recompute every derived row and column from the records (any existing ones are
     replaced). Run inside a transaction."""
     with connection.cursor() as cursor:
-        for statement in [LINK_OPENS, PLAN_LINK_EXPIRY, *OUTSTANDING_DEPOSITS, *LOT_REACH]:
+        for statement in [LINK_OPENS, PLAN_LINK_EXPIRY, *DEPOSIT_BALANCES, *LOT_REACH]:
             cursor.execute(statement)

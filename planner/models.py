@@ -329,7 +329,7 @@ from planner.delivery.models import (  # noqa: E402, F401  (session records, in 
 # them here registers them, so their migrations live with the planner's.
 from planner.signing.models import (  # noqa: E402, F401
     Deposit,
-    OutstandingDeposit,
+    DepositBalance,
     ShareLink,
     SignedConsent,
     SignedRecord,

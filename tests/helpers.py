@@ -89,14 +89,14 @@ def derived_rows() -> dict:
     came back to zero left out: a rebuild has no row for them)."""
     from django.db.models import Q
 
-    from planner.models import LotReach, LotUse, OutstandingDeposit, ShareLink
+    from planner.models import DepositBalance, LotReach, LotUse, ShareLink
 
     return {
         "links": sorted(ShareLink.objects.values_list("pk", "last_opened_at", "times_opened")),
         "plans": sorted(Plan.objects.values_list("pk", "link_expires_at")),
         "deposits": sorted(
-            OutstandingDeposit.objects.values_list(
-                "plan_id", "accepted_at", "asked", "received", "currency"
+            DepositBalance.objects.values_list(
+                "plan_id", "asked", "received", "currency", "owed_since"
             )
         ),
         "reach": sorted(

@@ -15,29 +15,33 @@ from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db.models import F, Max, Q, Sum
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    TimeField,
+)
 from django.utils import timezone
 
 from clinic.lots.rules import point_of_use_problems
-from clinic.models import StorageCheck
+from clinic.models import ConsentDocument, StorageCheck
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
 from planner.pagination import WindowPage, page_number, window_page
+from planner.prepared import Bound, Param, Params, Prepared
 from planner.query_hints import Unindexed
-from planner.signing.models import (
-    Deposit,
-    OutstandingDeposit,
-    ShareLink,
-    SignedConsent,
-    SignedRecord,
-)
+from planner.signing.models import DepositBalance, ShareLink, SignedConsent, SignedRecord
 from planner.signing.selectors import (
-    active_consent_documents,
     consents_needed,
     consents_not_signed,
 )
 
 PER_PAGE = 20
+STATUS_LABELS = dict(PlanStatus.choices)
 ZERO = Decimal("0")
 # Only the columns the board shows, as plain values: building SQL for, and rows from, whole
 # plans, patients, treatments and lots (the frozen quote JSON above all), then model
@@ -78,7 +82,7 @@ class PlanRef:
 
     @property
     def status_label(self) -> str:
-        return PlanStatus(self.status).label
+        return STATUS_LABELS[self.status]
 
 
 def plan_values(prefix: str = "") -> tuple[str, ...]:
@@ -174,8 +178,6 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
     its blocking warnings. At most five queries: the screen's time slots, the sessions, their
     lots' storage readings, the consent documents and the consents the page's plans signed."""
-    planned = TreatmentSession.objects.filter(status=SessionStatus.PLANNED)
-    ahead = planned.filter(planned_date__gte=today, planned_date__lte=today + horizon())
     # Within a time slot the sessions go by patient name, which no index of sessions holds:
     # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
     # joined for one screen. The time slots of the rows up to this screen's end (and the one
@@ -183,22 +185,14 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     # index alone, narrow the sessions read to this screen's slots.
     number = page_number(page)
     start, end = (number - 1) * PER_PAGE, number * PER_PAGE + 1
-    slots = list(
-        ahead.order_by("planned_date", F("planned_time").asc(nulls_last=True)).values_list(
-            "planned_date", "planned_time"
-        )[:end]
-    )
+    slots = [
+        (row["planned_date"], row["planned_time"])
+        for row in SESSION_SLOTS.bind(first=today, last=today + horizon())[:end]
+    ]
     if len(slots) <= start:  # past the end (an old link): the first page
         return sessions_ahead(today=today, page="1") if number > 1 else WindowPage([], 1, False)
     first, last = slots[start], slots[-1] if len(slots) == end else None
-    # The slots alone bound the days (with both, SQLite read the whole of the first day).
-    rows = (
-        (planned.filter(_slots_between(first, last)) if last else ahead.filter(_slots_from(first)))
-        .order_by(
-            "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
-        )
-        .values(*SESSION_VALUES)
-    )
+    rows = _sessions_in_slots(first, last, until=today + horizon())
     skip = start - slots.index(first)  # the screen's first slot began on the page before
     found = list(rows[skip : skip + PER_PAGE + 1])
     result = WindowPage(found[:PER_PAGE], number, len(found) > PER_PAGE)
@@ -206,17 +200,14 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     if not sessions:
         return result
     readings: dict[int, list[Reading]] = {}
-    for lot_id, checked_on, temperature in StorageCheck.objects.filter(
-        lot_id__in={s["planned_lot_id"] for s in sessions} - {None}
-    ).values_list("lot_id", "checked_on", "temperature_celsius"):
-        readings.setdefault(lot_id, []).append(Reading(checked_on, temperature))
-    documents = active_consent_documents()
+    if lot_ids := {s["planned_lot_id"] for s in sessions} - {None}:
+        for row in STORAGE_READINGS.bind(lots=lot_ids)[:MANY]:
+            reading = Reading(row["checked_on"], row["temperature_celsius"])
+            readings.setdefault(row["lot_id"], []).append(reading)
+    documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind()[:MANY]]
     signed: dict[int, set[int]] = {}
-    for plan_id, document_id in SignedConsent.objects.filter(
-        record__plan_id__in={s["plan_id"] for s in sessions},
-        record__decision=SignedRecord.Decision.ACCEPTED,
-    ).values_list("record__plan_id", "document_id"):
-        signed.setdefault(plan_id, set()).add(document_id)
+    for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions})[:MANY]:
+        signed.setdefault(row["record__plan_id"], set()).add(row["document_id"])
 
     def session_row(s: dict) -> SessionRow:
         lot = _planned_lot(s)
@@ -243,36 +234,118 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     return result.map(session_row)
 
 
-# Time slots are (day, time) pairs; sessions with no time set come last in their day.
+SLOT_ORDER = ("planned_date", F("planned_time").asc(nulls_last=True))
+SESSION_SLOTS = Prepared(
+    lambda: (
+        TreatmentSession.objects.filter(
+            status=SessionStatus.PLANNED,
+            planned_date__gte=Param("first", DateField()),
+            planned_date__lte=Param("last", DateField()),
+        )
+        .order_by(*SLOT_ORDER)
+        .values("planned_date", "planned_time")
+    )
+)
 
 
-def _on_day_from(day: date, at: time | None) -> Q:
-    empty = Q(planned_date=day, planned_time__isnull=True)
-    return empty if at is None else empty | Q(planned_date=day, planned_time__gte=at)
+def _sessions_in_slots(first: tuple, last: tuple | None, *, until: date) -> Bound:
+    """The planned sessions from the time slot `first` to `last` (None: to `until`, the
+    last screen), in the list's order, to be sliced. A slot is a (day, time) pair; sessions
+    with no time set come last in their day. The slots alone bound the days (given the
+    horizon's bounds too, SQLite read the whole of the first day); a screen within one
+    day's timed sessions (most screens) is one range of the (status, day, time) index."""
+    (first_day, first_at), (last_day, last_at) = first, last or (until, None)
+    shape = (last is None, first_day == last_day, first_at is None, last_at is None)
+    values = {"first_day": first_day, "first_at": first_at, "last_day": last_day}
+    values["last_at"] = last_at
+    return _SLOT_QUERIES.setdefault(shape, Prepared(partial(_slot_query, *shape))).bind(
+        **{name: value for name, value in values.items() if value is not None}
+    )
 
 
-def _on_day_to(day: date, at: time | None) -> Q:
-    return Q(planned_date=day) if at is None else Q(planned_date=day, planned_time__lte=at)
+_SLOT_QUERIES: dict[tuple, Prepared] = {}  # one per shape of the bounds
 
 
-def _slots_from(first: tuple) -> Q:
-    """Sessions in the time slot `first` or later."""
-    return _on_day_from(*first) | Q(planned_date__gt=first[0])
+MANY = 10_000  # "all of them" for a prepared query's window: a page's readings or consents
 
 
-def _slots_between(first: tuple, last: tuple) -> Q:
-    """Sessions from the time slot `first` to `last`: within one day (most screens) a single
-    range of the (status, day, time) index."""
-    (first_day, first_at), (last_day, last_at) = first, last
-    if first_day != last_day:
-        return (
+def _id(path: str) -> ExpressionWrapper:
+    """A foreign key's column as a plain number, so `__in` takes placeholders (a relation's
+    own lookup converts each value to an id first)."""
+    return ExpressionWrapper(F(path), output_field=IntegerField())
+
+
+STORAGE_READINGS = Prepared(
+    lambda: (
+        StorageCheck.objects.alias(lot_key=_id("lot_id"))
+        .filter(lot_key__in=Params("lots", IntegerField(), PER_PAGE))
+        # Each lot's newest first, as by default, but not by its product's name: no join.
+        .order_by("lot_id", "-checked_on", "-id")
+        .values("lot_id", "checked_on", "temperature_celsius")
+    )
+)
+CONSENTS_SIGNED = Prepared(
+    lambda: (
+        SignedConsent.objects.alias(plan_key=_id("record__plan_id"))
+        .filter(
+            plan_key__in=Params("plans", IntegerField(), PER_PAGE),
+            record__decision=SignedRecord.Decision.ACCEPTED,
+        )
+        .order_by()  # a set per plan: no order needed
+        .values("record__plan_id", "document_id")
+    )
+)
+# planner.signing.selectors.active_consent_documents, as the plain values its rule reads.
+CONSENT_DOCUMENTS = Prepared(
+    lambda: (
+        ConsentDocument.objects.filter(active=True)
+        .order_by("slug", "-version")
+        .values("pk", "slug", "version", "title", "treatment_kinds")
+    )
+)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A consent document, as consents_needed and the blocking sentence read it."""
+
+    pk: int
+    slug: str
+    version: int
+    title: str
+    treatment_kinds: list[str]
+
+
+def _slot_query(to_the_end: bool, one_day: bool, first_untimed: bool, last_untimed: bool):
+    first_day, last_day = Param("first_day", DateField()), Param("last_day", DateField())
+    first_at = None if first_untimed else Param("first_at", TimeField())
+    last_at = None if last_untimed else Param("last_at", TimeField())
+    if one_day and first_at is not None and last_at is not None:
+        slots = Q(planned_date=first_day, planned_time__gte=first_at, planned_time__lte=last_at)
+    elif one_day:
+        slots = _on_day_from(first_day, first_at) & _on_day_to(last_day, last_at)
+    else:
+        slots = (
             _on_day_from(first_day, first_at)
             | Q(planned_date__gt=first_day, planned_date__lt=last_day)
             | _on_day_to(last_day, last_at)
         )
-    if first_at is not None and last_at is not None:
-        return Q(planned_date=first_day, planned_time__range=(first_at, last_at))
-    return _on_day_from(first_day, first_at) & _on_day_to(last_day, last_at)
+    if to_the_end:  # bounded below too, or SQLite reads the days before
+        slots &= Q(planned_date__gte=first_day, planned_date__lte=last_day)
+    return (
+        TreatmentSession.objects.filter(slots, status=SessionStatus.PLANNED)
+        .order_by(*SLOT_ORDER, "plan__patient__full_name", "id")
+        .values(*SESSION_VALUES)
+    )
+
+
+def _on_day_from(day, at) -> Q:
+    empty = Q(planned_date=day, planned_time__isnull=True)
+    return empty if at is None else empty | Q(planned_date=day, planned_time__gte=at)
+
+
+def _on_day_to(day, at) -> Q:
+    return Q(planned_date=day) if at is None else Q(planned_date=day, planned_time__lte=at)
 
 
 def _blocking(lot, readings, day: date, required, signed_ids) -> tuple[str, ...]:
@@ -345,9 +418,36 @@ def quotes_waiting(*, today: date, page: str | None) -> WindowPage:
     (status, quoted) index). Rows as values: see quote_lists."""
     # Every presented plan has a quote time (presenting freezes the quote), so where the
     # engines put empty ones (first or last) does not arise.
-    return window_page(
-        _presented().order_by("quoted_at", "id").values(*QUOTE_VALUES), page, PER_PAGE
+    return window_page(QUOTES_WAITING.bind(), page, PER_PAGE)
+
+
+QUOTES_WAITING = Prepared(lambda: _presented().order_by("quoted_at", "id").values(*QUOTE_VALUES))
+# Plans with a live link running out by `until`, by when it does.
+QUOTES_BY_LINK = Prepared(
+    lambda: (
+        _presented()
+        .filter(
+            link_expires_at__gt=Param("now", DateTimeField()),
+            link_expires_at__lt=Param("until", DateTimeField()),
+            quoted_at__gte=Param("quoted_from", DateTimeField()),
+        )
+        .order_by("link_expires_at", "quoted_at", "id")
+        .values(*QUOTE_VALUES)
     )
+)
+# Plans with no live link, quoted between these times, by their quote's last valid day.
+QUOTES_BY_QUOTE = Prepared(
+    lambda: (
+        _presented()
+        .filter(
+            quoted_at__gte=Param("quoted_from", DateTimeField()),
+            quoted_at__lt=Param("quoted_before", DateTimeField()),
+        )
+        .exclude(link_expires_at__gt=Param("now", DateTimeField()))
+        .order_by("quoted_at", "id")
+        .values(*QUOTE_VALUES)
+    )
+)
 
 
 def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
@@ -362,24 +462,13 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
     valid = timedelta(days=settings.QUOTE_VALID_DAYS)
     until = _start_of(today + timedelta(days=EXPIRING_DAYS + 1))
     quoted_from = _start_of(today - valid)  # a quote past its last day: in the waiting list
-    by_link = (
-        _presented()
-        .filter(link_expires_at__gt=now, link_expires_at__lt=until, quoted_at__gte=quoted_from)
-        .order_by("link_expires_at", "quoted_at", "id")
-        .values(*QUOTE_VALUES)[:wanted]
-    )
+    by_link = QUOTES_BY_LINK.bind(now=now, until=until, quoted_from=quoted_from)[:wanted]
     # The quote is valid through localdate(quoted_at) + valid: that day is today..today+7
     # when quoted_at falls in these local-day bounds.
-    by_quote = (
-        _presented()
-        .filter(
-            quoted_at__gte=quoted_from,
-            quoted_at__lt=_start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1)),
-        )
-        .exclude(link_expires_at__gt=now)
-        .order_by("quoted_at", "id")
-        .values(*QUOTE_VALUES)[:wanted]
-    )
+    quoted_before = _start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1))
+    by_quote = QUOTES_BY_QUOTE.bind(quoted_from=quoted_from, quoted_before=quoted_before, now=now)[
+        :wanted
+    ]
 
     def runs_out(row) -> tuple:
         if row["link_expires_at"] and row["link_expires_at"] > now:
@@ -388,7 +477,7 @@ def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
             ends = _start_of(timezone.localdate(row["quoted_at"]) + valid + timedelta(days=1))
         return ends, row["quoted_at"], row["id"]
 
-    rows = list(heapq.merge(list(by_link), list(by_quote), key=runs_out))
+    rows = list(heapq.merge(by_link, by_quote, key=runs_out))
     start = (number - 1) * PER_PAGE
     if not rows[start:] and number > 1:
         return quotes_expiring(today=today, page="1")  # past the end: the first page
@@ -405,15 +494,24 @@ def quote_lists(
     plan_ids = {row["id"] for row in [*waiting, *expiring]}
     opened = {}
     if plan_ids:
-        opened = dict(
-            ShareLink.objects.filter(plan_id__in=plan_ids, last_opened_at__isnull=False)
-            .order_by()
-            .values("plan_id")
-            .annotate(at=Max("last_opened_at"))
-            .values_list("plan_id", "at")
-        )
+        opened = {row["plan_id"]: row["at"] for row in LAST_OPENED.bind(plans=plan_ids)[:MANY]}
     convert = partial(_quote_row, today=today, now=timezone.now(), opened=opened)
     return waiting.map(convert), expiring.map(convert)
+
+
+# When a link of each of these plans was last opened (both quote lists' plans at once).
+LAST_OPENED = Prepared(
+    lambda: (
+        ShareLink.objects.alias(plan_key=_id("plan_id"))
+        .filter(
+            plan_key__in=Params("plans", IntegerField(), 2 * PER_PAGE),
+            last_opened_at__isnull=False,
+        )
+        .order_by()
+        .values("plan_id")
+        .annotate(at=Max("last_opened_at"))
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -429,7 +527,11 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
     """Links to a presented plan's current version that the patient opened and has not
     used (signed or declined), most recently opened first: one query, through the index of
     opened links still open (each row's plan checked as it is read)."""
-    rows = (
+    return window_page(LINKS_OPENED.bind(), page, PER_PAGE).map(partial(_record, OpenedLink))
+
+
+LINKS_OPENED = Prepared(
+    lambda: (
         ShareLink.objects.filter(
             last_opened_at__isnull=False,
             used_at__isnull=True,
@@ -448,13 +550,19 @@ def links_opened_not_signed(*, page: str | None) -> WindowPage:
             "times_opened",
         )
     )
-    return window_page(rows, page, PER_PAGE).map(partial(_record, OpenedLink))
+)
 
 
 # Acceptances and deposits ------------------------------------------------------------------
 #
-# Simple queries on purpose: built with correlated subqueries, these lists cost about 8 ms
-# each in Django's SQL compiler for 0.4 ms in the database.
+# What each acceptance asked and what came in is kept in DepositBalance (planner.signing.
+# actions.deposit_balance_refresh): each list is one query, a screen of an index.
+
+BALANCE_VALUES = (
+    "deposit_balance__asked",
+    "deposit_balance__received",
+    "deposit_balance__currency",
+)
 
 
 @dataclass(frozen=True)
@@ -468,57 +576,32 @@ class Accepted:
 
     @property
     def deposit_outstanding(self) -> Decimal:
-        return (self.deposit_asked or Decimal("0")) - self.deposit_received
+        return (self.deposit_asked or ZERO) - self.deposit_received
 
 
 def recently_accepted(*, today: date, page: str | None) -> WindowPage:
     """Plans accepted in the last RECENT_DAYS days (their decision time, which the accepting
     transition stamps whether staff or the patient's signature accepted) and still agreed,
-    newest first, with their deposit: two queries (the plans through the decision-time
-    index, the deposits), whatever the number of plans."""
+    newest first, with their deposit: one query (the plans through the decision-time index,
+    each with its deposit balance), whatever the number of plans."""
     since = _start_of(today - timedelta(days=RECENT_DAYS))
-    plans = (
+    plans = RECENTLY_ACCEPTED.bind(since=since)
+
+    def accepted(row) -> Accepted:
+        asked, received, currency = (row[name] for name in BALANCE_VALUES)
+        return Accepted(plan_ref(row), row["decided_at"], asked, received or ZERO, currency or "")
+
+    return window_page(plans, page, PER_PAGE).map(accepted)
+
+
+RECENTLY_ACCEPTED = Prepared(
+    lambda: (
         Plan.objects.alias(plan_status=Unindexed("status"))
-        .filter(plan_status__in=AGREED, decided_at__gte=since)
+        .filter(plan_status__in=AGREED, decided_at__gte=Param("since", DateTimeField()))
         .order_by("-decided_at", "-id")
-        .values(*plan_values(), "decided_at")
+        .values(*plan_values(), "decided_at", *BALANCE_VALUES)
     )
-    result = window_page(plans, page, PER_PAGE)
-    if not result.object_list:
-        return result
-    deposits = _deposits_of([row["id"] for row in result.object_list])
-    rows = [
-        Accepted(plan_ref(row), row["decided_at"], *deposits.get(row["id"], (None, ZERO, "")))
-        for row in result.object_list
-    ]
-    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
-
-
-def _deposits_of(plan_ids) -> dict[int, tuple[Decimal | None, Decimal, str]]:
-    """(asked, received, currency) per plan, the sums in the database: one query."""
-    asked = {
-        record["plan_id"]: record
-        for record in SignedRecord.objects.filter(
-            plan_id__in=plan_ids, decision=SignedRecord.Decision.ACCEPTED
-        )
-        .order_by("signed_at", "id")
-        .values("plan_id", "deposit_due", "currency")
-    }  # the newest acceptance last, so it wins
-    received = dict(
-        Deposit.objects.filter(plan_id__in=plan_ids)
-        .order_by()
-        .values("plan_id")
-        .annotate(total=Sum("amount"))
-        .values_list("plan_id", "total")
-    )
-    return {
-        plan_id: (
-            asked[plan_id]["deposit_due"],
-            received.get(plan_id, ZERO),
-            asked[plan_id]["currency"],
-        )
-        for plan_id in asked
-    }
+)
 
 
 @dataclass(frozen=True)
@@ -536,19 +619,26 @@ class DepositDue:
 
 def deposits_due(*, page: str | None) -> WindowPage:
     """Accepted or in-progress plans whose patient's acceptance asked for a deposit and who
-    paid less than it, longest waiting first: one query, a screen of OutstandingDeposit
-    (kept by planner.signing.actions.deposit_outstanding_refresh) in its index's order."""
-    rows = OutstandingDeposit.objects.order_by("accepted_at", "plan_id").values(
-        *plan_values("plan__"), "accepted_at", "currency", "asked", "received"
-    )
+    paid less than it, longest waiting first: one query, a screen of the owed balances in
+    their index's order."""
+    rows = DEPOSITS_OWED.bind()
 
     def record(row) -> DepositDue:
         return DepositDue(
             plan=plan_ref(row, "plan__"),
-            signed_at=row["accepted_at"],
+            signed_at=row["owed_since"],
             currency=row["currency"],
             deposit_due=row["asked"],
             received=row["received"],
         )
 
     return window_page(rows, page, PER_PAGE).map(record)
+
+
+DEPOSITS_OWED = Prepared(
+    lambda: (
+        DepositBalance.objects.filter(owed_since__isnull=False)
+        .order_by("owed_since", "plan_id")
+        .values(*plan_values("plan__"), "owed_since", "currency", "asked", "received")
+    )
+)

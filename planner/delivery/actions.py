@@ -32,7 +32,7 @@ from planner.delivery.selectors import (
 from planner.models import Patient, Plan, PlanStatus
 from planner.planning import course_input, drafts_of
 from planner.scheduling import build_schedule
-from planner.signing.actions import deposit_outstanding_refresh
+from planner.signing.actions import deposit_balance_settle
 
 
 class SessionActionError(PlanActionError):
@@ -205,7 +205,7 @@ def plan_sync_status(*, plan: Plan, user) -> Plan:
         plan.updated_by = user
         _save_with_history(plan, user)
         if target == PlanStatus.COMPLETED:
-            deposit_outstanding_refresh(plan=plan)  # a finished plan takes no deposit
+            deposit_balance_settle(plan=plan)  # a finished plan takes no deposit
     return plan
 
 
@@ -393,7 +393,7 @@ def plan_complete(*, plan: Plan, reason: str, user, expected_version: int | None
     plan.status = PlanStatus.COMPLETED
     plan.updated_by = user
     _save_with_history(plan, user)
-    deposit_outstanding_refresh(plan=plan)  # a finished plan takes no deposit
+    deposit_balance_settle(plan=plan)  # a finished plan takes no deposit
     return plan
 
 

@@ -62,33 +62,43 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.CreateModel(
-            name="OutstandingDeposit",
+            name="DepositBalance",
             fields=[
                 (
                     "plan",
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
                         primary_key=True,
-                        related_name="+",
+                        related_name="deposit_balance",
                         serialize=False,
                         to="planner.plan",
                     ),
                 ),
-                ("accepted_at", models.DateTimeField()),
                 ("asked", models.DecimalField(decimal_places=2, max_digits=10)),
                 ("received", models.DecimalField(decimal_places=2, max_digits=10)),
                 ("currency", models.CharField(max_length=3)),
+                ("owed_since", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["accepted_at", "plan"],
                 "indexes": [
-                    models.Index(fields=["accepted_at", "plan"], name="deposit_outstanding_idx")
+                    models.Index(
+                        condition=models.Q(("owed_since__isnull", False)),
+                        fields=["owed_since", "plan"],
+                        name="deposit_owed_idx",
+                    )
                 ],
                 "constraints": [
                     models.CheckConstraint(
-                        condition=models.Q(("received__lt", models.F("asked"))),
-                        name="deposit_outstanding_owed",
-                    )
+                        condition=models.Q(("asked__gt", 0)), name="deposit_balance_asked"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("owed_since__isnull", True),
+                            ("received__lt", models.F("asked")),
+                            _connector="OR",
+                        ),
+                        name="deposit_balance_owed_short",
+                    ),
                 ],
             },
         ),

@@ -17,7 +17,7 @@ from planner.models import Plan, PlanStatus
 from planner.signing.models import (
     MAX_WRONG_CHECKS,
     Deposit,
-    OutstandingDeposit,
+    DepositBalance,
     ShareLink,
     SignedConsent,
     SignedRecord,
@@ -98,37 +98,38 @@ def plan_link_expiry_refresh(*, plan_id: int) -> None:
     )
 
 
-def deposit_outstanding_refresh(*, plan: Plan) -> None:
-    """The plan's OutstandingDeposit row as its acceptance, deposits and status say now:
-    there while a plan taking deposits has received less than its acceptance asked, gone
-    otherwise. Call after any of them changes (a signature, a deposit, the plan leaving
-    accepted or in progress), in the caller's transaction, the plan's row claimed."""
-    owed = OutstandingDeposit.objects.filter(plan=plan)
-    record = None
-    if plan.status in TAKES_DEPOSITS:
-        record = (
-            SignedRecord.objects.filter(plan=plan, decision=SignedRecord.Decision.ACCEPTED)
-            .order_by("-signed_at", "-id")  # the newest acceptance, as the board reads it
-            .values("signed_at", "deposit_due", "currency")
-            .first()
-        )
+def deposit_balance_refresh(*, plan: Plan) -> None:
+    """The plan's DepositBalance as its acceptance, deposits and status say now: there when
+    the acceptance asked a deposit, owed (since the acceptance) while a plan taking deposits
+    has received less. Call after any of them changes (a signature, a deposit, the plan
+    leaving accepted or in progress), in the caller's transaction, the plan's row claimed."""
+    record = (
+        SignedRecord.objects.filter(plan=plan, decision=SignedRecord.Decision.ACCEPTED)
+        .order_by("-signed_at", "-id")  # the newest acceptance, as the board reads it
+        .values("signed_at", "deposit_due", "currency")
+        .first()
+    )
     if record is None or not record["deposit_due"]:
-        owed.delete()
+        DepositBalance.objects.filter(plan=plan).delete()
         return
     received = Deposit.objects.filter(plan=plan).aggregate(total=Sum("amount"))["total"]
     received = received or Decimal("0")
-    if received >= record["deposit_due"]:
-        owed.delete()
-        return
-    OutstandingDeposit.objects.update_or_create(
+    owed = plan.status in TAKES_DEPOSITS and received < record["deposit_due"]
+    DepositBalance.objects.update_or_create(
         plan=plan,
         defaults={
-            "accepted_at": record["signed_at"],
             "asked": record["deposit_due"],
             "received": received,
             "currency": record["currency"],
+            "owed_since": record["signed_at"] if owed else None,
         },
     )
+
+
+def deposit_balance_settle(*, plan: Plan) -> None:
+    """The plan no longer takes deposits (completed or cancelled): nothing is owed on it,
+    whatever came in. One UPDATE, in the caller's transaction."""
+    DepositBalance.objects.filter(plan=plan, owed_since__isnull=False).update(owed_since=None)
 
 
 def _link_expiry(plan: Plan):
@@ -293,7 +294,7 @@ def plan_sign(
     plan_actions.plan_transition(
         plan=plan, to_status=PlanStatus.ACCEPTED, user=None, expected_version=plan.version
     )
-    deposit_outstanding_refresh(plan=plan)
+    deposit_balance_refresh(plan=plan)
     log_event(
         kind=SigningEvent.Kind.SIGNED,
         plan=plan,
@@ -381,5 +382,5 @@ def deposit_record(
     )
     deposit.full_clean()
     deposit.save()
-    deposit_outstanding_refresh(plan=plan)
+    deposit_balance_refresh(plan=plan)
     return deposit

@@ -218,32 +218,40 @@ class Deposit(models.Model):
         return f"{self.amount} {self.currency} on {self.received_on}"
 
 
-class OutstandingDeposit(models.Model):
-    """A deposit the patient's acceptance asked for and that is not paid in full, on a plan
-    still taking deposits (accepted or in progress): the day board's "deposits still due",
-    read a screen at a time through its index instead of summing every plan's deposits.
-    Derived from the accepted SignedRecord and the Deposit rows, and kept by
-    actions.deposit_outstanding_refresh wherever they or the plan's status change: the row
-    exists exactly while something is owed."""
+class DepositBalance(models.Model):
+    """What a plan's acceptance asked as a deposit and what has come in, for every plan whose
+    patient was asked one, and since when it is owed while it is (owed_since: the
+    acceptance's time, on a plan still taking deposits that has received less than asked;
+    None otherwise). The day board reads "recently accepted" with it in one query, and
+    "deposits still due" as a screen of its owed rows in order, instead of summing every
+    plan's deposits. Derived from the accepted SignedRecord, the Deposit rows and the plan's
+    status; kept by actions.deposit_balance_refresh wherever one of them changes."""
 
     plan = models.OneToOneField(
-        "planner.Plan", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "planner.Plan", on_delete=models.CASCADE, primary_key=True, related_name="deposit_balance"
     )
-    # The acceptance's time (SignedRecord.signed_at): longest waiting first.
-    accepted_at = models.DateTimeField()
     asked = models.DecimalField(max_digits=10, decimal_places=2)
     received = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
+    owed_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "planner"
-        ordering = ["accepted_at", "plan"]
-        indexes = [models.Index(fields=["accepted_at", "plan"], name="deposit_outstanding_idx")]
+        indexes = [
+            # Longest waiting first; only what is owed.
+            models.Index(
+                fields=["owed_since", "plan"],
+                name="deposit_owed_idx",
+                condition=Q(owed_since__isnull=False),
+            )
+        ]
         constraints = [
+            models.CheckConstraint(condition=Q(asked__gt=0), name="deposit_balance_asked"),
             models.CheckConstraint(
-                condition=Q(received__lt=models.F("asked")), name="deposit_outstanding_owed"
+                condition=Q(owed_since__isnull=True) | Q(received__lt=models.F("asked")),
+                name="deposit_balance_owed_short",
             ),
         ]
 
     def __str__(self):
-        return f"{self.asked - self.received} {self.currency} owed on plan {self.plan_id}"
+        return f"{self.received} of {self.asked} {self.currency} on plan {self.plan_id}"

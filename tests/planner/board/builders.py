@@ -14,7 +14,7 @@ from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import LotStatus
 from planner.delivery.models import TreatmentSession
 from planner.models import PlanStatus
-from planner.signing.actions import deposit_outstanding_refresh, plan_link_expiry_refresh
+from planner.signing.actions import deposit_balance_refresh, plan_link_expiry_refresh
 from planner.signing.models import (
     Deposit,
     ShareLink,
@@ -115,7 +115,7 @@ def signed(plan, *, staff, deposit_due=None, kinds=()) -> SignedRecord:
             title=document.title,
             text=document.text,
         )
-    deposit_outstanding_refresh(plan=plan)
+    deposit_balance_refresh(plan=plan)
     return record
 
 
@@ -123,7 +123,7 @@ def cancel(plan) -> None:
     """The plan cancelled (what cancelling derives: nothing owed on it any more)."""
     plan.status = PlanStatus.CANCELLED
     plan.save(update_fields=["status"])
-    deposit_outstanding_refresh(plan=plan)
+    deposit_balance_refresh(plan=plan)
 
 
 def deposit(plan, amount, *, staff) -> Deposit:
@@ -135,7 +135,7 @@ def deposit(plan, amount, *, staff) -> Deposit:
         method=Deposit.Method.CASH,
         recorded_by=staff,
     )
-    deposit_outstanding_refresh(plan=plan)
+    deposit_balance_refresh(plan=plan)
     return deposit
 
 

@@ -96,7 +96,7 @@ def test_opened_links_read_the_index_of_open_opened_links(front_desk):
 def test_recent_acceptances_read_the_decision_time_index(front_desk, today):
     builders.accepted_plan(staff=front_desk)
 
-    accepted, *_ = query_plans(lambda: day.recently_accepted(today=today, page=None))
+    (accepted,) = query_plans(lambda: day.recently_accepted(today=today, page=None))
 
     assert reads_in_order(accepted, "plan_decided_idx")
 
@@ -108,7 +108,7 @@ def test_deposits_due_read_the_outstanding_deposits_in_order(front_desk):
 
     (deposits,) = query_plans(lambda: day.deposits_due(page=None))
 
-    assert reads_in_order(deposits, "deposit_outstanding_idx")
+    assert reads_in_order(deposits, "deposit_owed_idx")
 
 
 def test_the_lot_page_reads_one_row_of_totals_and_a_screen_of_each_list(db):

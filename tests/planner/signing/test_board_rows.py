@@ -1,5 +1,5 @@
 """What the signing actions keep for the day board: each link's count and time of opening,
-each plan's live-link expiry, and the deposits still owed (OutstandingDeposit). After each
+each plan's live-link expiry, and each deposit asked and paid (DepositBalance). After each
 action they are also what a full rebuild from the records gives
 (tests.helpers.assert_derived_rows_kept)."""
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from clinic.models import DepositRule
 from planner import actions
-from planner.models import OutstandingDeposit, Plan, PlanStatus
+from planner.models import DepositBalance, Plan, PlanStatus
 from planner.signing import actions as signing
 from planner.signing.models import MAX_WRONG_CHECKS, ShareLink, SigningEvent
 from tests.helpers import assert_derived_rows_kept, sign_as_patient
@@ -26,12 +26,14 @@ def live_link_expiry(plan):
     return Plan.objects.values_list("link_expires_at", flat=True).get(pk=plan.pk)
 
 
-def owed(plan):
-    return (
-        OutstandingDeposit.objects.filter(plan=plan)
-        .values_list("asked", "received", "currency")
+def balance(plan):
+    """(asked, received, currency, owed) of the plan's deposit, or None: none asked."""
+    row = (
+        DepositBalance.objects.filter(plan=plan)
+        .values_list("asked", "received", "currency", "owed_since")
         .first()
     )
+    return row and (*row[:3], row[3] is not None)
 
 
 def new_link(plan, staff, **extra):
@@ -164,24 +166,27 @@ def test_a_deposit_is_owed_from_the_signature_until_paid_in_full(
     presented_plan, front_desk, deposit_rule, desk_client
 ):
     sign_as_patient(presented_plan, staff=front_desk)
-    assert owed(presented_plan) == (Decimal("100"), Decimal("0"), "USD")
+    assert balance(presented_plan) == (Decimal("100"), Decimal("0"), "USD", True)
     assert_derived_rows_kept()
 
     record_deposit(presented_plan, "40", front_desk)
-    assert owed(presented_plan) == (Decimal("100"), Decimal("40"), "USD")
+    assert balance(presented_plan) == (Decimal("100"), Decimal("40"), "USD", True)
     board = desk_client.get(reverse("day-board")).content.decode()
     assert "<strong>USD 60</strong>" in board
     assert_derived_rows_kept()
 
     record_deposit(presented_plan, "60", front_desk)
-    assert owed(presented_plan) is None
+    assert balance(presented_plan) == (Decimal("100"), Decimal("100"), "USD", False)
+    board = desk_client.get(reverse("day-board")).content.decode()
+    assert "Paid (USD 100)" in board and 'id="deposits"' in board
+    assert "every patient asked for one has paid it in full" in board
     assert_derived_rows_kept()
 
 
 def test_nothing_is_owed_without_a_deposit_rule(presented_plan, front_desk):
     sign_as_patient(presented_plan, staff=front_desk)
 
-    assert owed(presented_plan) is None
+    assert balance(presented_plan) is None
     assert_derived_rows_kept()
 
 
@@ -196,5 +201,5 @@ def test_cancelling_an_accepted_plan_leaves_nothing_owed(presented_plan, front_d
         expected_version=presented_plan.version,
     )
 
-    assert owed(presented_plan) is None
+    assert balance(presented_plan) == (Decimal("100"), Decimal("0"), "USD", False)
     assert_derived_rows_kept()
