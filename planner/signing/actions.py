@@ -68,10 +68,11 @@ def log_event(*, kind: str, plan=None, link=None, user=None, ip=None, user_agent
     )
 
 
-@transaction.atomic(savepoint=False)  # all or nothing; no savepoint inside a caller's
+@transaction.atomic(savepoint=False)
 def link_opened(*, link: ShareLink, ip=None, user_agent="") -> SigningEvent:
     """The patient opened their link (its check page or the plan): the audit trail's event,
-    and the link's own count and time of opening, which the day board lists from."""
+    and the link's own count and time of opening, which the day board lists from. Both or
+    neither (no savepoint of its own inside a caller's transaction)."""
     event = log_event(
         kind=SigningEvent.Kind.OPENED, plan=link.plan, link=link, ip=ip, user_agent=user_agent
     )
@@ -84,8 +85,10 @@ def link_opened(*, link: ShareLink, ip=None, user_agent="") -> SigningEvent:
 
 def plan_link_expiry_refresh(*, plan_id: int) -> None:
     """Plan.link_expires_at from the plan's links as they are now: after a link is created,
-    revoked or locked (a new plan version clears it: planner.actions._claim_version). One
-    UPDATE; runs in the caller's transaction."""
+    revoked or locked (a new plan version clears it: planner.actions._claim_version). Runs in
+    the caller's transaction, the plan's row locked first: on PostgreSQL an UPDATE that had
+    waited for another transaction's new link would otherwise leave that link out."""
+    Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk").first()
     open_links = ShareLink.objects.filter(
         plan=OuterRef("pk"),
         plan_version=OuterRef("version"),
