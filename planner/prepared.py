@@ -93,7 +93,7 @@ class Prepared:
 @dataclass(frozen=True)
 class Bound:
     """A Prepared query with its values: sliced (bound[start:stop]) it runs and returns
-    that window of rows, as window_page reads a queryset."""
+    that window of rows, as window_page reads a queryset; all() returns every row."""
 
     prepared: Prepared
     connection: object
@@ -101,8 +101,17 @@ class Bound:
 
     def __getitem__(self, window: slice) -> list[dict]:
         if not isinstance(window, slice) or window.step is not None or window.stop is None:
-            raise TypeError("A prepared query is read a window at a time: bound[start:stop].")
+            raise TypeError(
+                "A prepared query is read a window at a time (bound[start:stop]) or whole "
+                "(bound.all())."
+            )
         start = window.start or 0
+        return self._run(" LIMIT %s OFFSET %s", [max(window.stop - start, 0), start])
+
+    def all(self) -> list[dict]:
+        return self._run("", [])
+
+    def _run(self, window_sql: str, window_params: list) -> list[dict]:
         compiled = self.prepared._for(self.connection)
         values = self._spread(compiled)
         params = [
@@ -111,8 +120,8 @@ class Bound:
             else value
             for value in compiled.params
         ]
-        sql = compiled.sql + " LIMIT %s OFFSET %s"
-        params += [max(window.stop - start, 0), start]
+        sql = compiled.sql + window_sql
+        params += window_params
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -170,7 +170,7 @@ class SessionRow:
 def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[Reading]]]:
     """The screen's lots with their products and storage readings: one query."""
     lots: dict[int, tuple[PlannedLot, list[Reading]]] = {}
-    for row in SCREEN_LOTS.bind(lots=lot_ids)[:MANY] if lot_ids else []:
+    for row in SCREEN_LOTS.bind(lots=lot_ids).all() if lot_ids else []:
         if row["id"] not in lots:
             lot = PlannedLot(
                 lot_number=row["lot_number"],
@@ -217,9 +217,9 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     if not sessions:
         return result
     lots = _lots_with_readings({s["planned_lot_id"] for s in sessions} - {None})
-    documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind()[:MANY]]
+    documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind().all()]
     signed: dict[int, set[int]] = {}
-    for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions})[:MANY]:
+    for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions}).all():
         signed.setdefault(row["record__plan_id"], set()).add(row["document_id"])
 
     def session_row(s: dict) -> SessionRow:
@@ -271,15 +271,14 @@ def _sessions_in_slots(first: tuple, last: tuple | None, *, until: date) -> Boun
     shape = (last is None, first_day == last_day, first_at is None, last_at is None)
     values = {"first_day": first_day, "first_at": first_at, "last_day": last_day}
     values["last_at"] = last_at
-    return _SLOT_QUERIES.setdefault(shape, Prepared(partial(_slot_query, *shape))).bind(
+    if shape not in _SLOT_QUERIES:
+        _SLOT_QUERIES[shape] = Prepared(partial(_slot_query, *shape))
+    return _SLOT_QUERIES[shape].bind(
         **{name: value for name, value in values.items() if value is not None}
     )
 
 
 _SLOT_QUERIES: dict[tuple, Prepared] = {}  # one per shape of the bounds
-
-
-MANY = 10_000  # "all of them" for a prepared query's window: a page's readings or consents
 
 
 def _id(path: str) -> ExpressionWrapper:
@@ -506,7 +505,7 @@ def quote_lists(
     plan_ids = {row["id"] for row in [*waiting, *expiring]}
     opened = {}
     if plan_ids:
-        opened = {row["plan_id"]: row["at"] for row in LAST_OPENED.bind(plans=plan_ids)[:MANY]}
+        opened = {row["plan_id"]: row["at"] for row in LAST_OPENED.bind(plans=plan_ids).all()}
     convert = partial(_quote_row, today=today, now=timezone.now(), opened=opened)
     return waiting.map(convert), expiring.map(convert)
 

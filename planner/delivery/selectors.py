@@ -264,12 +264,11 @@ def lot_with_readings(pk: int) -> tuple[ProductLot, list[Reading]]:
     """The lot page's lot and its storage readings, newest first: two queries, the readings
     as plain values (building a model instance per reading cost more than the query)."""
     lot = get_object_or_404(ProductLot.objects.select_related("product"), pk=pk)
-    return lot, [Reading(**row) for row in _LOT_READINGS.bind(lot=lot.pk)[:MANY]]
+    return lot, [Reading(**row) for row in _LOT_READINGS.bind(lot=lot.pk).all()]
 
 
 # The lot page's queries, compiled once per process (planner.prepared: building and
 # compiling them was most of their time). The lot is a plain number: see _lot_id.
-MANY = 100_000  # "all of them" for a prepared query's window (a lot's readings)
 _LOT = ("lot", IntegerField())
 
 

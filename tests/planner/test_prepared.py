@@ -74,6 +74,8 @@ def test_a_list_fills_its_placeholders_and_must_fit(plans):
         BY_ID.bind(ids=[])[0:10]
 
 
-def test_a_prepared_query_is_read_a_window_at_a_time(plans):
+def test_a_prepared_query_is_read_a_window_at_a_time_or_whole(plans):
     with pytest.raises(TypeError, match="a window at a time"):
         DECIDED_SINCE.bind(since=timezone.now())[0:]
+    everything = DECIDED_SINCE.bind(since=timezone.now() - timedelta(days=10)).all()
+    assert [row["id"] for row in everything] == [plan.pk for plan in plans]
