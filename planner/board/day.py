@@ -34,6 +34,7 @@ from planner.models import Plan, PlanStatus
 from planner.pagination import WindowPage, page_number, window_page
 from planner.prepared import Bound, Param, Params, Prepared
 from planner.query_hints import Unindexed
+from planner.selectors import courses_by_id
 from planner.signing.models import DepositBalance, ShareLink, SignedConsent, SignedRecord
 from planner.signing.selectors import (
     consents_needed,
@@ -54,9 +55,7 @@ SESSION_VALUES = (
     "planned_time",
     "needs_lot",
     "plan__patient__full_name",
-    "course__sessions",
-    "course__treatment__name",
-    "course__treatment__kind",
+    "course_id",
     "planned_lot_id",
 )
 # The screen's lots (read apart: joined to every session row, the lot and its product made
@@ -193,8 +192,9 @@ def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[R
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
-    its blocking warnings. At most five queries: the screen's time slots, the sessions, their
-    lots' storage readings, the consent documents and the consents the page's plans signed."""
+    its blocking warnings. At most six queries: the screen's time slots, the sessions, their
+    courses, their lots (with products and storage readings), the consent documents and the
+    consents the page's plans signed."""
     # Within a time slot the sessions go by patient name, which no index of sessions holds:
     # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
     # joined for one screen. The time slots of the rows up to this screen's end (and the one
@@ -217,6 +217,7 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     if not sessions:
         return result
     lots = _lots_with_readings({s["planned_lot_id"] for s in sessions} - {None})
+    courses = courses_by_id(s["course_id"] for s in sessions)
     documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind().all()]
     signed: dict[int, set[int]] = {}
     for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions}).all():
@@ -224,6 +225,7 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
 
     def session_row(s: dict) -> SessionRow:
         lot, readings = lots.get(s["planned_lot_id"], (None, []))
+        course = courses[s["course_id"]]
         return SessionRow(
             pk=s["id"],
             plan_id=s["plan_id"],
@@ -232,14 +234,14 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
             planned_time=s["planned_time"],
             needs_lot=s["needs_lot"],
             patient_name=s["plan__patient__full_name"],
-            treatment_name=s["course__treatment__name"],
-            course_sessions=s["course__sessions"],
+            treatment_name=course["treatment__name"],
+            course_sessions=course["sessions"],
             lot=lot,
             blocking=_blocking(
                 lot,
                 readings,
                 s["planned_date"],
-                consents_needed(documents, {s["course__treatment__kind"]}),
+                consents_needed(documents, {course["treatment__kind"]}),
                 signed.get(s["plan_id"], set()),
             ),
         )

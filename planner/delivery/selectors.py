@@ -29,6 +29,7 @@ from planner.pagination import WindowPage, window_page
 from planner.planning import CourseDraft, course_input
 from planner.prepared import Param, Prepared
 from planner.scheduling import Interval, build_dated_schedule
+from planner.selectors import courses_by_id
 from planner.wording import word_warnings
 
 NEVER_ACCEPTED = frozenset({PlanStatus.DRAFT, PlanStatus.PRESENTED, PlanStatus.DECLINED})
@@ -337,13 +338,7 @@ class LotRecallPage:
     changes: list[LotStatusChange]
 
 
-_SESSION_COLUMNS = (
-    "pk",
-    "plan_id",
-    "number",
-    "plan__patient__full_name",
-    "course__treatment__name",
-)
+_SESSION_COLUMNS = ("pk", "plan_id", "number", "plan__patient__full_name", "course_id")
 
 
 _LOT_COUNTS = Prepared(
@@ -423,8 +418,9 @@ def _full_name(first: str | None, last: str | None, username: str | None) -> str
 
 
 def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotRecallPage:
-    """Five queries, whatever the number of uses: the counts, a page of each list (the
-    patients' with their contact tick for this lot joined in), the status changes. `pages`
+    """Six queries, whatever the number of uses: the counts, a page of each list (the
+    patients' with their contact tick for this lot joined in), the sessions' courses, the
+    status changes. `pages`
     maps each of RECALL_LISTS to the page asked for (anything unreadable is page 1).
 
     The counts and the patients come from LotUse and LotReach (kept by
@@ -439,6 +435,10 @@ def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotR
     performed = window_page(
         _LOT_PERFORMED.bind(lot=lot.pk), pages.get("performed"), RECALL_PAGE_SIZE
     )
+    planned = window_page(_LOT_PLANNED.bind(lot=lot.pk), pages.get("planned"), RECALL_PAGE_SIZE)
+    courses = courses_by_id(s["course_id"] for s in [*performed, *planned])
+    for s in [*performed, *planned]:
+        s["course__treatment__name"] = courses[s["course_id"]]["treatment__name"]
     for s in performed:
         s["by"] = _full_name(
             s.pop("performed_by__first_name"),
@@ -449,7 +449,7 @@ def lot_recall_page(*, lot: ProductLot, pages: Mapping[str, str | None]) -> LotR
         lot=lot,
         patients=people_page,
         performed=performed,
-        planned=window_page(_LOT_PLANNED.bind(lot=lot.pk), pages.get("planned"), RECALL_PAGE_SIZE),
+        planned=planned,
         counts=counts,
         changes=list(lot.status_changes.select_related("changed_by")),
     )
