@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from clinic.models import TreatmentKind
 from planner import patient_search, workflow
-from planner.models import Course, Patient, Plan, PlanStatus, RecallContact, quote_columns
+from planner.models import (
+    Course,
+    LotReach,
+    Patient,
+    Plan,
+    PlanStatus,
+    RecallContact,
+    quote_columns,
+)
 from planner.planning import (
     CourseDraft,
     drafts_of,
@@ -17,7 +25,7 @@ from planner.planning import (
     shown_fingerprint,
 )
 from planner.selectors import plan_outlook_for
-from planner.signing.selectors import missing_consents, required_consents
+from planner.signing.selectors import TAKES_DEPOSITS, missing_consents, required_consents
 from planner.workflow import (  # noqa: F401  the guardrails' messages, as tests and views know them
     DUE_DILIGENCE_UNACKNOWLEDGED,
     INVESTIGATIONAL_PRODUCT_MISSING,
@@ -81,10 +89,16 @@ def _claim_version(
     rows = type(record).objects.filter(pk=record.pk, version=expected_version)
     if status is not None:
         rows = rows.filter(status=status)
-    if not rows.update(version=F("version") + 1):
+    changes = {"version": F("version") + 1}
+    if isinstance(record, Plan):
+        # A new version closes every signing link to the plan (ShareLink.state "changed").
+        changes["link_expires_at"] = None
+    if not rows.update(**changes):
         current = type(record).objects.filter(pk=record.pk).values_list("version", flat=True)
         raise StaleEditError(stale_message, current_version=current.first())
     record.version = expected_version + 1
+    if isinstance(record, Plan):
+        record.link_expires_at = None
 
 
 STALE_PATIENT = (
@@ -112,16 +126,21 @@ def patient_save(
     unknown = set(changes) - set(PATIENT_FIELDS)
     if unknown:
         raise ValueError(f"not patient fields: {sorted(unknown)}")
+    renamed = False
     if patient is None:
         patient = Patient(created_by=user)
     else:
         _claim_version(patient, expected_version, stale_message=STALE_PATIENT)
+        renamed = "full_name" in changes and changes["full_name"] != patient.full_name
     for name, value in changes.items():
         setattr(patient, name, value)
     set_search_keys(patient)
     patient.updated_by = user
     patient.full_clean(exclude=["created_by", "updated_by"])
     _save_with_history(patient, user)
+    if renamed:
+        # The lot pages list a lot's patients by this copy of the name.
+        LotReach.objects.filter(patient=patient).update(patient_name=patient.full_name)
     return patient
 
 
@@ -225,8 +244,9 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
     """Move a plan along the workflow, freezing or thawing its quote on the way. Accepting
     creates the session records (whoever accepts: staff here, or the patient signing);
     cancelling cancels the sessions still planned."""
-    # Imported here: planner.delivery builds on this module (and imports it).
+    # Imported here: planner.delivery and planner.signing build on this module (and import it).
     from planner.delivery import actions as delivery
+    from planner.signing.actions import deposit_balance_settle
 
     if not workflow.can_transition(plan.status, to_status):
         raise PlanActionError(
@@ -267,6 +287,7 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
         setattr(plan, name, value)
     if to_status in (PlanStatus.ACCEPTED, PlanStatus.DECLINED):
         plan.decided_at = timezone.now()
+    took_deposits = plan.status in TAKES_DEPOSITS
     plan.status = to_status
     plan.updated_by = user
     _save_with_history(plan, user)
@@ -274,6 +295,8 @@ def plan_transition(*, plan: Plan, to_status: str, user, expected_version: int) 
         delivery.plan_sessions_materialise(plan=plan, user=user)
     elif to_status == PlanStatus.CANCELLED:
         delivery.sessions_cancel_open(plan=plan, user=user, note="Plan cancelled.")
+    if took_deposits:
+        deposit_balance_settle(plan=plan)  # cancelled: nothing is owed any more
     return plan
 
 
@@ -405,14 +428,20 @@ def patient_merge(
     for record in (keep, merge):
         if record.merged_into_id:
             raise PlanActionError(ALREADY_MERGED.format(name=record.full_name))
+    # Imported here: planner.delivery builds on this module (and imports it).
+    from planner.delivery.actions import lot_reach_refresh
+
     _claim_version(keep, expected_keep_version, stale_message=STALE_MERGE)
     _claim_version(merge, expected_merge_version, stale_message=STALE_MERGE)
-    for plan in Plan.objects.filter(patient=merge):
+    # Locked as read: a link created meanwhile would otherwise lose its expiry to this save.
+    for plan in Plan.objects.select_for_update().filter(patient=merge):
         plan.patient = keep
         plan.updated_by = user
         plan._change_reason = f"moved from patient #{merge.pk} (merged into #{keep.pk})"
         _save_with_history(plan, user)
     _move_recall_contacts(keep=keep, merge=merge, user=user)
+    # The duplicate's sessions are the kept record's now, on the lot pages too.
+    lot_reach_refresh(patient_ids=[keep.pk, merge.pk])
     for name in MERGE_FILLS:
         if not getattr(keep, name) and getattr(merge, name):
             setattr(keep, name, getattr(merge, name))

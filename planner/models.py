@@ -146,6 +146,14 @@ class Plan(Stamped):
     # (planner.actions.plan_transition). Cleared with the quote when the plan goes back to
     # draft; a cancelled plan keeps it, so "accepted, later cancelled" stays a decision.
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the last of the plan's live signing links runs out: the latest expiry of its links
+    # to this version that are not used, revoked or locked (None: no such link). The day
+    # board reads it to list links about to run out through an index. Kept by the link
+    # actions (planner.signing.actions.plan_link_expiry_refresh) and cleared with every new
+    # version (actions._claim_version: a new version closes every link). Whether it has
+    # passed is the reader's question. Nullable with no default, like quote_currency, and
+    # out of the history (derived, and rewritten by links that do not change the plan).
+    link_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Investigational guardrail: the IND/trial reference is recorded by a clinician before
     # presenting; the patient's acknowledgement is the investigational consent they sign
@@ -167,7 +175,7 @@ class Plan(Stamped):
     )
     due_diligence_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["quote"])
+    history = HistoricalRecords(excluded_fields=["quote", "link_expires_at"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -199,6 +207,13 @@ class Plan(Stamped):
             # half: the newest plans of the patients a search finds, read from the index
             # alone (planner.selectors.plans_matching).
             models.Index(fields=["patient", "-updated_at", "-id"], name="plan_patient_recent_idx"),
+            # The day board's links about to run out, soonest first (only plans with a live
+            # link, all presented, have an expiry).
+            models.Index(
+                fields=["status", "link_expires_at", "quoted_at", "id"],
+                name="plan_link_expiry_idx",
+                condition=Q(link_expires_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -318,6 +333,8 @@ class SummaryAccess(models.Model):
 
 from planner.delivery.models import (  # noqa: E402, F401  (session records, in their sub-package)
     AdverseEvent,
+    LotReach,
+    LotUse,
     RecallContact,
     SessionStatus,
     TreatmentSession,
@@ -327,6 +344,7 @@ from planner.delivery.models import (  # noqa: E402, F401  (session records, in 
 # them here registers them, so their migrations live with the planner's.
 from planner.signing.models import (  # noqa: E402, F401
     Deposit,
+    DepositBalance,
     ShareLink,
     SignedConsent,
     SignedRecord,

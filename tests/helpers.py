@@ -82,3 +82,47 @@ def sign_as_patient(plan: Plan, *, staff, name: str = "Ada Example"):
         ip="203.0.113.9",
         user_agent="test",
     )
+
+
+def derived_rows() -> dict:
+    """Every row and column planner/derived.py rebuilds, as plain values (lots whose totals
+    came back to zero left out: a rebuild has no row for them)."""
+    from django.db.models import Q
+
+    from planner.models import DepositBalance, LotReach, LotUse, ShareLink
+
+    return {
+        "links": sorted(ShareLink.objects.values_list("pk", "last_opened_at", "times_opened")),
+        "plans": sorted(Plan.objects.values_list("pk", "link_expires_at")),
+        "deposits": sorted(
+            DepositBalance.objects.values_list(
+                "plan_id", "asked", "received", "currency", "owed_since"
+            )
+        ),
+        "reach": sorted(
+            LotReach.objects.values_list(
+                "lot_id", "patient_id", "patient_name", "performed", "planned"
+            )
+        ),
+        "uses": sorted(
+            LotUse.objects.filter(
+                Q(patients__gt=0) | Q(performed__gt=0) | Q(planned__gt=0)
+            ).values_list("lot_id", "patients", "performed", "planned")
+        ),
+    }
+
+
+def assert_derived_rows_kept() -> dict:
+    """What the actions kept (planner/derived.py) is what a full rebuild from the records
+    gives; returns it, for the caller's own checks."""
+    from django.db import connection, transaction
+
+    from planner.derived import rebuild_all
+
+    kept = derived_rows()
+    with transaction.atomic():
+        rebuild_all(connection)
+        rebuilt = derived_rows()
+        transaction.set_rollback(True)
+    assert kept == rebuilt
+    return kept

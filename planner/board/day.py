@@ -8,6 +8,7 @@ reuse the point-of-use rule (clinic.lots.rules) over prefetched lots and reading
 consent rule (planner.signing.selectors) over one read of the consent documents and one of
 the consents the page's plans signed."""
 
+import heapq
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,36 +16,34 @@ from functools import partial
 
 from django.conf import settings
 from django.db.models import (
-    Count,
+    DateField,
     DateTimeField,
-    DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
-    Sum,
+    TimeField,
 )
-from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from clinic.lots.rules import point_of_use_problems
-from clinic.models import StorageCheck
+from clinic.models import ConsentDocument, ProductLot
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
-from planner.pagination import WindowPage, window_page
-from planner.signing.models import Deposit, ShareLink, SignedConsent, SignedRecord, SigningEvent
+from planner.pagination import WindowPage, page_number, window_page
+from planner.prepared import Bound, Param, Params, Prepared
+from planner.query_hints import Unindexed
+from planner.selectors import courses_by_id
+from planner.signing.models import DepositBalance, ShareLink, SignedConsent, SignedRecord
 from planner.signing.selectors import (
-    active_consent_documents,
     consents_needed,
     consents_not_signed,
 )
 
 PER_PAGE = 20
+STATUS_LABELS = dict(PlanStatus.choices)
 ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=12, decimal_places=2)
 # Only the columns the board shows, as plain values: building SQL for, and rows from, whole
 # plans, patients, treatments and lots (the frozen quote JSON above all), then model
 # instances of each, was most of the page's time.
@@ -56,18 +55,24 @@ SESSION_VALUES = (
     "planned_time",
     "needs_lot",
     "plan__patient__full_name",
-    "course__sessions",
-    "course__treatment__name",
-    "course__treatment__kind",
+    "course_id",
     "planned_lot_id",
-    "planned_lot__lot_number",
-    "planned_lot__status",
-    "planned_lot__received_on",
-    "planned_lot__expires_on",
-    "planned_lot__storage_reviewed_through",
-    "planned_lot__product__name",
-    "planned_lot__product__storage_min_celsius",
-    "planned_lot__product__storage_max_celsius",
+)
+# The screen's lots (read apart: joined to every session row, the lot and its product made
+# a seven-table query that PostgreSQL took 2.4 ms to plan, against 0.4 to run), one row per
+# storage reading (or one with none), each lot's newest reading first.
+LOT_VALUES = (
+    "id",
+    "lot_number",
+    "status",
+    "received_on",
+    "expires_on",
+    "storage_reviewed_through",
+    "product__name",
+    "product__storage_min_celsius",
+    "product__storage_max_celsius",
+    "storage_checks__checked_on",
+    "storage_checks__temperature_celsius",
 )
 
 
@@ -84,7 +89,7 @@ class PlanRef:
 
     @property
     def status_label(self) -> str:
-        return PlanStatus(self.status).label
+        return STATUS_LABELS[self.status]
 
 
 def plan_values(prefix: str = "") -> tuple[str, ...]:
@@ -111,8 +116,6 @@ RECENT_DAYS = 14
 
 CONSENT_MISSING = "Consent not signed for this plan: {title} (version {version})."
 AGREED = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
-# Deposits are recorded only on these (planner.signing.actions.deposit_record).
-TAKES_DEPOSITS = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
 
 
 def horizon() -> timedelta:
@@ -163,55 +166,66 @@ class SessionRow:
     blocking: tuple[str, ...]
 
 
-def _planned_lot(row: dict) -> PlannedLot | None:
-    if row["planned_lot_id"] is None:
-        return None
-    return PlannedLot(
-        lot_number=row["planned_lot__lot_number"],
-        status=row["planned_lot__status"],
-        received_on=row["planned_lot__received_on"],
-        expires_on=row["planned_lot__expires_on"],
-        storage_reviewed_through=row["planned_lot__storage_reviewed_through"],
-        product_name=row["planned_lot__product__name"],
-        storage_min_celsius=row["planned_lot__product__storage_min_celsius"],
-        storage_max_celsius=row["planned_lot__product__storage_max_celsius"],
-    )
+def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[Reading]]]:
+    """The screen's lots with their products and storage readings: one query."""
+    lots: dict[int, tuple[PlannedLot, list[Reading]]] = {}
+    for row in SCREEN_LOTS.bind(lots=lot_ids).all() if lot_ids else []:
+        if row["id"] not in lots:
+            lot = PlannedLot(
+                lot_number=row["lot_number"],
+                status=row["status"],
+                received_on=row["received_on"],
+                expires_on=row["expires_on"],
+                storage_reviewed_through=row["storage_reviewed_through"],
+                product_name=row["product__name"],
+                storage_min_celsius=row["product__storage_min_celsius"],
+                storage_max_celsius=row["product__storage_max_celsius"],
+            )
+            lots[row["id"]] = (lot, [])
+        if row["storage_checks__checked_on"] is not None:
+            reading = Reading(
+                row["storage_checks__checked_on"], row["storage_checks__temperature_celsius"]
+            )
+            lots[row["id"]][1].append(reading)
+    return lots
 
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
-    its blocking warnings. At most four queries: the sessions, their lots' storage readings,
-    the consent documents and the consents the page's plans signed."""
-    rows = (
-        TreatmentSession.objects.filter(
-            status=SessionStatus.PLANNED,
-            planned_date__gte=today,
-            planned_date__lte=today + horizon(),
-        )
-        .order_by(
-            "planned_date", F("planned_time").asc(nulls_last=True), "plan__patient__full_name", "id"
-        )
-        .values(*SESSION_VALUES)
-    )
-    result = window_page(rows, page, PER_PAGE)
+    its blocking warnings. At most six queries: the screen's time slots, the sessions, their
+    courses, their lots (with products and storage readings), the consent documents and the
+    consents the page's plans signed."""
+    # Within a time slot the sessions go by patient name, which no index of sessions holds:
+    # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
+    # joined for one screen. The time slots of the rows up to this screen's end (and the one
+    # after it, which tells whether there is a next page), read from the (status, day, time)
+    # index alone, narrow the sessions read to this screen's slots.
+    number = page_number(page)
+    start, end = (number - 1) * PER_PAGE, number * PER_PAGE + 1
+    slots = [
+        (row["planned_date"], row["planned_time"])
+        for row in SESSION_SLOTS.bind(first=today, last=today + horizon())[:end]
+    ]
+    if len(slots) <= start:  # past the end (an old link): the first page
+        return sessions_ahead(today=today, page="1") if number > 1 else WindowPage([], 1, False)
+    first, last = slots[start], slots[-1] if len(slots) == end else None
+    rows = _sessions_in_slots(first, last, until=today + horizon())
+    skip = start - slots.index(first)  # the screen's first slot began on the page before
+    found = list(rows[skip : skip + PER_PAGE + 1])
+    result = WindowPage(found[:PER_PAGE], number, len(found) > PER_PAGE)
     sessions = result.object_list
     if not sessions:
         return result
-    readings: dict[int, list[Reading]] = {}
-    for lot_id, checked_on, temperature in StorageCheck.objects.filter(
-        lot_id__in={s["planned_lot_id"] for s in sessions} - {None}
-    ).values_list("lot_id", "checked_on", "temperature_celsius"):
-        readings.setdefault(lot_id, []).append(Reading(checked_on, temperature))
-    documents = active_consent_documents()
+    lots = _lots_with_readings({s["planned_lot_id"] for s in sessions} - {None})
+    courses = courses_by_id(s["course_id"] for s in sessions)
+    documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind().all()]
     signed: dict[int, set[int]] = {}
-    for plan_id, document_id in SignedConsent.objects.filter(
-        record__plan_id__in={s["plan_id"] for s in sessions},
-        record__decision=SignedRecord.Decision.ACCEPTED,
-    ).values_list("record__plan_id", "document_id"):
-        signed.setdefault(plan_id, set()).add(document_id)
+    for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions}).all():
+        signed.setdefault(row["record__plan_id"], set()).add(row["document_id"])
 
     def session_row(s: dict) -> SessionRow:
-        lot = _planned_lot(s)
+        lot, readings = lots.get(s["planned_lot_id"], (None, []))
+        course = courses[s["course_id"]]
         return SessionRow(
             pk=s["id"],
             plan_id=s["plan_id"],
@@ -220,19 +234,131 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
             planned_time=s["planned_time"],
             needs_lot=s["needs_lot"],
             patient_name=s["plan__patient__full_name"],
-            treatment_name=s["course__treatment__name"],
-            course_sessions=s["course__sessions"],
+            treatment_name=course["treatment__name"],
+            course_sessions=course["sessions"],
             lot=lot,
             blocking=_blocking(
                 lot,
-                readings.get(s["planned_lot_id"], []),
+                readings,
                 s["planned_date"],
-                consents_needed(documents, {s["course__treatment__kind"]}),
+                consents_needed(documents, {course["treatment__kind"]}),
                 signed.get(s["plan_id"], set()),
             ),
         )
 
     return result.map(session_row)
+
+
+SLOT_ORDER = ("planned_date", F("planned_time").asc(nulls_last=True))
+SESSION_SLOTS = Prepared(
+    lambda: (
+        TreatmentSession.objects.filter(
+            status=SessionStatus.PLANNED,
+            planned_date__gte=Param("first", DateField()),
+            planned_date__lte=Param("last", DateField()),
+        )
+        .order_by(*SLOT_ORDER)
+        .values("planned_date", "planned_time")
+    )
+)
+
+
+def _sessions_in_slots(first: tuple, last: tuple | None, *, until: date) -> Bound:
+    """The planned sessions from the time slot `first` to `last` (None: to `until`, the
+    last screen), in the list's order, to be sliced. A slot is a (day, time) pair; sessions
+    with no time set come last in their day. The slots alone bound the days (given the
+    horizon's bounds too, SQLite read the whole of the first day); a screen within one
+    day's timed sessions (most screens) is one range of the (status, day, time) index."""
+    (first_day, first_at), (last_day, last_at) = first, last or (until, None)
+    shape = (last is None, first_day == last_day, first_at is None, last_at is None)
+    values = {"first_day": first_day, "first_at": first_at, "last_day": last_day}
+    values["last_at"] = last_at
+    if shape not in _SLOT_QUERIES:
+        _SLOT_QUERIES[shape] = Prepared(partial(_slot_query, *shape))
+    return _SLOT_QUERIES[shape].bind(
+        **{name: value for name, value in values.items() if value is not None}
+    )
+
+
+_SLOT_QUERIES: dict[tuple, Prepared] = {}  # one per shape of the bounds
+
+
+def _id(path: str) -> ExpressionWrapper:
+    """A foreign key's column as a plain number, so `__in` takes placeholders (a relation's
+    own lookup converts each value to an id first)."""
+    return ExpressionWrapper(F(path), output_field=IntegerField())
+
+
+SCREEN_LOTS = Prepared(
+    lambda: (
+        ProductLot.objects.alias(lot_key=_id("id"))
+        .filter(lot_key__in=Params("lots", IntegerField(), PER_PAGE))
+        .order_by("id", F("storage_checks__checked_on").desc(), F("storage_checks__id").desc())
+        .values(*LOT_VALUES)
+    )
+)
+CONSENTS_SIGNED = Prepared(
+    lambda: (
+        SignedConsent.objects.alias(plan_key=_id("record__plan_id"))
+        .filter(
+            plan_key__in=Params("plans", IntegerField(), PER_PAGE),
+            record__decision=SignedRecord.Decision.ACCEPTED,
+        )
+        .order_by()  # a set per plan: no order needed
+        .values("record__plan_id", "document_id")
+    )
+)
+# planner.signing.selectors.active_consent_documents, as the plain values its rule reads.
+CONSENT_DOCUMENTS = Prepared(
+    lambda: (
+        ConsentDocument.objects.filter(active=True)
+        .order_by("slug", "-version")
+        .values("pk", "slug", "version", "title", "treatment_kinds")
+    )
+)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A consent document, as consents_needed and the blocking sentence read it."""
+
+    pk: int
+    slug: str
+    version: int
+    title: str
+    treatment_kinds: list[str]
+
+
+def _slot_query(to_the_end: bool, one_day: bool, first_untimed: bool, last_untimed: bool):
+    first_day, last_day = Param("first_day", DateField()), Param("last_day", DateField())
+    first_at = None if first_untimed else Param("first_at", TimeField())
+    last_at = None if last_untimed else Param("last_at", TimeField())
+    if one_day and first_at is not None and last_at is not None:
+        slots = Q(planned_date=first_day, planned_time__gte=first_at, planned_time__lte=last_at)
+    elif one_day:
+        slots = _on_day_from(first_day, first_at) & _on_day_to(last_day, last_at)
+    else:
+        slots = (
+            _on_day_from(first_day, first_at)
+            | Q(planned_date__gt=first_day, planned_date__lt=last_day)
+            | _on_day_to(last_day, last_at)
+        )
+    if to_the_end:  # bounded below too, or SQLite reads the days before
+        slots &= Q(planned_date__gte=first_day, planned_date__lte=last_day)
+    return (
+        TreatmentSession.objects.filter(slots, status=SessionStatus.PLANNED)
+        .order_by(*SLOT_ORDER, "plan__patient__full_name", "id")
+        .values(*SESSION_VALUES)
+    )
+
+
+def _on_day_from(day, at) -> Q:
+    empty = Q(planned_date=day, planned_time__isnull=True)
+    return empty if at is None else empty | Q(planned_date=day, planned_time__gte=at)
+
+
+def _on_day_to(day, at) -> Q:
+    return Q(planned_date=day) if at is None else Q(planned_date=day, planned_time__lte=at)
 
 
 def _blocking(lot, readings, day: date, required, signed_ids) -> tuple[str, ...]:
@@ -259,31 +385,16 @@ def by_day(rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
 
 
 # Quotes and links --------------------------------------------------------------------------
+#
+# What changes with every link opened or closed is kept on the rows where it happens
+# (Plan.link_expires_at, ShareLink.last_opened_at and times_opened: planner/derived.py), so
+# each list is a screen of one index, whatever the number of plans and links.
 
-
-def _live_links():
-    """Links a patient could still use for the plan as it is now."""
-    return ShareLink.objects.filter(
-        plan=OuterRef("pk"),
-        plan_version=OuterRef("version"),
-        revoked_at__isnull=True,
-        used_at__isnull=True,
-        locked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
+QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at")
 
 
 def _presented():
-    """Presented plans (every one is waiting for the patient's answer), with the live link's
-    expiry and when a link of the plan was last opened, in the same query."""
-    opened = SigningEvent.objects.filter(plan=OuterRef("pk"), kind=SigningEvent.Kind.OPENED)
-    return Plan.objects.filter(status=PlanStatus.PRESENTED).annotate(
-        link_expires_at=Subquery(_live_links().order_by("-expires_at").values("expires_at")[:1]),
-        last_opened_at=Subquery(opened.order_by("-at").values("at")[:1]),
-    )
-
-
-QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at", "last_opened_at")
+    return Plan.objects.filter(status=PlanStatus.PRESENTED)
 
 
 @dataclass(frozen=True)
@@ -298,56 +409,122 @@ class QuoteRow:
     expired: bool
 
 
-def _quote_rows(result: WindowPage, today: date) -> WindowPage:
-    rows = []
-    valid = timedelta(days=settings.QUOTE_VALID_DAYS)
-    for row in result.object_list:
-        quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
-        # Plan.quote_valid_until's rule, on the row's values.
-        valid_until = quoted_on + valid if quoted_on else None
-        rows.append(
-            QuoteRow(
-                plan=plan_ref(row),
-                quoted_on=quoted_on,
-                age_days=(today - quoted_on).days if quoted_on else None,
-                valid_until=valid_until,
-                link_expires_at=row["link_expires_at"],
-                last_opened_at=row["last_opened_at"],
-                expired=valid_until is not None and valid_until < today,
-            )
-        )
-    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
+def _quote_row(row: dict, *, today: date, now: datetime, opened: dict) -> QuoteRow:
+    quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
+    # Plan.quote_valid_until's rule, on the row's values.
+    valid_until = quoted_on + timedelta(days=settings.QUOTE_VALID_DAYS) if quoted_on else None
+    live_until = row["link_expires_at"]
+    return QuoteRow(
+        plan=plan_ref(row),
+        quoted_on=quoted_on,
+        age_days=(today - quoted_on).days if quoted_on else None,
+        valid_until=valid_until,
+        # The last of the plan's open links, while it has not run out.
+        link_expires_at=live_until if live_until and live_until > now else None,
+        last_opened_at=opened.get(row["id"]),
+        expired=valid_until is not None and valid_until < today,
+    )
 
 
 def quotes_waiting(*, today: date, page: str | None) -> WindowPage:
-    """Presented plans not yet signed, oldest quote first: one query."""
-    rows = _presented().order_by(F("quoted_at").asc(nulls_first=True), "id").values(*QUOTE_VALUES)
-    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+    """Presented plans not yet signed, oldest quote first: one query (the plans through the
+    (status, quoted) index). Rows as values: see quote_lists."""
+    # Every presented plan has a quote time (presenting freezes the quote), so where the
+    # engines put empty ones (first or last) does not arise.
+    return window_page(QUOTES_WAITING.bind(), page, PER_PAGE)
+
+
+QUOTES_WAITING = Prepared(lambda: _presented().order_by("quoted_at", "id").values(*QUOTE_VALUES))
+# Plans with a live link running out by `until`, by when it does.
+QUOTES_BY_LINK = Prepared(
+    lambda: (
+        _presented()
+        .filter(
+            link_expires_at__gt=Param("now", DateTimeField()),
+            link_expires_at__lt=Param("until", DateTimeField()),
+            quoted_at__gte=Param("quoted_from", DateTimeField()),
+        )
+        .order_by("link_expires_at", "quoted_at", "id")
+        .values(*QUOTE_VALUES)
+    )
+)
+# Plans with no live link, quoted between these times, by their quote's last valid day.
+QUOTES_BY_QUOTE = Prepared(
+    lambda: (
+        _presented()
+        .filter(
+            quoted_at__gte=Param("quoted_from", DateTimeField()),
+            quoted_at__lt=Param("quoted_before", DateTimeField()),
+        )
+        .exclude(link_expires_at__gt=Param("now", DateTimeField()))
+        .order_by("quoted_at", "id")
+        .values(*QUOTE_VALUES)
+    )
+)
 
 
 def quotes_expiring(*, today: date, page: str | None) -> WindowPage:
-    """Presented plans whose quote's last valid day, or whose live link's expiry, falls
-    within EXPIRING_DAYS (quotes already past their last day are in the waiting list,
-    marked expired): soonest first, one query."""
+    """Presented plans that run out within EXPIRING_DAYS (by the end of that day), soonest
+    first. A plan with a live signing link runs out when the last of them does (a link never
+    outlives the quote: signing.actions._link_expiry); one without, at the end of its quote's
+    last valid day (quotes already past it are in the waiting list, marked expired). Two
+    queries, each a screen of an index in that order, merged here. Rows as values."""
+    number = page_number(page)
+    wanted = number * PER_PAGE + 1  # up to this page's last row, and one more
+    now = timezone.now()
     valid = timedelta(days=settings.QUOTE_VALID_DAYS)
+    until = _start_of(today + timedelta(days=EXPIRING_DAYS + 1))
+    quoted_from = _start_of(today - valid)  # a quote past its last day: in the waiting list
+    by_link = QUOTES_BY_LINK.bind(now=now, until=until, quoted_from=quoted_from)[:wanted]
     # The quote is valid through localdate(quoted_at) + valid: that day is today..today+7
     # when quoted_at falls in these local-day bounds.
-    quoted_from = _start_of(today - valid)
     quoted_before = _start_of(today - valid + timedelta(days=EXPIRING_DAYS + 1))
-    link_soon = timezone.now() + timedelta(days=EXPIRING_DAYS)
-    quote_ends = ExpressionWrapper(F("quoted_at") + valid, output_field=DateTimeField())
-    rows = (
-        _presented()
-        .filter(quoted_at__gte=quoted_from)
+    by_quote = QUOTES_BY_QUOTE.bind(quoted_from=quoted_from, quoted_before=quoted_before, now=now)[
+        :wanted
+    ]
+
+    def runs_out(row) -> tuple:
+        if row["link_expires_at"] and row["link_expires_at"] > now:
+            ends = row["link_expires_at"]
+        else:  # the end of the quote's last valid day
+            ends = _start_of(timezone.localdate(row["quoted_at"]) + valid + timedelta(days=1))
+        return ends, row["quoted_at"], row["id"]
+
+    rows = list(heapq.merge(by_link, by_quote, key=runs_out))
+    start = (number - 1) * PER_PAGE
+    if not rows[start:] and number > 1:
+        return quotes_expiring(today=today, page="1")  # past the end: the first page
+    return WindowPage(rows[start : start + PER_PAGE], number, len(rows) > start + PER_PAGE)
+
+
+def quote_lists(
+    *, today: date, waiting_page: str | None, expiring_page: str | None
+) -> tuple[WindowPage, WindowPage]:
+    """The two quote lists as QuoteRows, with when a link of each plan was last opened:
+    three queries (one for the opening times of both lists' plans)."""
+    waiting = quotes_waiting(today=today, page=waiting_page)
+    expiring = quotes_expiring(today=today, page=expiring_page)
+    plan_ids = {row["id"] for row in [*waiting, *expiring]}
+    opened = {}
+    if plan_ids:
+        opened = {row["plan_id"]: row["at"] for row in LAST_OPENED.bind(plans=plan_ids).all()}
+    convert = partial(_quote_row, today=today, now=timezone.now(), opened=opened)
+    return waiting.map(convert), expiring.map(convert)
+
+
+# When a link of each of these plans was last opened (both quote lists' plans at once).
+LAST_OPENED = Prepared(
+    lambda: (
+        ShareLink.objects.alias(plan_key=_id("plan_id"))
         .filter(
-            Q(quoted_at__lt=quoted_before)
-            | Q(Exists(_live_links().filter(expires_at__lte=link_soon)))
+            plan_key__in=Params("plans", IntegerField(), 2 * PER_PAGE),
+            last_opened_at__isnull=False,
         )
-        .annotate(ends=Least(quote_ends, Coalesce(F("link_expires_at"), quote_ends)))
-        .order_by("ends", "id")
-        .values(*QUOTE_VALUES)
+        .order_by()
+        .values("plan_id")
+        .annotate(at=Max("last_opened_at"))
     )
-    return _quote_rows(window_page(rows, page, PER_PAGE), today)
+)
 
 
 @dataclass(frozen=True)
@@ -361,31 +538,44 @@ class OpenedLink:
 
 def links_opened_not_signed(*, page: str | None) -> WindowPage:
     """Links to a presented plan's current version that the patient opened and has not
-    used (signed or declined), most recently opened first: one query."""
-    rows = (
+    used (signed or declined), most recently opened first: one query, through the index of
+    opened links still open (each row's plan checked as it is read)."""
+    return window_page(LINKS_OPENED.bind(), page, PER_PAGE).map(partial(_record, OpenedLink))
+
+
+LINKS_OPENED = Prepared(
+    lambda: (
         ShareLink.objects.filter(
-            plan__status=PlanStatus.PRESENTED,
-            plan_version=F("plan__version"),
+            last_opened_at__isnull=False,
             used_at__isnull=True,
             revoked_at__isnull=True,
+            plan_version=F("plan__version"),
         )
-        # values() before the aggregates: the GROUP BY is these columns, not every column of
-        # the link.
-        .values("id", *plan_values("plan__"), "expires_at", "locked_at")
-        .annotate(
-            last_opened_at=Max("events__at", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
-            times_opened=Count("events", filter=Q(events__kind=SigningEvent.Kind.OPENED)),
-        )
-        .filter(last_opened_at__isnull=False)
+        .alias(plan_status=Unindexed("plan__status"))
+        .filter(plan_status=PlanStatus.PRESENTED)
         .order_by("-last_opened_at", "-id")
+        .values(
+            "id",
+            *plan_values("plan__"),
+            "expires_at",
+            "locked_at",
+            "last_opened_at",
+            "times_opened",
+        )
     )
-    return window_page(rows, page, PER_PAGE).map(partial(_record, OpenedLink))
+)
 
 
 # Acceptances and deposits ------------------------------------------------------------------
 #
-# Simple queries on purpose: built with correlated subqueries, these lists cost about 8 ms
-# each in Django's SQL compiler for 0.4 ms in the database.
+# What each acceptance asked and what came in is kept in DepositBalance (planner.signing.
+# actions.deposit_balance_refresh): each list is one query, a screen of an index.
+
+BALANCE_VALUES = (
+    "deposit_balance__asked",
+    "deposit_balance__received",
+    "deposit_balance__currency",
+)
 
 
 @dataclass(frozen=True)
@@ -399,56 +589,32 @@ class Accepted:
 
     @property
     def deposit_outstanding(self) -> Decimal:
-        return (self.deposit_asked or Decimal("0")) - self.deposit_received
+        return (self.deposit_asked or ZERO) - self.deposit_received
 
 
 def recently_accepted(*, today: date, page: str | None) -> WindowPage:
     """Plans accepted in the last RECENT_DAYS days (their decision time, which the accepting
     transition stamps whether staff or the patient's signature accepted) and still agreed,
-    newest first, with their deposit: two queries (the plans through the decision-time
-    index, the deposits), whatever the number of plans."""
+    newest first, with their deposit: one query (the plans through the decision-time index,
+    each with its deposit balance), whatever the number of plans."""
     since = _start_of(today - timedelta(days=RECENT_DAYS))
-    plans = (
-        Plan.objects.filter(status__in=AGREED, decided_at__gte=since)
+    plans = RECENTLY_ACCEPTED.bind(since=since)
+
+    def accepted(row) -> Accepted:
+        asked, received, currency = (row[name] for name in BALANCE_VALUES)
+        return Accepted(plan_ref(row), row["decided_at"], asked, received or ZERO, currency or "")
+
+    return window_page(plans, page, PER_PAGE).map(accepted)
+
+
+RECENTLY_ACCEPTED = Prepared(
+    lambda: (
+        Plan.objects.alias(plan_status=Unindexed("status"))
+        .filter(plan_status__in=AGREED, decided_at__gte=Param("since", DateTimeField()))
         .order_by("-decided_at", "-id")
-        .values(*plan_values(), "decided_at")
+        .values(*plan_values(), "decided_at", *BALANCE_VALUES)
     )
-    result = window_page(plans, page, PER_PAGE)
-    if not result.object_list:
-        return result
-    deposits = _deposits_of([row["id"] for row in result.object_list])
-    rows = [
-        Accepted(plan_ref(row), row["decided_at"], *deposits.get(row["id"], (None, ZERO, "")))
-        for row in result.object_list
-    ]
-    return WindowPage(object_list=rows, number=result.number, has_next=result.has_next)
-
-
-def _deposits_of(plan_ids) -> dict[int, tuple[Decimal | None, Decimal, str]]:
-    """(asked, received, currency) per plan, the sums in the database: one query."""
-    asked = {
-        record["plan_id"]: record
-        for record in SignedRecord.objects.filter(
-            plan_id__in=plan_ids, decision=SignedRecord.Decision.ACCEPTED
-        )
-        .order_by("signed_at", "id")
-        .values("plan_id", "deposit_due", "currency")
-    }  # the newest acceptance last, so it wins
-    received = dict(
-        Deposit.objects.filter(plan_id__in=plan_ids)
-        .order_by()
-        .values("plan_id")
-        .annotate(total=Sum("amount"))
-        .values_list("plan_id", "total")
-    )
-    return {
-        plan_id: (
-            asked[plan_id]["deposit_due"],
-            received.get(plan_id, ZERO),
-            asked[plan_id]["currency"],
-        )
-        for plan_id in asked
-    }
+)
 
 
 @dataclass(frozen=True)
@@ -458,28 +624,34 @@ class DepositDue:
     currency: str
     deposit_due: Decimal
     received: Decimal
-    outstanding: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.deposit_due - self.received
 
 
 def deposits_due(*, page: str | None) -> WindowPage:
     """Accepted or in-progress plans whose patient's acceptance asked for a deposit and who
-    paid less than it, longest waiting first: one query, the sums in the database. A plan is
-    accepted once (an accepted plan can only be cancelled), so it has one such record."""
-    rows = (
-        SignedRecord.objects.filter(
-            decision=SignedRecord.Decision.ACCEPTED,
-            deposit_due__gt=0,
-            plan__status__in=TAKES_DEPOSITS,
+    paid less than it, longest waiting first: one query, a screen of the owed balances in
+    their index's order."""
+    rows = DEPOSITS_OWED.bind()
+
+    def record(row) -> DepositDue:
+        return DepositDue(
+            plan=plan_ref(row, "plan__"),
+            signed_at=row["owed_since"],
+            currency=row["currency"],
+            deposit_due=row["asked"],
+            received=row["received"],
         )
-        # values() before the sums: the GROUP BY is then these columns alone. After them it
-        # was every column of the record, its signature image and PDF included (50 ms on the
-        # bench's 25,000 plans).
-        .values("id", *plan_values("plan__"), "signed_at", "currency", "deposit_due")
-        .annotate(received=Coalesce(Sum("plan__deposits__amount"), ZERO, output_field=MONEY))
-        .filter(deposit_due__gt=F("received"))
-        .annotate(
-            outstanding=ExpressionWrapper(F("deposit_due") - F("received"), output_field=MONEY)
-        )
-        .order_by("signed_at", "id")
+
+    return window_page(rows, page, PER_PAGE).map(record)
+
+
+DEPOSITS_OWED = Prepared(
+    lambda: (
+        DepositBalance.objects.filter(owed_since__isnull=False)
+        .order_by("owed_since", "plan_id")
+        .values(*plan_values("plan__"), "owed_since", "currency", "asked", "received")
     )
-    return window_page(rows, page, PER_PAGE).map(partial(_record, DepositDue))
+)

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from clinic.permissions import require_permission
-from planner.board import day
+from planner.board import day, rows
 
 LISTS = ("sessions", "waiting", "expiring", "opened", "accepted", "deposits")
 
@@ -40,25 +40,44 @@ def day_board(request):
     def page(name):
         return request.GET.get(f"{name}_page")
 
+    plan_url = plan_url_prefix()
     sessions = day.sessions_ahead(today=today, page=page("sessions"))
+    waiting, expiring = day.quote_lists(
+        today=today, waiting_page=page("waiting"), expiring_page=page("expiring")
+    )
+    lists = {
+        "waiting": waiting,
+        "expiring": expiring,
+        "opened": day.links_opened_not_signed(page=page("opened")),
+        "accepted": day.recently_accepted(today=today, page=page("accepted")),
+        "deposits": day.deposits_due(page=page("deposits")),
+    }
     return render(
         request,
         "planner/board/day_board.html",
         {
             "today": today,
-            "plan_url": plan_url_prefix(),
             "horizon_end": today + day.horizon(),
             "recent_days": day.RECENT_DAYS,
             "recent_since": today - timedelta(days=day.RECENT_DAYS),
             "expiring_days": day.EXPIRING_DAYS,
             "expiring_until": today + timedelta(days=day.EXPIRING_DAYS),
             "sessions": sessions,
-            "session_days": day.by_day(sessions.object_list),
-            "waiting": day.quotes_waiting(today=today, page=page("waiting")),
-            "expiring": day.quotes_expiring(today=today, page=page("expiring")),
-            "opened": day.links_opened_not_signed(page=page("opened")),
-            "accepted": day.recently_accepted(today=today, page=page("accepted")),
-            "deposits": day.deposits_due(page=page("deposits")),
+            "session_days": [
+                (when, rows.session_rows(day_rows, plan_url))
+                for when, day_rows in day.by_day(sessions.object_list)
+            ],
+            **lists,
+            "rows": {name: ROWS[name](lists[name].object_list, plan_url) for name in lists},
             "pagers": {name: _pager(request, name) for name in LISTS},
         },
     )
+
+
+ROWS = {
+    "waiting": rows.waiting_rows,
+    "expiring": rows.expiring_rows,
+    "opened": rows.opened_rows,
+    "accepted": rows.accepted_rows,
+    "deposits": rows.deposit_rows,
+}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic.formatting import format_date
@@ -16,6 +16,8 @@ from planner.actions import PlanActionError, _claim_version, _save_with_history
 from planner.delivery import reflow
 from planner.delivery.models import (
     AdverseEvent,
+    LotReach,
+    LotUse,
     RecallContact,
     SessionStatus,
     TreatmentSession,
@@ -30,6 +32,7 @@ from planner.delivery.selectors import (
 from planner.models import Patient, Plan, PlanStatus
 from planner.planning import course_input, drafts_of
 from planner.scheduling import build_schedule
+from planner.signing.actions import deposit_balance_settle
 
 
 class SessionActionError(PlanActionError):
@@ -99,7 +102,84 @@ def plan_sessions_materialise(*, plan: Plan, user) -> list[TreatmentSession]:
         record.full_clean(exclude=["plan", "course", "planned_lot", "updated_by"])
         _save_with_history(record, user)
         created.append(record)
+    if any(record.planned_lot_id for record in created):
+        lot_reach_refresh(patient_ids=[plan.patient_id])
     return created
+
+
+# Who each lot reached ------------------------------------------------------------------------
+
+
+def lot_reach_refresh(*, patient_ids: Iterable[int]) -> None:
+    """Recount, for these patients, the sessions that used each lot (performed) or still plan
+    it, into LotReach (a row per lot and patient, none at zero) and LotUse (each lot's
+    totals, moved by the difference). Call after any write that changes a session's status,
+    its lot or its plan's patient, in the caller's transaction: the patients' rows are
+    locked first, so two writers for one patient recount one after the other."""
+    patient_ids = sorted(set(patient_ids))
+    names = dict(
+        Patient.objects.select_for_update()
+        .filter(pk__in=patient_ids)
+        .order_by("pk")
+        .values_list("pk", "full_name")
+    )
+    want: dict[tuple[int, int], tuple[int, int]] = {}
+    for patient_id, status, used, planned in (
+        TreatmentSession.objects.filter(plan__patient__in=patient_ids)
+        .filter(
+            Q(status=SessionStatus.PERFORMED, lot_used__isnull=False)
+            | Q(status=SessionStatus.PLANNED, planned_lot__isnull=False)
+        )
+        .values_list("plan__patient", "status", "lot_used", "planned_lot")
+    ):
+        performed = status == SessionStatus.PERFORMED
+        key = (used if performed else planned, patient_id)
+        done, ahead = want.get(key, (0, 0))
+        want[key] = (done + 1, ahead) if performed else (done, ahead + 1)
+    have = {(r.lot_id, r.patient_id): r for r in LotReach.objects.filter(patient__in=patient_ids)}
+    gone, changed, added = [], [], []
+    totals: dict[int, list[int]] = {}  # lot: [patients, performed, planned], as differences
+    for key in want.keys() | have.keys():
+        lot_id, patient_id = key
+        row = have.get(key)
+        old = (row.performed, row.planned) if row else (0, 0)
+        new = want.get(key, (0, 0))
+        if new == old and (row is None or row.patient_name == names[patient_id]):
+            continue
+        total = totals.setdefault(lot_id, [0, 0, 0])
+        total[0] += (new != (0, 0)) - (old != (0, 0))
+        total[1] += new[0] - old[0]
+        total[2] += new[1] - old[1]
+        if new == (0, 0):
+            gone.append(row.pk)
+        elif row is None:
+            added.append(
+                LotReach(
+                    lot_id=lot_id,
+                    patient_id=patient_id,
+                    patient_name=names[patient_id],
+                    performed=new[0],
+                    planned=new[1],
+                )
+            )
+        else:
+            row.performed, row.planned, row.patient_name = *new, names[patient_id]
+            changed.append(row)
+    if gone:
+        LotReach.objects.filter(pk__in=gone).delete()
+    if changed:
+        LotReach.objects.bulk_update(changed, ["performed", "planned", "patient_name"])
+    if added:
+        LotReach.objects.bulk_create(added)
+    totals = {lot: total for lot, total in totals.items() if any(total)}
+    if totals:
+        LotUse.objects.bulk_create([LotUse(lot_id=lot) for lot in totals], ignore_conflicts=True)
+    for lot_id, (patients, performed, planned) in totals.items():
+        LotUse.objects.filter(lot_id=lot_id).update(
+            patients=F("patients") + patients,
+            performed=F("performed") + performed,
+            planned=F("planned") + planned,
+        )
 
 
 # The plan follows its records ------------------------------------------------------------------
@@ -124,6 +204,8 @@ def plan_sync_status(*, plan: Plan, user) -> Plan:
         plan.status = target
         plan.updated_by = user
         _save_with_history(plan, user)
+        if target == PlanStatus.COMPLETED:
+            deposit_balance_settle(plan=plan)  # a finished plan takes no deposit
     return plan
 
 
@@ -223,6 +305,8 @@ def session_perform(
     record.lot_override_reason = override_reason if problems else ""
     _write(record, user)
     _apply_moves(rows, moves, user)
+    if record.planned_lot_id or record.lot_used_id:
+        lot_reach_refresh(patient_ids=[record.plan.patient_id])
     plan_sync_status(plan=record.plan, user=user)
     return moves
 
@@ -272,6 +356,8 @@ def session_close(
     if note:
         record.notes = note
     _write(record, user, moved=status == SessionStatus.CANCELLED)
+    if record.planned_lot_id:
+        lot_reach_refresh(patient_ids=[record.plan.patient_id])
     plan_sync_status(plan=record.plan, user=user)
     return record
 
@@ -279,13 +365,16 @@ def session_close(
 def sessions_cancel_open(*, plan: Plan, user, note: str = "") -> int:
     """Cancel every still-planned session of a plan (the plan was cancelled or completed by
     hand), so the patient's calendar drops them. Runs in the caller's transaction."""
-    count = 0
+    count, lots = 0, False
     for record in TreatmentSession.objects.filter(plan=plan, status=SessionStatus.PLANNED):
         record.status = SessionStatus.CANCELLED
         if note:
             record.notes = note
         _write(record, user, moved=True)
         count += 1
+        lots = lots or record.planned_lot_id is not None
+    if lots:
+        lot_reach_refresh(patient_ids=[plan.patient_id])
     return count
 
 
@@ -304,6 +393,7 @@ def plan_complete(*, plan: Plan, reason: str, user, expected_version: int | None
     plan.status = PlanStatus.COMPLETED
     plan.updated_by = user
     _save_with_history(plan, user)
+    deposit_balance_settle(plan=plan)  # a finished plan takes no deposit
     return plan
 
 

@@ -99,12 +99,20 @@ class TreatmentSession(models.Model):
             models.Index(fields=["plan", "planned_date"], name="session_plan_day_idx"),
             # The lot page's lists, a screen at a time in date order: without these SQLite
             # walked every planned session of the clinic by date to find one lot's (17 ms at
-            # 25,000 plans, for a lot planned for none).
+            # 25,000 plans, for a lot planned for none). The id last, as the lists order
+            # ties: PostgreSQL sorted a lot's whole first day of uses without it.
             models.Index(
-                fields=["lot_used", "status", "performed_on"], name="session_lot_used_day_idx"
+                fields=["lot_used", "status", "performed_on", "id"],
+                name="session_lot_used_day_idx",
             ),
             models.Index(
-                fields=["planned_lot", "status", "planned_date"], name="session_lot_planned_idx"
+                fields=["planned_lot", "status", "planned_date", "id"],
+                name="session_lot_planned_idx",
+            ),
+            # The day board's sessions by day and time: where a screen of them ends is read
+            # from this index alone (planner.board.day.sessions_ahead).
+            models.Index(
+                fields=["status", "planned_date", "planned_time"], name="session_board_idx"
             ),
         ]
 
@@ -184,3 +192,56 @@ class RecallContact(models.Model):
 
     def __str__(self):
         return f"{self.patient} contacted about {self.lot}"
+
+
+class LotReach(models.Model):
+    """Who a lot reached: for a lot and a patient, how many sessions used it (performed) and
+    how many still plan it. The lot page reads a screen of patients in name order, and the
+    recall list, from here instead of gathering every session that named the lot (a clinic
+    chain's busiest lot had 13,000). Derived from the session records and kept by
+    planner.delivery.actions.lot_reach_refresh after every write that changes a session's
+    status, its lot or its plan's patient, and by patient_save for the name: a row exists
+    while the count is not zero."""
+
+    # No index of the lot's own: the name index below starts with it.
+    lot = models.ForeignKey(ProductLot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey("planner.Patient", on_delete=models.CASCADE, related_name="+")
+    # The patient's name as now (Patient.full_name), so a screen of them in name order is a
+    # range of one index.
+    patient_name = models.CharField(max_length=200)
+    performed = models.PositiveIntegerField(default=0)
+    planned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        app_label = "planner"
+        ordering = ["lot", "patient_name", "patient"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "patient"], name="lot_reach_once"),
+            models.CheckConstraint(
+                condition=Q(performed__gt=0) | Q(planned__gt=0), name="lot_reach_not_empty"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lot", "patient_name", "patient"], name="lot_reach_name_idx"),
+        ]
+
+    def __str__(self):
+        return f"Lot {self.lot_id}: {self.patient_name} ({self.performed} + {self.planned})"
+
+
+class LotUse(models.Model):
+    """A lot's totals (its LotReach rows summed), kept with them so the lot page's headings
+    cost one row whatever the number of uses."""
+
+    lot = models.OneToOneField(
+        ProductLot, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    patients = models.PositiveIntegerField(default=0)
+    performed = models.PositiveIntegerField(default=0)
+    planned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        app_label = "planner"
+
+    def __str__(self):
+        return f"Lot {self.lot_id}: {self.patients} patients"

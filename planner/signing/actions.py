@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from clinic.models import TreatmentKind
@@ -17,12 +17,19 @@ from planner.models import Plan, PlanStatus
 from planner.signing.models import (
     MAX_WRONG_CHECKS,
     Deposit,
+    DepositBalance,
     ShareLink,
     SignedConsent,
     SignedRecord,
     SigningEvent,
 )
-from planner.signing.selectors import deposit_due, required_consents, shown_hash, shown_payload
+from planner.signing.selectors import (
+    TAKES_DEPOSITS,
+    deposit_due,
+    required_consents,
+    shown_hash,
+    shown_payload,
+)
 from planner.signing.tokens import new_token, token_hash
 
 LINK_NEEDS_PRESENTED = "Only a presented plan can be shared for signing: present it first."
@@ -59,6 +66,73 @@ def log_event(*, kind: str, plan=None, link=None, user=None, ip=None, user_agent
         user_agent=(user_agent or "")[:500],
         detail=detail[:300],
     )
+
+
+@transaction.atomic(savepoint=False)
+def link_opened(*, link: ShareLink, ip=None, user_agent="") -> SigningEvent:
+    """The patient opened their link (its check page or the plan): the audit trail's event,
+    and the link's own count and time of opening, which the day board lists from. Both or
+    neither (no savepoint of its own inside a caller's transaction)."""
+    event = log_event(
+        kind=SigningEvent.Kind.OPENED, plan=link.plan, link=link, ip=ip, user_agent=user_agent
+    )
+    ShareLink.objects.filter(pk=link.pk).update(
+        last_opened_at=event.at, times_opened=F("times_opened") + 1
+    )
+    link.last_opened_at, link.times_opened = event.at, link.times_opened + 1
+    return event
+
+
+def plan_link_expiry_refresh(*, plan_id: int) -> None:
+    """Plan.link_expires_at from the plan's links as they are now: after a link is created,
+    revoked or locked (a new plan version clears it: planner.actions._claim_version). Runs in
+    the caller's transaction, the plan's row locked first: on PostgreSQL an UPDATE that had
+    waited for another transaction's new link would otherwise leave that link out."""
+    Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk").first()
+    open_links = ShareLink.objects.filter(
+        plan=OuterRef("pk"),
+        plan_version=OuterRef("version"),
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        locked_at__isnull=True,
+    )
+    Plan.objects.filter(pk=plan_id).update(
+        link_expires_at=Subquery(open_links.order_by("-expires_at").values("expires_at")[:1])
+    )
+
+
+def deposit_balance_refresh(*, plan: Plan) -> None:
+    """The plan's DepositBalance as its acceptance, deposits and status say now: there when
+    the acceptance asked a deposit, owed (since the acceptance) while a plan taking deposits
+    has received less. Call after any of them changes (a signature, a deposit, the plan
+    leaving accepted or in progress), in the caller's transaction, the plan's row claimed."""
+    record = (
+        SignedRecord.objects.filter(plan=plan, decision=SignedRecord.Decision.ACCEPTED)
+        .order_by("-signed_at", "-id")  # the newest acceptance, as the board reads it
+        .values("signed_at", "deposit_due", "currency")
+        .first()
+    )
+    if record is None or not record["deposit_due"]:
+        DepositBalance.objects.filter(plan=plan).delete()
+        return
+    received = Deposit.objects.filter(plan=plan).aggregate(total=Sum("amount"))["total"]
+    received = received or Decimal("0")
+    owed = plan.status in TAKES_DEPOSITS and received < record["deposit_due"]
+    DepositBalance.objects.update_or_create(
+        plan=plan,
+        defaults={
+            "asked": record["deposit_due"],
+            "received": received,
+            "currency": record["currency"],
+            "owed_since": record["signed_at"] if owed else None,
+        },
+    )
+
+
+def deposit_balance_settle(*, plan: Plan) -> None:
+    """The plan no longer takes deposits (completed or cancelled): nothing is owed on it,
+    whatever came in. One UPDATE, in the caller's transaction."""
+    DepositBalance.objects.filter(plan=plan, owed_since__isnull=False).update(owed_since=None)
 
 
 def _link_expiry(plan: Plan):
@@ -98,6 +172,7 @@ def link_create(
     )
     link.full_clean()
     link.save()
+    plan_link_expiry_refresh(plan_id=plan.pk)
     log_event(
         kind=SigningEvent.Kind.KIOSK if kiosk else SigningEvent.Kind.CREATED,
         plan=plan,
@@ -117,6 +192,7 @@ def link_revoke(*, link: ShareLink, user, ip=None) -> ShareLink:
     if not rows.update(revoked_at=now, revoked_by=user):
         raise PlanActionError(LINK_ALREADY_CLOSED)
     link.revoked_at, link.revoked_by = now, user
+    plan_link_expiry_refresh(plan_id=link.plan_id)
     log_event(kind=SigningEvent.Kind.REVOKED, plan=link.plan, link=link, user=user, ip=ip)
     return link
 
@@ -145,6 +221,7 @@ def link_check(*, link: ShareLink, date_of_birth: date | None, ip=None, user_age
         kind=SigningEvent.Kind.CHECK_FAILED, plan=link.plan, link=link, ip=ip, user_agent=user_agent
     )
     if locked:
+        plan_link_expiry_refresh(plan_id=link.plan_id)
         log_event(kind=SigningEvent.Kind.LOCKED, plan=link.plan, link=link, ip=ip)
     return False
 
@@ -220,6 +297,7 @@ def plan_sign(
     plan_actions.plan_transition(
         plan=plan, to_status=PlanStatus.ACCEPTED, user=None, expected_version=plan.version
     )
+    deposit_balance_refresh(plan=plan)
     log_event(
         kind=SigningEvent.Kind.SIGNED,
         plan=plan,
@@ -293,7 +371,7 @@ def deposit_record(
     expected_version: int | None,
 ) -> Deposit:
     """Staff record a deposit received for an accepted plan, as of the page they saw."""
-    if plan.status not in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS):
+    if plan.status not in TAKES_DEPOSITS:
         raise PlanActionError(DEPOSIT_NEEDS_ACCEPTED)
     _claim_version(plan, expected_version, status=plan.status, stale_message=STALE_DEPOSIT)
     deposit = Deposit(
@@ -307,4 +385,5 @@ def deposit_record(
     )
     deposit.full_clean()
     deposit.save()
+    deposit_balance_refresh(plan=plan)
     return deposit

@@ -37,11 +37,26 @@ class ShareLink(models.Model):
     wrong_checks = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # When the patient last opened the link, and how often: its "opened" events, counted
+    # where they are written (actions.link_opened) so the day board lists links opened and
+    # left unsigned through an index instead of aggregating the audit trail.
+    last_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    times_opened = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         app_label = "planner"
         ordering = ["-created_at", "-id"]
         permissions = [("share_plan", "Can create, send and revoke a plan's signing link")]
+        indexes = [
+            # The day board's "opened, not signed", most recent first: only links opened and
+            # still neither used nor revoked are in it.
+            models.Index(
+                fields=["-last_opened_at", "-id"],
+                name="link_opened_open_idx",
+                condition=Q(last_opened_at__isnull=False, used_at__isnull=True)
+                & Q(revoked_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"Link to plan {self.plan_id} v{self.plan_version} ({self.state_label()})"
@@ -201,3 +216,42 @@ class Deposit(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency} on {self.received_on}"
+
+
+class DepositBalance(models.Model):
+    """What a plan's acceptance asked as a deposit and what has come in, for every plan whose
+    patient was asked one, and since when it is owed while it is (owed_since: the
+    acceptance's time, on a plan still taking deposits that has received less than asked;
+    None otherwise). The day board reads "recently accepted" with it in one query, and
+    "deposits still due" as a screen of its owed rows in order, instead of summing every
+    plan's deposits. Derived from the accepted SignedRecord, the Deposit rows and the plan's
+    status; kept by actions.deposit_balance_refresh wherever one of them changes."""
+
+    plan = models.OneToOneField(
+        "planner.Plan", on_delete=models.CASCADE, primary_key=True, related_name="deposit_balance"
+    )
+    asked = models.DecimalField(max_digits=10, decimal_places=2)
+    received = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    owed_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "planner"
+        indexes = [
+            # Longest waiting first; only what is owed.
+            models.Index(
+                fields=["owed_since", "plan"],
+                name="deposit_owed_idx",
+                condition=Q(owed_since__isnull=False),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(asked__gt=0), name="deposit_balance_asked"),
+            models.CheckConstraint(
+                condition=Q(owed_since__isnull=True) | Q(received__lt=models.F("asked")),
+                name="deposit_balance_owed_short",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.received} of {self.asked} {self.currency} on plan {self.plan_id}"

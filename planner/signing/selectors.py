@@ -14,6 +14,9 @@ from planner.signing.models import ShareLink, SignedRecord
 from planner.signing.tokens import token_hash
 
 CENT = Decimal("0.01")
+# Deposits are recorded only on these (actions.deposit_record); the board's deposits still
+# due are theirs.
+TAKES_DEPOSITS = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
 
 
 def active_consent_documents() -> list[ConsentDocument]:

@@ -136,12 +136,10 @@ def sign_link(request, token):
         return _too_many(request)
     form = DateOfBirthForm(request.POST or None)
     if request.method == "GET":
-        actions.log_event(
-            kind=SigningEvent.Kind.OPENED if link else SigningEvent.Kind.UNKNOWN,
-            plan=link.plan if link else None,
-            link=link,
-            **_who(request),
-        )
+        if link:
+            actions.link_opened(link=link, **_who(request))
+        else:
+            actions.log_event(kind=SigningEvent.Kind.UNKNOWN, **_who(request))
         return render(request, "signing/check.html", {"form": form})
     if form.is_valid():
         if link is None:
@@ -212,7 +210,7 @@ def sign_plan(request, token):
         except PlanActionError as refused:
             error = str(refused)
     else:
-        actions.log_event(kind=SigningEvent.Kind.OPENED, plan=plan, link=link, **_who(request))
+        actions.link_opened(link=link, **_who(request))
     context = {
         "summary": summary,
         "summary_html": summary_html,

@@ -1,16 +1,20 @@
 """Rows for the day board's lists, written straight to the database (the flows that make
-them have their own tests): fast enough to build hundreds for the query-count bounds."""
+them have their own tests): fast enough to build hundreds for the query-count bounds. What
+the actions derive from these rows (planner/derived.py) is kept here with the actions' own
+helpers, as the actions do."""
 
 import itertools
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
 from clinic.catalog_seed import MICRONEEDLING
 from clinic.models import LotStatus
 from planner.delivery.models import TreatmentSession
 from planner.models import PlanStatus
+from planner.signing.actions import deposit_balance_refresh, plan_link_expiry_refresh
 from planner.signing.models import (
     Deposit,
     ShareLink,
@@ -43,7 +47,7 @@ def presented_plan(*, quoted_days: int = 3, title: str = "Presented plan", patie
 
 
 def link_for(plan, *, staff, expires_in_days: float = 10, **fields) -> ShareLink:
-    return ShareLink.objects.create(
+    link = ShareLink.objects.create(
         plan=plan,
         token_hash=f"{next(_tokens):064d}",  # as long as a real sha256 hex digest
         plan_version=plan.version,
@@ -51,15 +55,24 @@ def link_for(plan, *, staff, expires_in_days: float = 10, **fields) -> ShareLink
         expires_at=timezone.now() + timedelta(days=expires_in_days),
         **fields,
     )
+    plan_link_expiry_refresh(plan_id=plan.pk)
+    return link
 
 
 def opened(link, *, hours_ago: float = 1) -> SigningEvent:
-    return SigningEvent.objects.create(
+    """An "opened" event `hours_ago`, counted on the link as signing.actions.link_opened
+    counts the ones it writes now."""
+    event = SigningEvent.objects.create(
         kind=SigningEvent.Kind.OPENED,
         plan=link.plan,
         link=link,
         at=timezone.now() - timedelta(hours=hours_ago),
     )
+    events = SigningEvent.objects.filter(link=link, kind=SigningEvent.Kind.OPENED)
+    ShareLink.objects.filter(pk=link.pk).update(
+        last_opened_at=events.aggregate(at=Max("at"))["at"], times_opened=events.count()
+    )
+    return event
 
 
 def accepted_plan(
@@ -102,11 +115,19 @@ def signed(plan, *, staff, deposit_due=None, kinds=()) -> SignedRecord:
             title=document.title,
             text=document.text,
         )
+    deposit_balance_refresh(plan=plan)
     return record
 
 
+def cancel(plan) -> None:
+    """The plan cancelled (what cancelling derives: nothing owed on it any more)."""
+    plan.status = PlanStatus.CANCELLED
+    plan.save(update_fields=["status"])
+    deposit_balance_refresh(plan=plan)
+
+
 def deposit(plan, amount, *, staff) -> Deposit:
-    return Deposit.objects.create(
+    deposit = Deposit.objects.create(
         plan=plan,
         amount=Decimal(amount),
         currency="USD",
@@ -114,6 +135,8 @@ def deposit(plan, amount, *, staff) -> Deposit:
         method=Deposit.Method.CASH,
         recorded_by=staff,
     )
+    deposit_balance_refresh(plan=plan)
+    return deposit
 
 
 def session_plan(catalog, *, staff, days_ahead=(0,), lot=None, title="Session plan"):

@@ -238,7 +238,7 @@ def test_deposits_still_due_leave_out_paid_and_cancelled_plans(desk_client, fron
     cancelled = builders.accepted_plan(
         staff=front_desk, deposit_due=Decimal("300"), title="Called off"
     )
-    Plan.objects.filter(pk=cancelled.pk).update(status=PlanStatus.CANCELLED)
+    builders.cancel(cancelled)
     builders.accepted_plan(staff=front_desk, title="No deposit asked")
 
     html = section(board(desk_client), "deposits")
