@@ -19,7 +19,7 @@ from clinic.permissions import require_permission
 from planner import summary_pdf
 from planner.access import get_plan_stamp_for_user, get_plan_with_catalog
 from planner.calendar import calendar_ics
-from planner.delivery.selectors import plan_sessions, recorded_sessions
+from planner.delivery.selectors import recorded_sessions, treatment_record
 from planner.models import SummaryAccess
 from planner.selectors import plan_outlook_for
 from planner.summary import PlanSummary, paper_default, plan_summary_context
@@ -63,7 +63,7 @@ def plan_summary(request, pk):
         {
             "summary": summary,
             "plan": summary.plan,
-            "treatment_record": plan_sessions(plan=summary.plan),
+            "treatment_record": treatment_record(plan=summary.plan),
         },
     )
 
@@ -97,7 +97,7 @@ def _render(request, pk, *, log: bool) -> summary_pdf.CachedPdf:
         {
             "summary": summary,
             "page_size": PAPER_SIZES[_paper(request)],
-            "treatment_record": plan_sessions(plan=summary.plan),
+            "treatment_record": treatment_record(plan=summary.plan),
         },
     )
     return summary_pdf.CachedPdf(
