@@ -28,6 +28,7 @@ from planner.forms.plans import (
     InvestigationalForm,
     PlanListFilter,
 )
+from planner.fragments import plan_results_html
 from planner.history import plan_change_log
 from planner.models import Plan, PlanStatus
 from planner.pagination import window_page
@@ -117,8 +118,14 @@ def plan_edit(request, pk):
     return _plan_editor(request, plan=plan, patient=plan.patient, catalog=catalog)
 
 
-def _plan_context(request, plan: Plan, catalog: Catalog | None = None) -> dict:
-    outlook = plan_outlook_for(plan=plan, today=timezone.localdate(), catalog=catalog)
+def _plan_context(
+    request, plan: Plan, catalog: Catalog | None = None, *, results: bool = True
+) -> dict:
+    """What the plan page shows of a plan (the compare page, one column each: `results`
+    False leaves out the rendered results panel, which it does not show)."""
+    catalog = catalog or current_catalog()
+    today = timezone.localdate()
+    outlook = plan_outlook_for(plan=plan, today=today, catalog=catalog)
     gaps = outlook.due_diligence_gaps
     acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == gaps_text(gaps)
     shown = {"version": plan.version, "fingerprint": shown_fingerprint(drafts_of(plan), gaps)}
@@ -152,6 +159,11 @@ def _plan_context(request, plan: Plan, catalog: Catalog | None = None) -> dict:
             }
         ),
         "alternatives": plan_alternatives(plan=plan),
+        "results_html": (
+            plan_results_html(plan=plan, catalog_token=catalog.token, outlook=outlook, today=today)
+            if results
+            else ""
+        ),
     }
 
 
@@ -172,7 +184,7 @@ def plan_detail(request, pk):
         **_plan_context(request, plan, catalog),
         "change_log": plan_change_log(plan),
         "can_delete_draft": _may_delete_draft(request.user, plan),
-        "signing": plan_signing_overview(plan=plan),
+        "signing": plan_signing_overview(plan=plan, catalog=catalog),
         "deposit_methods": Deposit.Method.choices,
     }
     context["delivery"] = plan_delivery(plan=plan, today=timezone.localdate())
@@ -291,7 +303,7 @@ def plan_compare(request, pk, other_pk):
     other, _ = get_plan_with_catalog(request, other_pk)
     if plan.patient_id != other.patient_id:
         raise Http404("Plans of different patients cannot be compared.")
-    columns = [_plan_context(request, p, catalog) for p in (plan, other)]
+    columns = [_plan_context(request, p, catalog, results=False) for p in (plan, other)]
     return render(
         request,
         "planner/plan_compare.html",

@@ -388,9 +388,10 @@ def test_queries_do_not_grow_with_the_number_of_courses(
     small_url, large_url = (reverse(name, args=[plan.pk]) for plan in (small, large))
     desk_client.get(small_url)  # warm the session and role caches alike
     # The PDF also reads the plan's stamp and the shared cache, sets and clears the user's
-    # render mark and stores the PDF; emptied, so both requests render (a cached PDF's
-    # queries: test_summary_pdf_cache).
-    cache_queries = {"plan-summary-pdf": 13}.get(name, 0)
+    # render mark and stores the PDF; the page reads the stamp and the cache and stores its
+    # sheet (planner.fragments). Emptied, so both requests render (a kept PDF's or sheet's
+    # queries: test_summary_pdf_cache, test_a_kept_summary_sheet_costs_no_plan_query).
+    cache_queries = {"plan-summary-pdf": 13, "plan-summary": 7}.get(name, 0)
 
     # Session, user, permissions, plan (with the catalog's token), courses and the access log;
     # treatments, prices and study findings come from the cached catalog, and a plan never
