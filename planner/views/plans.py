@@ -22,7 +22,7 @@ from planner.access import (
 from planner.actions import PlanActionError, StaleEditError
 from planner.delivery.forms import PlanCompleteForm
 from planner.delivery.selectors import plan_delivery
-from planner.forms.editor import RECALCULATE, PlanEditor
+from planner.forms.editor import RECALCULATE, SAVE, PlanEditor
 from planner.forms.plans import (
     DueDiligenceAcknowledgementForm,
     InvestigationalForm,
@@ -108,14 +108,18 @@ def plan_create(request):
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
-    plan, catalog = get_plan_with_catalog(request, pk, people=False)
+    # An htmx fragment (recalculate, add, remove, refresh) shows no patient: only the page,
+    # and a save, which may answer with the page, read it.
+    page = not request.htmx or request.POST.get("action", "").partition(":")[0] == SAVE
+    plan, catalog = get_plan_with_catalog(request, pk, people=False, patient=page)
     if not plan.is_editable:
         messages.warning(
             request,
             f"This plan is {plan.get_status_display().lower()}: only a draft can be edited.",
         )
         return redirect(plan)
-    return _plan_editor(request, plan=plan, patient=plan.patient, catalog=catalog)
+    patient = plan.patient if page else None
+    return _plan_editor(request, plan=plan, patient=patient, catalog=catalog)
 
 
 def _plan_context(
