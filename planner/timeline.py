@@ -306,13 +306,16 @@ class _Canvas:
             self.bands.setdefault(band, []).append(box)
 
     def fits(self, box: Box) -> bool:
-        if box.x0 < 0 or box.x1 > self.width:
+        # Box.overlaps, written out: some 50 labels, each compared with its neighbours.
+        x0, y0, x1, y1 = box
+        if x0 < 0 or x1 > self.width:
             return False
-        return not any(
-            box.overlaps(other)
-            for band in self._bands_of(box)
-            for other in self.bands.get(band, ())
-        )
+        bands = self.bands
+        for band in self._bands_of(box):
+            for other in bands.get(band, ()):
+                if x0 < other[2] and other[0] < x1 and y0 < other[3] and other[1] < y1:
+                    return False
+        return True
 
     def text(self, x, y, text, *, anchor="start", css="label", size=FONT_SIZE, force=False):
         """Draw a label unless it would overlap one already drawn; True when drawn."""
@@ -321,7 +324,7 @@ class _Canvas:
             return False
         self.keep(box)
         size_attr = "" if size == FONT_SIZE else f' font-size="{_num(size)}"'
-        self.add(
+        self.parts.append(
             f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"'
             f"{size_attr}>{escape(text)}</text>"
         )
@@ -409,9 +412,66 @@ def _description(timeline: Timeline) -> str:
     return " ".join(parts)
 
 
-def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: int = WIDTH) -> str:
+@dataclass(frozen=True)
+class _Texts:
+    """What a picture says in words, the same at any width (escaped, ready to insert): the
+    description, and each course's full name, session tooltips and results tooltip."""
+
+    description: str
+    names: tuple[str, ...]
+    session_tips: tuple[tuple[str, ...], ...]
+    results_tips: tuple[str, ...]
+
+
+def _texts(timeline: Timeline) -> _Texts:
+    session_tips, results_tips = [], []
+    for course in timeline.courses:
+        tips = []
+        for s in course.sessions:
+            downtime = (
+                "until " + format_date_range(s.downtime_until_min, s.downtime_until_max)
+                if s.downtime_until_max
+                else NOT_DOCUMENTED
+            )
+            tips.append(
+                escape(
+                    f"{course.name}, session {s.number}: {format_date(s.day)}; downtime {downtime}"
+                )
+            )
+        session_tips.append(tuple(tips))
+        until = format_date_range(course.results_until_min, course.results_until_max)
+        results_tips.append(escape(f"{course.name}: results keep developing until about {until}"))
+    return _Texts(
+        description=escape(_description(timeline)),
+        names=tuple(
+            escape(f"{index}. {course.name}")
+            for index, course in enumerate(timeline.courses, start=1)
+        ),
+        session_tips=tuple(session_tips),
+        results_tips=tuple(results_tips),
+    )
+
+
+def render_timeline_pair(timeline: Timeline, *, id_prefix: str = "timeline") -> tuple[str, str]:
+    """The wide picture (ids from `id_prefix`) and the narrow one (`id_prefix`-narrow) of the
+    same timeline, for a box of either width: the words they share are written once."""
+    texts = _texts(timeline)
+    return (
+        render_timeline(timeline, id_prefix=id_prefix, width=WIDTH, texts=texts),
+        render_timeline(timeline, id_prefix=f"{id_prefix}-narrow", width=NARROW, texts=texts),
+    )
+
+
+def render_timeline(
+    timeline: Timeline,
+    *,
+    id_prefix: str = "timeline",
+    width: int = WIDTH,
+    texts: _Texts | None = None,
+) -> str:
     """The SVG of `timeline`, `width` units wide (it scales to its box; a narrow box reads
     better with a narrow picture, whose labels are then larger)."""
+    texts = texts or _texts(timeline)
     name_chars = int((width - 14) / text_width("x"))
     p = _safe_id(id_prefix)
     start, end = _domain(timeline)
@@ -473,12 +533,12 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
             )
         name = f"{index + 1}. {course.name}"
         short = _shorten(name, name_chars)
-        canvas.add(f'<g class="course-label"><title>{escape(name)}</title>')
+        canvas.add(f'<g class="course-label"><title>{texts.names[index]}</title>')
         name_y = y + 12
         canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
         y += name_row
-        for s, row in zip(course.sessions, rows, strict=True):
+        for s, row, tip in zip(course.sessions, rows, texts.session_tips[index], strict=True):
             mid = y + row * ROW + ROW / 2 + 2
             x = scale.x(s.day)
             band = f'x="{_num(x)}" y="{_num(mid - 4)}"'
@@ -495,16 +555,10 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
                     f'<rect class="downtime downtime-min" {band} '
                     f'width="{_num(x_end - x)}" height="8" fill="#7a4a2a"/>'
                 )
-            downtime = (
-                "until " + format_date_range(s.downtime_until_min, s.downtime_until_max)
-                if s.downtime_until_max
-                else NOT_DOCUMENTED
-            )
-            tip = f"{course.name}, session {s.number}: {format_date(s.day)}; downtime {downtime}"
             canvas.add(
                 f'<path class="session" data-course="{index}" data-number="{s.number}" '
                 f'data-date="{s.day.isoformat()}" d="{_diamond(x, mid)}" fill="#1d3557" '
-                f'stroke="#fff" stroke-width="1"><title>{escape(tip)}</title></path>'
+                f'stroke="#fff" stroke-width="1"><title>{tip}</title></path>'
             )
             canvas.text(
                 x, mid - 8, str(s.number), anchor="middle", css="label session-number", size=9
@@ -517,10 +571,9 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
                 (course.results_until_min or course.results_until_max) + timedelta(days=1)
             )
             x_max = scale.x(course.results_until_max + timedelta(days=1))
-            until = format_date_range(course.results_until_min, course.results_until_max)
-            tip = f"{course.name}: results keep developing until about {until}"
             canvas.add(
-                f'<g class="results" data-course="{index}"><title>{escape(tip)}</title>'
+                f'<g class="results" data-course="{index}">'
+                f"<title>{texts.results_tips[index]}</title>"
                 f'<rect class="results-min" x="{_num(x)}" y="{_num(results_y)}" '
                 f'width="{_num(x_min - x)}" height="9" fill="url(#{p}-results)" '
                 'stroke="#2f6b34" stroke-width="0.6"/>'
@@ -647,6 +700,6 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         f'aria-labelledby="{p}-title {p}-desc" font-family="DejaVu Sans, Verdana, sans-serif" '
         f'font-size="{FONT_SIZE}" fill="#111">'
         f'<title id="{p}-title">{escape(title)}</title>'
-        f'<desc id="{p}-desc">{escape(_description(timeline))}</desc>'
+        f'<desc id="{p}-desc">{texts.description}</desc>'
         f"{_defs(p)}" + "".join(canvas.parts) + "</svg>"
     )
