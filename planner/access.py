@@ -29,7 +29,8 @@ def plans_for_user(request):
     return Plan.objects.select_related("patient")
 
 
-PLAN_PEOPLE = ("created_by", "updated_by", "investigational_recorded_by")
+# The people the plan page names (the plan's author is never named there).
+PLAN_PEOPLE = ("updated_by", "investigational_recorded_by")
 
 
 def get_plan_for_user(request, pk: int) -> Plan:
@@ -49,11 +50,11 @@ def get_plan_for_user(request, pk: int) -> Plan:
 
 # Built once: each is copied, never changed, by the queries that use it.
 _CATALOG_TOKEN = Subquery(token_query()[:1])
-_COURSES = Prefetch("courses", queryset=Course.objects.order_by("position", "id"))
+COURSES = Prefetch("courses", queryset=Course.objects.order_by("position", "id"))
 
 
 def get_plan_with_catalog(
-    request, pk: int, *, people: bool = True, patient: bool = True
+    request, pk: int, *, people: bool = True, patient: bool = True, courses: bool = True
 ) -> tuple[Plan, Catalog]:
     """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
     for pages that only read: the catalog's token is read in the plan's query, and the
@@ -61,17 +62,15 @@ def get_plan_with_catalog(
     catalog instead of five. Without `people` (the editor and the summary name none of them)
     the users who created, updated or recorded the plan are left out of the join; without
     `patient` (an editor fragment shows no patient) the patient too, and `plan.patient`
-    must then not be read."""
+    must then not be read; without `courses` (the plan page reads them only when its kept
+    reading is out of date: planner.plan_page) the courses are not read."""
     check_permission(request.user, "planner.view_plan")
     related = (("patient",) if patient else ()) + (PLAN_PEOPLE if people else ())
-    plan = get_object_or_404(
-        Plan.objects.select_related(*related)
-        .annotate(catalog_token=_CATALOG_TOKEN)
-        .prefetch_related(_COURSES),
-        pk=pk,
-    )
+    plans = Plan.objects.select_related(*related).annotate(catalog_token=_CATALOG_TOKEN)
+    plan = get_object_or_404(plans.prefetch_related(COURSES) if courses else plans, pk=pk)
     catalog = catalog_for(plan.catalog_token)
-    with_catalog_rows(plan.courses.all(), catalog)
+    if courses:
+        with_catalog_rows(plan.courses.all(), catalog)
     return plan, catalog
 
 

@@ -13,13 +13,10 @@ invalidate, and no copy held by one process. FRAGMENT_CACHE_SECONDS = 0 renders 
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_PREFIX = "fragment"
@@ -72,17 +69,3 @@ def cached(name: str, parts: Iterable | None, build: Callable[[], object]):
         value = build()
         cache.set(key, value, timeout=seconds)
     return value
-
-
-def plan_results_html(*, plan, catalog_token: str | None, outlook, today: date) -> SafeString:
-    """The plan page's results panel (planner/_plan_results.html) for a saved plan: its
-    outlook is a function of the plan (its version moves with every write to it or its
-    courses), the catalog (its token) and the day."""
-    parts = None if catalog_token is None else (plan.pk, plan.version, catalog_token, today)
-    html = cached(
-        "plan-results",
-        parts,
-        lambda: render_to_string("planner/_plan_results.html", {"outlook": outlook}),
-    )
-    # Rendered by the template engine, which escaped every value.
-    return mark_safe(html)

@@ -3,6 +3,7 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -41,10 +42,14 @@ def consents_not_signed(required: list[ConsentDocument], signed_ids) -> list[Con
     return [document for document in required if document.pk not in signed_ids]
 
 
-def required_consents(*, plan: Plan, catalog: Catalog | None = None) -> list[ConsentDocument]:
+def required_consents(
+    *, plan: Plan, catalog: Catalog | None = None, kinds: Iterable[str] | None = None
+) -> list[ConsentDocument]:
     """The newest active version of every consent whose treatment kinds the plan's courses
-    include (courses prefetched with their treatments)."""
-    kinds = {course.treatment.kind for course in plan.courses.all()}
+    include (courses prefetched with their treatments, unless their `kinds` are given)."""
+    if kinds is None:
+        kinds = {course.treatment.kind for course in plan.courses.all()}
+    kinds = set(kinds)
     if not kinds:
         return []
     return consents_needed(active_consent_documents(catalog), kinds)
@@ -132,7 +137,9 @@ def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
     return None
 
 
-def plan_signing_overview(*, plan: Plan, catalog: Catalog | None = None) -> dict:
+def plan_signing_overview(
+    *, plan: Plan, catalog: Catalog | None = None, treatment_kinds: Iterable[str] | None = None
+) -> dict:
     """What the plan page's signing section shows, in at most three queries whatever the
     plan's history: links with their records (one join), then only what the plan's status
     needs (the consents before acceptance, unless the cached catalog is given; the deposit
@@ -142,7 +149,11 @@ def plan_signing_overview(*, plan: Plan, catalog: Catalog | None = None) -> dict
     )
     records = [link.record for link in links if hasattr(link, "record")]
     before_acceptance = plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
-    required = required_consents(plan=plan, catalog=catalog) if before_acceptance else []
+    required = (
+        required_consents(plan=plan, catalog=catalog, kinds=treatment_kinds)
+        if before_acceptance
+        else []
+    )
     agreed = plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
     deposits = list(plan.deposits.select_related("recorded_by")) if agreed else []
     balance = None

@@ -170,3 +170,41 @@ def test_the_summary_follows_a_saved_change(desk_client, clinician, plan):
     resave(plan, clinician, sessions=5)
 
     assert "1 of 5" in summary(desk_client, plan)
+
+
+# --- the plan page's reading (planner.plan_page) ------------------------------------------
+
+
+def test_a_renamed_user_is_named_afresh_on_a_kept_page(desk_client, clinician, plan):
+    plan = resave(plan, clinician, sessions=4)
+    assert f"by {clinician.get_full_name()}" in page(desk_client, plan)
+
+    clinician.first_name, clinician.last_name = "Renamed", "Clinician"
+    clinician.save()
+
+    html = page(desk_client, plan)
+    assert "by Renamed Clinician</p>" in html  # the header
+    assert "Renamed Clinician courses now" in html  # the change log
+
+
+def test_the_change_log_follows_a_save(desk_client, clinician, plan):
+    assert f"{clinician.get_full_name()} courses now" not in page(desk_client, plan)
+
+    resave(plan, clinician, sessions=4)
+
+    assert f"{clinician.get_full_name()} courses now" in page(desk_client, plan)
+
+
+def test_a_kept_reading_costs_no_course_or_history_query(
+    desk_client, clinician, plan, django_assert_num_queries
+):
+    plan = resave(plan, clinician, sessions=4)
+    page(desk_client, plan)
+
+    # Session, user, permissions, the plan, the kept reading, the names, the patient's other
+    # plans, the signing links.
+    with django_assert_num_queries(8) as queries:
+        page(desk_client, plan)
+
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "planner_course" not in tables and "historical" not in tables
