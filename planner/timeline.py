@@ -221,6 +221,10 @@ class _Scale:
     def x(self, day: date) -> float:
         return self.x0 + (day - self.start).days / self.days * (self.x1 - self.x0)
 
+    def x_after(self, day: date) -> float:
+        """x of the day after `day`: where a band that lasts through `day` ends."""
+        return self.x0 + ((day - self.start).days + 1) / self.days * (self.x1 - self.x0)
+
 
 def _domain(timeline: Timeline) -> tuple[date, date]:
     days = [timeline.today]
@@ -358,22 +362,33 @@ def _triangle(x: float, y: float, r: float = 6) -> str:
     return "M" + "L".join(f"{_num(a)} {_num(b)}" for a, b in points) + "Z"
 
 
-def _session_span(scale: _Scale, s: TimelineSession) -> tuple[float, float]:
-    """What a session occupies on its row: its diamond, its number and its longest band."""
-    x = scale.x(s.day)
-    right = x + 7
-    for until in (s.downtime_until_min, s.downtime_until_max):
-        if until:
-            right = max(right, scale.x(until + timedelta(days=1)))
-    return x - 7, right
+class _Spot(NamedTuple):
+    """Where a session is drawn: its x, and where its longest and shortest downtime bands
+    end (None without one)."""
+
+    x: float
+    max_end: float | None
+    min_end: float | None
 
 
-def _rows(scale: _Scale, sessions: tuple[TimelineSession, ...]) -> list[int]:
-    """Stack sessions whose bands would collide into further rows (first fit)."""
+def _spots(scale: _Scale, sessions: tuple[TimelineSession, ...]) -> list[_Spot]:
+    return [
+        _Spot(
+            scale.x(s.day),
+            scale.x_after(s.downtime_until_max) if s.downtime_until_max else None,
+            scale.x_after(s.downtime_until_min) if s.downtime_until_min else None,
+        )
+        for s in sessions
+    ]
+
+
+def _rows(spots: list[_Spot]) -> list[int]:
+    """Stack sessions whose bands would collide into further rows (first fit). A session
+    occupies its diamond, its number and its longest band."""
     row_ends: list[float] = []
     rows = []
-    for s in sessions:
-        left, right = _session_span(scale, s)
+    for x, max_end, min_end in spots:
+        left, right = x - 7, max(x + 7, max_end or x, min_end or x)
         for row, end in enumerate(row_ends):
             if left > end + 1:
                 row_ends[row] = right
@@ -522,7 +537,8 @@ def render_timeline(
     # One lane per course.
     y = axis_y + 8
     for index, course in enumerate(timeline.courses):
-        rows = _rows(scale, course.sessions)
+        spots = _spots(scale, course.sessions)
+        rows = _rows(spots)
         lane_rows = (max(rows) + 1) if rows else 1
         name_row = NAME_ROW
         lane_height = name_row + lane_rows * ROW + RESULTS_ROW + 6
@@ -538,22 +554,20 @@ def render_timeline(
         canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
         y += name_row
-        for s, row, tip in zip(course.sessions, rows, texts.session_tips[index], strict=True):
+        sessions = zip(course.sessions, spots, rows, texts.session_tips[index], strict=True)
+        for s, (x, max_end, min_end), row, tip in sessions:
             mid = y + row * ROW + ROW / 2 + 2
-            x = scale.x(s.day)
             band = f'x="{_num(x)}" y="{_num(mid - 4)}"'
-            if s.downtime_until_max:
-                x_end = scale.x(s.downtime_until_max + timedelta(days=1))
+            if max_end is not None:
                 canvas.add(
                     f'<rect class="downtime downtime-max" {band} '
-                    f'width="{_num(x_end - x)}" height="8" fill="url(#{p}-hatch)" '
+                    f'width="{_num(max_end - x)}" height="8" fill="url(#{p}-hatch)" '
                     'stroke="#7a4a2a" stroke-width="0.6"/>'
                 )
-            if s.downtime_until_min:
-                x_end = scale.x(s.downtime_until_min + timedelta(days=1))
+            if min_end is not None:
                 canvas.add(
                     f'<rect class="downtime downtime-min" {band} '
-                    f'width="{_num(x_end - x)}" height="8" fill="#7a4a2a"/>'
+                    f'width="{_num(min_end - x)}" height="8" fill="#7a4a2a"/>'
                 )
             canvas.add(
                 f'<path class="session" data-course="{index}" data-number="{s.number}" '
@@ -567,10 +581,8 @@ def render_timeline(
         if course.sessions and course.results_until_max:
             last = course.sessions[-1].day
             x = scale.x(last)
-            x_min = scale.x(
-                (course.results_until_min or course.results_until_max) + timedelta(days=1)
-            )
-            x_max = scale.x(course.results_until_max + timedelta(days=1))
+            x_min = scale.x_after(course.results_until_min or course.results_until_max)
+            x_max = scale.x_after(course.results_until_max)
             canvas.add(
                 f'<g class="results" data-course="{index}">'
                 f"<title>{texts.results_tips[index]}</title>"
