@@ -54,7 +54,13 @@ COURSES = Prefetch("courses", queryset=Course.objects.order_by("position", "id")
 
 
 def get_plan_with_catalog(
-    request, pk: int, *, people: bool = True, patient: bool = True, courses: bool = True
+    request,
+    pk: int,
+    *,
+    people: bool = True,
+    patient: bool = True,
+    courses: bool = True,
+    annotations: dict | None = None,
 ) -> tuple[Plan, Catalog]:
     """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
     for pages that only read: the catalog's token is read in the plan's query, and the
@@ -63,10 +69,13 @@ def get_plan_with_catalog(
     the users who created, updated or recorded the plan are left out of the join; without
     `patient` (an editor fragment shows no patient) the patient too, and `plan.patient`
     must then not be read; without `courses` (the plan page reads them only when its kept
-    reading is out of date: planner.plan_page) the courses are not read."""
+    reading is out of date: planner.plan_page) the courses are not read. `annotations` are
+    read in the plan's query too."""
     check_permission(request.user, "planner.view_plan")
     related = (("patient",) if patient else ()) + (PLAN_PEOPLE if people else ())
-    plans = Plan.objects.select_related(*related).annotate(catalog_token=_CATALOG_TOKEN)
+    plans = Plan.objects.select_related(*related).annotate(
+        catalog_token=_CATALOG_TOKEN, **(annotations or {})
+    )
     plan = get_object_or_404(plans.prefetch_related(COURSES) if courses else plans, pk=pk)
     catalog = catalog_for(plan.catalog_token)
     if courses:

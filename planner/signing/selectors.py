@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Exists, OuterRef
 
 from clinic.catalog_cache import Catalog
 from clinic.models import ConsentDocument, DepositRule
@@ -137,15 +138,28 @@ def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
     return None
 
 
+def share_links_exist() -> Exists:
+    """Whether a plan has had a signing link, as an annotation on a plan query (its outer
+    row): the plan page reads its links only then."""
+    return Exists(ShareLink.objects.filter(plan=OuterRef("pk")))
+
+
 def plan_signing_overview(
-    *, plan: Plan, catalog: Catalog | None = None, treatment_kinds: Iterable[str] | None = None
+    *,
+    plan: Plan,
+    catalog: Catalog | None = None,
+    treatment_kinds: Iterable[str] | None = None,
+    has_links: bool = True,
 ) -> dict:
     """What the plan page's signing section shows, in at most three queries whatever the
-    plan's history: links with their records (one join), then only what the plan's status
-    needs (the consents before acceptance, unless the cached catalog is given; the deposit
-    rule once quoted; deposits after)."""
-    links = list(
-        plan.share_links.select_related("created_by", "record").order_by("-created_at", "-id")
+    plan's history: links with their records (one join; none when `has_links` is False,
+    from share_links_exist), then only what the plan's status needs (the consents before
+    acceptance, unless the cached catalog is given; the deposit rule once quoted; deposits
+    after)."""
+    links = (
+        list(plan.share_links.select_related("created_by", "record").order_by("-created_at", "-id"))
+        if has_links
+        else []
     )
     records = [link.record for link in links if hasattr(link, "record")]
     before_acceptance = plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)

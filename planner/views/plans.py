@@ -41,7 +41,7 @@ from planner.selectors import (
     user_names,
 )
 from planner.signing.models import Deposit
-from planner.signing.selectors import plan_signing_overview
+from planner.signing.selectors import plan_signing_overview, share_links_exist
 
 PLANS_PER_PAGE = 25
 
@@ -185,13 +185,22 @@ def _may_delete_draft(user, plan: Plan) -> bool:
 @require_GET
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
-    plan, catalog = get_plan_with_catalog(request, pk, people=False, courses=False)
+    plan, catalog = get_plan_with_catalog(
+        request,
+        pk,
+        people=False,
+        courses=False,
+        annotations={"has_share_links": share_links_exist()},
+    )
     context = _plan_context(request, plan, catalog, change_log=True)
     context.update(
         {
             "can_delete_draft": _may_delete_draft(request.user, plan),
             "signing": plan_signing_overview(
-                plan=plan, catalog=catalog, treatment_kinds=context["treatment_kinds"]
+                plan=plan,
+                catalog=catalog,
+                treatment_kinds=context["treatment_kinds"],
+                has_links=plan.has_share_links,
             ),
             "deposit_methods": Deposit.Method.choices,
         }

@@ -16,9 +16,10 @@ from planner.planning import CourseDraft
 from tests.factories.planner import PatientFactory
 
 pytestmark = pytest.mark.django_db
-# What the plan page costs today, however long its history (session, user and roles included).
-# +2 for the signing section (links with their records; consents or deposits by status).
-PLAN_DETAIL_QUERY_BOUND = 10
+# What the plan page costs today, however long its history (session, user and roles included):
+# its history is read with the rest of its kept reading (planner.plan_page), and who made each
+# change with the other names it shows.
+PLAN_DETAIL_QUERY_BOUND = 7
 
 
 @pytest.fixture

@@ -201,9 +201,9 @@ def test_a_kept_reading_costs_no_course_or_history_query(
     plan = resave(plan, clinician, sessions=4)
     page(desk_client, plan)
 
-    # Session, user, permissions, the plan, the kept reading, the names, the patient's other
-    # plans, the signing links.
-    with django_assert_num_queries(8) as queries:
+    # Session, user, permissions, the plan (with whether it has signing links: it has none),
+    # the kept reading, the names, the patient's other plans.
+    with django_assert_num_queries(7) as queries:
         page(desk_client, plan)
 
     tables = " ".join(q["sql"] for q in queries.captured_queries)
