@@ -1,5 +1,6 @@
 """The catalog (treatments, products, plannable lots with their storage readings, price
-ranges, evidence notes) read once per app server process and reused until a catalog write.
+ranges, evidence notes, consent documents) read once per app server process and reused until
+a catalog write.
 
 Why: every plan page, summary and editor recalculation read the same catalog in 5–6
 queries; it changes a few times a day. The cache is keyed by the token in the one
@@ -21,6 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from clinic.lots.rules import NOT_PLANNABLE
 from clinic.models import (
     CatalogVersion,
+    ConsentDocument,
     EvidenceNote,
     ExosomeProduct,
     PriceRange,
@@ -31,7 +33,15 @@ from clinic.models import (
 )
 
 # A write to any of these replaces the token (connected in ClinicConfig.ready).
-CATALOG_MODELS = (TreatmentType, PriceRange, ExosomeProduct, ProductLot, StorageCheck, EvidenceNote)
+CATALOG_MODELS = (
+    TreatmentType,
+    PriceRange,
+    ExosomeProduct,
+    ProductLot,
+    StorageCheck,
+    EvidenceNote,
+    ConsentDocument,
+)
 
 
 @dataclass
@@ -42,6 +52,8 @@ class Catalog:
     lots: dict[int, ProductLot]  # every plannable lot, newest received first
     prices: list[PriceRange]  # every range, in the order in_force() reads them
     evidence_notes: list[EvidenceNote]  # the active ones
+    # The active consent versions, newest version of each slug first (planner.signing).
+    consent_documents: list[ConsentDocument] = field(default_factory=list)
     _in_force: dict[date, list[PriceRange]] = field(default_factory=dict)
 
     @cached_property
@@ -96,7 +108,10 @@ def _load(token: str | None) -> Catalog:
     for price in prices:
         price.treatment = treatments[price.treatment_id]
     evidence_notes = list(EvidenceNote.objects.filter(active=True))
-    return Catalog(token, treatments, products, lots, prices, evidence_notes)
+    consent_documents = list(
+        ConsentDocument.objects.filter(active=True).order_by("slug", "-version")
+    )
+    return Catalog(token, treatments, products, lots, prices, evidence_notes, consent_documents)
 
 
 class _Held:
@@ -106,7 +121,7 @@ class _Held:
 
 
 def current_catalog() -> Catalog:
-    """The catalog as of now: one query when the held copy is current, seven when not.
+    """The catalog as of now: one query when the held copy is current, eight when not.
 
     The token is read before the rows, so a copy is never newer-tagged than its rows: a
     write landing in between leaves newer rows under the older token, reloaded next time."""

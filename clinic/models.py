@@ -765,6 +765,9 @@ class ConsentDocument(models.Model):
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
+    # Part of the cached catalog (clinic/catalog_cache.py): bulk writes replace its token too.
+    objects = CatalogQuerySet.as_manager()
+
     class Meta:
         ordering = ["slug", "-version"]
         constraints = [

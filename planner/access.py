@@ -29,7 +29,8 @@ def plans_for_user(request):
     return Plan.objects.select_related("patient")
 
 
-PLAN_PEOPLE = ("created_by", "updated_by", "investigational_recorded_by")
+# The people the plan page names (the plan's author is never named there).
+PLAN_PEOPLE = ("updated_by", "investigational_recorded_by")
 
 
 def get_plan_for_user(request, pk: int) -> Plan:
@@ -47,21 +48,38 @@ def get_plan_for_user(request, pk: int) -> Plan:
     )
 
 
-def get_plan_with_catalog(request, pk: int, *, people: bool = True) -> tuple[Plan, Catalog]:
+# Built once: each is copied, never changed, by the queries that use it.
+_CATALOG_TOKEN = Subquery(token_query()[:1])
+COURSES = Prefetch("courses", queryset=Course.objects.order_by("position", "id"))
+
+
+def get_plan_with_catalog(
+    request,
+    pk: int,
+    *,
+    people: bool = True,
+    patient: bool = True,
+    courses: bool = True,
+    annotations: dict | None = None,
+) -> tuple[Plan, Catalog]:
     """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
     for pages that only read: the catalog's token is read in the plan's query, and the
     courses' treatments, products and lots come from the catalog. Three queries on a warm
     catalog instead of five. Without `people` (the editor and the summary name none of them)
-    the users who created, updated or recorded the plan are left out of the join."""
+    the users who created, updated or recorded the plan are left out of the join; without
+    `patient` (an editor fragment shows no patient) the patient too, and `plan.patient`
+    must then not be read; without `courses` (the plan page reads them only when its kept
+    reading is out of date: planner.plan_page) the courses are not read. `annotations` are
+    read in the plan's query too."""
     check_permission(request.user, "planner.view_plan")
-    plan = get_object_or_404(
-        Plan.objects.select_related("patient", *(PLAN_PEOPLE if people else ()))
-        .annotate(catalog_token=Subquery(token_query()[:1]))
-        .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("position", "id"))),
-        pk=pk,
+    related = (("patient",) if patient else ()) + (PLAN_PEOPLE if people else ())
+    plans = Plan.objects.select_related(*related).annotate(
+        catalog_token=_CATALOG_TOKEN, **(annotations or {})
     )
+    plan = get_object_or_404(plans.prefetch_related(COURSES) if courses else plans, pk=pk)
     catalog = catalog_for(plan.catalog_token)
-    with_catalog_rows(plan.courses.all(), catalog)
+    if courses:
+        with_catalog_rows(plan.courses.all(), catalog)
     return plan, catalog
 
 

@@ -1,8 +1,10 @@
 """Read-side queries for plans and patients, shaped for pages, the summary and the actions'
 checks. Reads only: nothing here writes, and nothing here imports planner.actions."""
 
+from collections.abc import Iterable
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Count,
@@ -50,6 +52,20 @@ def plan_outlook_for(
         frozen_quote=frozen_quote,
         today=today,
     )
+
+
+def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """The names pages show for these users (User.get_full_name(), else the username), by
+    id: one query, none without ids."""
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return {}
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .values_list("pk", "first_name", "last_name", "username")
+    )
+    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in rows}
 
 
 def due_diligence_gaps(*, plan: Plan, today: date) -> list[str]:

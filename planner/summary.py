@@ -53,7 +53,7 @@ from planner.patient_info import (
 )
 from planner.planning import PlanOutlook, drafts_of, price_quote
 from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
-from planner.timeline import NARROW, render_timeline, timeline_of
+from planner.timeline import render_timeline_pair, timeline_of
 from planner.wording import (
     RESULTS_VARY,
     TRIAL_STUDIES_RESULTS,
@@ -657,6 +657,12 @@ def plan_summary_context(
         key for k in kinds if k.kind in KIND_TEXTS for key in KIND_TEXTS[k.kind].sources
     ]
     figure_sources += list(GENERAL_SOURCES) if kinds else []
+    # The plan as a picture, wide and narrow (every text in its SVG escaped).
+    timelines = (
+        render_timeline_pair(timeline_of(outlook), id_prefix="summary-timeline")
+        if schedule.sessions
+        else ("", "")
+    )
 
     return PlanSummary(
         plan=plan,
@@ -717,18 +723,6 @@ def plan_summary_context(
         investigational_reference=plan.investigational_reference.strip(),
         disclosures=disclosures,
         sources=_source_refs(figure_sources),
-        timeline=(
-            mark_safe(render_timeline(timeline_of(outlook), id_prefix="summary-timeline"))
-            if schedule.sessions
-            else ""
-        ),
-        timeline_narrow=(
-            mark_safe(
-                render_timeline(
-                    timeline_of(outlook), id_prefix="summary-timeline-narrow", width=NARROW
-                )
-            )
-            if schedule.sessions
-            else ""
-        ),
+        timeline=mark_safe(timelines[0]),
+        timeline_narrow=mark_safe(timelines[1]),
     )

@@ -35,6 +35,8 @@ from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
 
+from planner.fragments import code_version
+
 # Relative links in the PDF templates resolve against this; the fetcher reads only the path,
 # so the host is never contacted (.invalid is reserved and never resolves).
 PDF_BASE_URL = "https://summary.invalid/"
@@ -45,7 +47,6 @@ CACHE_PREFIX = "summary-pdf"
 # The lowest: a render only ever waits for CPU that plain pages want (an idle server
 # renders as fast at any niceness); at 10, PostgreSQL's storm p95 was 530 ms (target 500).
 RENDER_NICENESS = 19
-REPO = Path(__file__).resolve().parent.parent
 
 
 def static_only_fetcher():
@@ -212,34 +213,6 @@ def warm_up_in_background() -> None:
 
 
 @functools.cache
-def code_version() -> str:
-    """A digest of the code, templates and stylesheets a PDF is made with, plus the settings
-    printed on it, so that a deploy or a settings change never serves a PDF made before."""
-    import weasyprint
-
-    digest = hashlib.sha256(weasyprint.__version__.encode())
-    for folder, pattern in (
-        ("planner", "**/*.py"),
-        ("clinic", "**/*.py"),
-        ("templates", "**/*.html"),
-        ("static/css", "*.css"),
-    ):
-        for path in sorted((REPO / folder).glob(pattern)):
-            if "migrations" not in path.parts:
-                digest.update(path.read_bytes())
-    for name in (
-        "CLINIC_NAME",
-        "CLINIC_ADDRESS",
-        "CLINIC_CONTACT",
-        "QUOTE_VALID_DAYS",
-        "CURRENCY",
-        "TIME_ZONE",
-    ):
-        digest.update(f"{name}={getattr(settings, name)!r};".encode())
-    return digest.hexdigest()[:16]
-
-
-@functools.cache
 def catalog_history_tables() -> tuple[str, ...]:
     """Every history table of the clinic app (treatments, prices, products, lots, storage
     readings, evidence notes...): each catalog write adds a row to one of them, so their
@@ -288,13 +261,21 @@ def plan_stamp(plan_id: int) -> dict | None:
     }
 
 
-def cache_key(*, stamp: dict, user, today, paper: str) -> str:
-    """The PDF's cache key: the plan's stamp, who prepares it (printed on it), the day (the
-    quote's expiry and the timeline's "today" depend on it), the paper and the code."""
-    parts = [
+def summary_parts(*, stamp: dict, user, today) -> list[str]:
+    """What a summary, on paper or on screen, is a function of: the plan's stamp, who prepares
+    it (printed on it) and the day (the quote's expiry and the timeline's "today" depend on
+    it). The code is the last part of every key (planner.fragments.code_version)."""
+    return [
         *(f"{name}={value}" for name, value in sorted(stamp.items())),
         f"user={user.pk}:{user.get_full_name()}:{user.get_username()}",
         f"today={today.isoformat()}",
+    ]
+
+
+def cache_key(*, stamp: dict, user, today, paper: str) -> str:
+    """The PDF's cache key: the summary's parts, the paper and the code."""
+    parts = [
+        *summary_parts(stamp=stamp, user=user, today=today),
         f"paper={paper}",
         f"code={code_version()}",
     ]

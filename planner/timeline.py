@@ -25,7 +25,7 @@ and the tables beside it stay."""
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from xml.sax.saxutils import escape as _xml_escape
+from typing import NamedTuple
 
 from clinic.formatting import (
     NOT_DOCUMENTED,
@@ -90,9 +90,9 @@ class Timeline:
     markers: tuple[TimelineMarker, ...] = ()
 
 
-@dataclass(frozen=True)
-class Box:
-    """A label's estimated extent, for keeping labels apart."""
+class Box(NamedTuple):
+    """A label's estimated extent, for keeping labels apart. (A named tuple: a picture
+    places a few hundred, and a frozen dataclass is several times slower to make.)"""
 
     x0: float
     y0: float
@@ -189,15 +189,22 @@ def timeline_of(outlook) -> Timeline:
 
 # Characters XML 1.0 cannot hold at all, even escaped (control characters, lone surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Anything escape() changes; most labels hold none, and are returned as they are.
+_TO_ESCAPE = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 
 
 def escape(text: str) -> str:
     """Text as it may stand in an SVG element or a double-quoted attribute."""
-    return _xml_escape(_NOT_XML.sub("", str(text)), {'"': "&quot;"})
+    text = str(text)
+    if _TO_ESCAPE.search(text) is None:
+        return text
+    text = _NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """A coordinate to a tenth, without a trailing '.0' (some 400 per picture)."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def axis_bounds(width: int = WIDTH) -> tuple[float, float]:
@@ -213,6 +220,10 @@ class _Scale:
 
     def x(self, day: date) -> float:
         return self.x0 + (day - self.start).days / self.days * (self.x1 - self.x0)
+
+    def x_after(self, day: date) -> float:
+        """x of the day after `day`: where a band that lasts through `day` ends."""
+        return self.x0 + ((day - self.start).days + 1) / self.days * (self.x1 - self.x0)
 
 
 def _domain(timeline: Timeline) -> tuple[date, date]:
@@ -299,13 +310,16 @@ class _Canvas:
             self.bands.setdefault(band, []).append(box)
 
     def fits(self, box: Box) -> bool:
-        if box.x0 < 0 or box.x1 > self.width:
+        # Box.overlaps, written out: some 50 labels, each compared with its neighbours.
+        x0, y0, x1, y1 = box
+        if x0 < 0 or x1 > self.width:
             return False
-        return not any(
-            box.overlaps(other)
-            for band in self._bands_of(box)
-            for other in self.bands.get(band, ())
-        )
+        bands = self.bands
+        for band in self._bands_of(box):
+            for other in bands.get(band, ()):
+                if x0 < other[2] and other[0] < x1 and y0 < other[3] and other[1] < y1:
+                    return False
+        return True
 
     def text(self, x, y, text, *, anchor="start", css="label", size=FONT_SIZE, force=False):
         """Draw a label unless it would overlap one already drawn; True when drawn."""
@@ -314,7 +328,7 @@ class _Canvas:
             return False
         self.keep(box)
         size_attr = "" if size == FONT_SIZE else f' font-size="{_num(size)}"'
-        self.add(
+        self.parts.append(
             f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"'
             f"{size_attr}>{escape(text)}</text>"
         )
@@ -339,8 +353,8 @@ def _defs(p: str) -> str:
 
 
 def _diamond(x: float, y: float, r: float = 6) -> str:
-    points = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
-    return "M" + "L".join(f"{_num(a)} {_num(b)}" for a, b in points) + "Z"
+    xs, ys = _num(x), _num(y)
+    return f"M{xs} {_num(y - r)}L{_num(x + r)} {ys}L{xs} {_num(y + r)}L{_num(x - r)} {ys}Z"
 
 
 def _triangle(x: float, y: float, r: float = 6) -> str:
@@ -348,22 +362,33 @@ def _triangle(x: float, y: float, r: float = 6) -> str:
     return "M" + "L".join(f"{_num(a)} {_num(b)}" for a, b in points) + "Z"
 
 
-def _session_span(scale: _Scale, s: TimelineSession) -> tuple[float, float]:
-    """What a session occupies on its row: its diamond, its number and its longest band."""
-    x = scale.x(s.day)
-    right = x + 7
-    for until in (s.downtime_until_min, s.downtime_until_max):
-        if until:
-            right = max(right, scale.x(until + timedelta(days=1)))
-    return x - 7, right
+class _Spot(NamedTuple):
+    """Where a session is drawn: its x, and where its longest and shortest downtime bands
+    end (None without one)."""
+
+    x: float
+    max_end: float | None
+    min_end: float | None
 
 
-def _rows(scale: _Scale, sessions: tuple[TimelineSession, ...]) -> list[int]:
-    """Stack sessions whose bands would collide into further rows (first fit)."""
+def _spots(scale: _Scale, sessions: tuple[TimelineSession, ...]) -> list[_Spot]:
+    return [
+        _Spot(
+            scale.x(s.day),
+            scale.x_after(s.downtime_until_max) if s.downtime_until_max else None,
+            scale.x_after(s.downtime_until_min) if s.downtime_until_min else None,
+        )
+        for s in sessions
+    ]
+
+
+def _rows(spots: list[_Spot]) -> list[int]:
+    """Stack sessions whose bands would collide into further rows (first fit). A session
+    occupies its diamond, its number and its longest band."""
     row_ends: list[float] = []
     rows = []
-    for s in sessions:
-        left, right = _session_span(scale, s)
+    for x, max_end, min_end in spots:
+        left, right = x - 7, max(x + 7, max_end or x, min_end or x)
         for row, end in enumerate(row_ends):
             if left > end + 1:
                 row_ends[row] = right
@@ -402,9 +427,66 @@ def _description(timeline: Timeline) -> str:
     return " ".join(parts)
 
 
-def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: int = WIDTH) -> str:
+@dataclass(frozen=True)
+class _Texts:
+    """What a picture says in words, the same at any width (escaped, ready to insert): the
+    description, and each course's full name, session tooltips and results tooltip."""
+
+    description: str
+    names: tuple[str, ...]
+    session_tips: tuple[tuple[str, ...], ...]
+    results_tips: tuple[str, ...]
+
+
+def _texts(timeline: Timeline) -> _Texts:
+    session_tips, results_tips = [], []
+    for course in timeline.courses:
+        tips = []
+        for s in course.sessions:
+            downtime = (
+                "until " + format_date_range(s.downtime_until_min, s.downtime_until_max)
+                if s.downtime_until_max
+                else NOT_DOCUMENTED
+            )
+            tips.append(
+                escape(
+                    f"{course.name}, session {s.number}: {format_date(s.day)}; downtime {downtime}"
+                )
+            )
+        session_tips.append(tuple(tips))
+        until = format_date_range(course.results_until_min, course.results_until_max)
+        results_tips.append(escape(f"{course.name}: results keep developing until about {until}"))
+    return _Texts(
+        description=escape(_description(timeline)),
+        names=tuple(
+            escape(f"{index}. {course.name}")
+            for index, course in enumerate(timeline.courses, start=1)
+        ),
+        session_tips=tuple(session_tips),
+        results_tips=tuple(results_tips),
+    )
+
+
+def render_timeline_pair(timeline: Timeline, *, id_prefix: str = "timeline") -> tuple[str, str]:
+    """The wide picture (ids from `id_prefix`) and the narrow one (`id_prefix`-narrow) of the
+    same timeline, for a box of either width: the words they share are written once."""
+    texts = _texts(timeline)
+    return (
+        render_timeline(timeline, id_prefix=id_prefix, width=WIDTH, texts=texts),
+        render_timeline(timeline, id_prefix=f"{id_prefix}-narrow", width=NARROW, texts=texts),
+    )
+
+
+def render_timeline(
+    timeline: Timeline,
+    *,
+    id_prefix: str = "timeline",
+    width: int = WIDTH,
+    texts: _Texts | None = None,
+) -> str:
     """The SVG of `timeline`, `width` units wide (it scales to its box; a narrow box reads
     better with a narrow picture, whose labels are then larger)."""
+    texts = texts or _texts(timeline)
     name_chars = int((width - 14) / text_width("x"))
     p = _safe_id(id_prefix)
     start, end = _domain(timeline)
@@ -455,7 +537,8 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
     # One lane per course.
     y = axis_y + 8
     for index, course in enumerate(timeline.courses):
-        rows = _rows(scale, course.sessions)
+        spots = _spots(scale, course.sessions)
+        rows = _rows(spots)
         lane_rows = (max(rows) + 1) if rows else 1
         name_row = NAME_ROW
         lane_height = name_row + lane_rows * ROW + RESULTS_ROW + 6
@@ -466,37 +549,30 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
             )
         name = f"{index + 1}. {course.name}"
         short = _shorten(name, name_chars)
-        canvas.add(f'<g class="course-label"><title>{escape(name)}</title>')
+        canvas.add(f'<g class="course-label"><title>{texts.names[index]}</title>')
         name_y = y + 12
         canvas.text(4, name_y, short, css="label course-name", force=True)
         canvas.add("</g>")
         y += name_row
-        for s, row in zip(course.sessions, rows, strict=True):
+        sessions = zip(course.sessions, spots, rows, texts.session_tips[index], strict=True)
+        for s, (x, max_end, min_end), row, tip in sessions:
             mid = y + row * ROW + ROW / 2 + 2
-            x = scale.x(s.day)
-            if s.downtime_until_max:
-                x_end = scale.x(s.downtime_until_max + timedelta(days=1))
+            band = f'x="{_num(x)}" y="{_num(mid - 4)}"'
+            if max_end is not None:
                 canvas.add(
-                    f'<rect class="downtime downtime-max" x="{_num(x)}" y="{_num(mid - 4)}" '
-                    f'width="{_num(x_end - x)}" height="8" fill="url(#{p}-hatch)" '
+                    f'<rect class="downtime downtime-max" {band} '
+                    f'width="{_num(max_end - x)}" height="8" fill="url(#{p}-hatch)" '
                     'stroke="#7a4a2a" stroke-width="0.6"/>'
                 )
-            if s.downtime_until_min:
-                x_end = scale.x(s.downtime_until_min + timedelta(days=1))
+            if min_end is not None:
                 canvas.add(
-                    f'<rect class="downtime downtime-min" x="{_num(x)}" y="{_num(mid - 4)}" '
-                    f'width="{_num(x_end - x)}" height="8" fill="#7a4a2a"/>'
+                    f'<rect class="downtime downtime-min" {band} '
+                    f'width="{_num(min_end - x)}" height="8" fill="#7a4a2a"/>'
                 )
-            downtime = (
-                "until " + format_date_range(s.downtime_until_min, s.downtime_until_max)
-                if s.downtime_until_max
-                else NOT_DOCUMENTED
-            )
-            tip = f"{course.name}, session {s.number}: {format_date(s.day)}; downtime {downtime}"
             canvas.add(
                 f'<path class="session" data-course="{index}" data-number="{s.number}" '
                 f'data-date="{s.day.isoformat()}" d="{_diamond(x, mid)}" fill="#1d3557" '
-                f'stroke="#fff" stroke-width="1"><title>{escape(tip)}</title></path>'
+                f'stroke="#fff" stroke-width="1"><title>{tip}</title></path>'
             )
             canvas.text(
                 x, mid - 8, str(s.number), anchor="middle", css="label session-number", size=9
@@ -505,14 +581,11 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         if course.sessions and course.results_until_max:
             last = course.sessions[-1].day
             x = scale.x(last)
-            x_min = scale.x(
-                (course.results_until_min or course.results_until_max) + timedelta(days=1)
-            )
-            x_max = scale.x(course.results_until_max + timedelta(days=1))
-            until = format_date_range(course.results_until_min, course.results_until_max)
-            tip = f"{course.name}: results keep developing until about {until}"
+            x_min = scale.x_after(course.results_until_min or course.results_until_max)
+            x_max = scale.x_after(course.results_until_max)
             canvas.add(
-                f'<g class="results" data-course="{index}"><title>{escape(tip)}</title>'
+                f'<g class="results" data-course="{index}">'
+                f"<title>{texts.results_tips[index]}</title>"
                 f'<rect class="results-min" x="{_num(x)}" y="{_num(results_y)}" '
                 f'width="{_num(x_min - x)}" height="9" fill="url(#{p}-results)" '
                 'stroke="#2f6b34" stroke-width="0.6"/>'
@@ -639,6 +712,6 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline", width: i
         f'aria-labelledby="{p}-title {p}-desc" font-family="DejaVu Sans, Verdana, sans-serif" '
         f'font-size="{FONT_SIZE}" fill="#111">'
         f'<title id="{p}-title">{escape(title)}</title>'
-        f'<desc id="{p}-desc">{escape(_description(timeline))}</desc>'
+        f'<desc id="{p}-desc">{texts.description}</desc>'
         f"{_defs(p)}" + "".join(canvas.parts) + "</svg>"
     )

@@ -65,6 +65,25 @@ def plan_sessions(*, plan: Plan) -> list[TreatmentSession]:
     )
 
 
+def treatment_record(*, plan: Plan) -> list[TreatmentSession]:
+    """The plan's session records for the patient summary (HTML and PDF), in course and
+    session order, each with its course and lots. No query for a plan that was never
+    accepted: records are made when a plan is accepted, and an accepted plan never goes back.
+    Otherwise one: the courses come from the plan (prefetched, with the catalog's treatments
+    and products), so only the lots are joined."""
+    if plan.status in NEVER_ACCEPTED:
+        return []
+    courses = {course.pk: (index, course) for index, course in enumerate(plan.courses.all())}
+    sessions = list(
+        TreatmentSession.objects.filter(plan=plan).select_related(
+            "planned_lot__product", "lot_used__product"
+        )
+    )
+    for s in sessions:
+        s.course = courses[s.course_id][1]
+    return sorted(sessions, key=lambda s: (courses[s.course_id][0], s.number))
+
+
 def course_sessions(*, course_id: int) -> list[TreatmentSession]:
     return list(
         _session_rows()

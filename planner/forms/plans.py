@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
+from django.utils.choices import BaseChoiceIterator
 
 from clinic.formatting import PLATELET_TOPICAL_ONLY, format_date
 from clinic.forms_util import int_or_none
@@ -76,24 +77,57 @@ class PlanForm(forms.ModelForm):
         return ready_by
 
 
-class _SharedChoices:
-    """A choice field whose copy per form shares its choices instead of deep-copying them.
-    Django deep-copies every field of every form it builds; a course row's choices are
-    never changed in place (a form that narrows them assigns a new list), so the copy is
-    waste: about a third of building the course formset on each recalculation."""
+def _clone(obj):
+    """copy.copy of a plain object (what Django's Field and Widget __deepcopy__ start with),
+    without the copy module's generic machinery."""
+    clone = object.__new__(type(obj))
+    clone.__dict__.update(obj.__dict__)
+    return clone
+
+
+class _CheapCopy:
+    """A course form's field, copied for each form as Django's Field.__deepcopy__ copies it
+    (the field, its widget and the widget's attrs, the error messages and the validators),
+    but without the copy module's generic machinery, and sharing its choices instead of
+    copying them: a course row's choices are never changed in place (a form that narrows
+    them assigns new ones). Django deep-copies every field of every form it builds; that was
+    a third of the course formset's cost on each recalculation."""
 
     def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
+        result = _clone(self)
+        memo[id(self)] = result
+        result.widget = _clone(self.widget)
+        result.widget.attrs = self.widget.attrs.copy()
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
         return result
 
 
-class SharedChoiceField(_SharedChoices, forms.ChoiceField):
+class SharedChoiceField(_CheapCopy, forms.ChoiceField):
     pass
 
 
-class SharedTypedChoiceField(_SharedChoices, forms.TypedChoiceField):
+class SharedTypedChoiceField(_CheapCopy, forms.TypedChoiceField):
     pass
+
+
+class CourseIntegerField(_CheapCopy, forms.IntegerField):
+    pass
+
+
+class CourseDateField(_CheapCopy, forms.DateField):
+    pass
+
+
+class FixedChoices(BaseChoiceIterator):
+    """Choices already in Django's normal form ((value, label) pairs), which a field and its
+    widget take as they are instead of normalising them again on every assignment."""
+
+    def __init__(self, choices: list[tuple]):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
 
 
 class CourseForm(forms.Form):
@@ -101,7 +135,7 @@ class CourseForm(forms.Form):
         coerce=int,
         error_messages={"required": CHOOSE_TREATMENT, "invalid_choice": CHOOSE_TREATMENT},
     )
-    sessions = forms.IntegerField(
+    sessions = CourseIntegerField(
         min_value=1,
         max_value=MAX_SESSIONS_PER_COURSE,
         error_messages={
@@ -114,7 +148,7 @@ class CourseForm(forms.Form):
             attrs={"min": 1, "max": MAX_SESSIONS_PER_COURSE, "inputmode": "numeric"}
         ),
     )
-    interval_count = forms.IntegerField(
+    interval_count = CourseIntegerField(
         label="Every",
         required=False,
         min_value=1,
@@ -131,7 +165,7 @@ class CourseForm(forms.Form):
         required=False,
         choices=[("", "default")] + IntervalUnit.choices,
     )
-    first_session = forms.DateField(
+    first_session = CourseDateField(
         error_messages={"invalid": NOT_A_DATE, "required": NOT_A_DATE},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -167,9 +201,9 @@ class CourseForm(forms.Form):
         self.treatments = treatments
         self.products = products or {}
         self.lots = lots or {}
-        self.fields["treatment"].choices = [("", "Choose a treatment")] + [
-            (pk, t.name) for pk, t in treatments.items()
-        ]
+        self.fields["treatment"].choices = FixedChoices(
+            [("", "Choose a treatment")] + [(pk, t.name) for pk, t in treatments.items()]
+        )
         # Offer only what fits: products usable by this treatment's route, lots of the
         # chosen product. The server re-checks both in clean().
         treatment = self.treatments.get(int_or_none(self._raw("treatment")))
@@ -181,12 +215,17 @@ class CourseForm(forms.Form):
             for p in self.products.values()
             if treatment is None or p.fits_route(treatment.route) or p.pk == product_id
         ]
-        self.fields["product"].choices = [("", "not specified")] + [(p.pk, str(p)) for p in fitting]
-        self.fields["lot"].choices = [("", "not specified")] + [
-            (lot.pk, f"{lot.lot_number} (expires {format_date(lot.expires_on)})")
-            for lot in self.lots.values()
-            if lot.product_id == product_id or lot.pk == lot_id
-        ]
+        self.fields["product"].choices = FixedChoices(
+            [("", "not specified")] + [(p.pk, str(p)) for p in fitting]
+        )
+        self.fields["lot"].choices = FixedChoices(
+            [("", "not specified")]
+            + [
+                (lot.pk, f"{lot.lot_number} (expires {format_date(lot.expires_on)})")
+                for lot in self.lots.values()
+                if lot.product_id == product_id or lot.pk == lot_id
+            ]
+        )
 
     def _raw(self, name):
         if self.is_bound:

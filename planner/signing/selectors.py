@@ -3,11 +3,14 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Exists, OuterRef
 
+from clinic.catalog_cache import Catalog
 from clinic.models import ConsentDocument, DepositRule
 from planner.models import Plan, PlanStatus
 from planner.signing.models import ShareLink, SignedRecord
@@ -19,9 +22,12 @@ CENT = Decimal("0.01")
 TAKES_DEPOSITS = (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
 
 
-def active_consent_documents() -> list[ConsentDocument]:
-    """Every active consent version, newest version of each slug first: one query, for
-    `consents_needed` over any number of plans or sessions."""
+def active_consent_documents(catalog: Catalog | None = None) -> list[ConsentDocument]:
+    """Every active consent version, newest version of each slug first, for
+    `consents_needed` over any number of plans or sessions: from the cached catalog when the
+    caller has it (no query), else one query."""
+    if catalog is not None:
+        return catalog.consent_documents
     return list(ConsentDocument.objects.filter(active=True).order_by("slug", "-version"))
 
 
@@ -40,13 +46,17 @@ def consents_not_signed(required: list[ConsentDocument], signed_ids) -> list[Con
     return [document for document in required if document.pk not in signed_ids]
 
 
-def required_consents(*, plan: Plan) -> list[ConsentDocument]:
+def required_consents(
+    *, plan: Plan, catalog: Catalog | None = None, kinds: Iterable[str] | None = None
+) -> list[ConsentDocument]:
     """The newest active version of every consent whose treatment kinds the plan's courses
-    include (courses prefetched with their treatments)."""
-    kinds = {course.treatment.kind for course in plan.courses.all()}
+    include (courses prefetched with their treatments, unless their `kinds` are given)."""
+    if kinds is None:
+        kinds = {course.treatment.kind for course in plan.courses.all()}
+    kinds = set(kinds)
     if not kinds:
         return []
-    return consents_needed(active_consent_documents(), kinds)
+    return consents_needed(active_consent_documents(catalog), kinds)
 
 
 def missing_consents(*, plan: Plan) -> list[ConsentDocument]:
@@ -131,18 +141,36 @@ def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
     return None
 
 
-def plan_signing_overview(*, plan: Plan) -> dict:
+def share_links_exist() -> Exists:
+    """Whether a plan has had a signing link, as an annotation on a plan query (its outer
+    row): the plan page reads its links only then."""
+    return Exists(ShareLink.objects.filter(plan=OuterRef("pk")))
+
+
+def plan_signing_overview(
+    *,
+    plan: Plan,
+    catalog: Catalog | None = None,
+    treatment_kinds: Iterable[str] | None = None,
+    has_links: bool = True,
+) -> dict:
     """What the plan page's signing section shows, in at most three queries whatever the
-    plan's history: links with their records (one join), then only what the plan's status
-    needs (the consents before acceptance, the deposit rule once quoted, deposits after)."""
-    links = list(
-        plan.share_links.select_related("created_by", "revoked_by", "record").order_by(
-            "-created_at", "-id"
-        )
+    plan's history: links with their records (one join; none when `has_links` is False,
+    from share_links_exist), then only what the plan's status needs (the consents before
+    acceptance, unless the cached catalog is given; the deposit rule once quoted; deposits
+    after)."""
+    links = (
+        list(plan.share_links.select_related("created_by", "record").order_by("-created_at", "-id"))
+        if has_links
+        else []
     )
     records = [link.record for link in links if hasattr(link, "record")]
     before_acceptance = plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
-    required = required_consents(plan=plan) if before_acceptance else []
+    required = (
+        required_consents(plan=plan, catalog=catalog, kinds=treatment_kinds)
+        if before_acceptance
+        else []
+    )
     agreed = plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
     deposits = list(plan.deposits.select_related("recorded_by")) if agreed else []
     balance = None

@@ -6,13 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from clinic.catalog_cache import Catalog, current_catalog
 from clinic.forms_util import int_or_none
 from clinic.permissions import require_permission
-from planner import actions, workflow
+from planner import actions
 from planner.access import (
     get_patient_for_user,
     get_plan_for_user,
@@ -22,19 +23,25 @@ from planner.access import (
 from planner.actions import PlanActionError, StaleEditError
 from planner.delivery.forms import PlanCompleteForm
 from planner.delivery.selectors import plan_delivery
-from planner.forms.editor import RECALCULATE, PlanEditor
+from planner.forms.editor import RECALCULATE, SAVE, PlanEditor
 from planner.forms.plans import (
     DueDiligenceAcknowledgementForm,
     InvestigationalForm,
     PlanListFilter,
 )
-from planner.history import plan_change_log
+from planner.history import named
 from planner.models import Plan, PlanStatus
 from planner.pagination import rows_read, window_page
-from planner.planning import drafts_of, gaps_text, shown_fingerprint
-from planner.selectors import due_diligence_gaps, plan_alternatives, plan_outlook_for
+from planner.plan_page import plan_reading
+from planner.planning import gaps_text
+from planner.selectors import (
+    due_diligence_gaps,
+    plan_alternatives,
+    plan_outlook_for,
+    user_names,
+)
 from planner.signing.models import Deposit
-from planner.signing.selectors import plan_signing_overview
+from planner.signing.selectors import plan_signing_overview, share_links_exist
 
 PLANS_PER_PAGE = 25
 
@@ -105,40 +112,44 @@ def plan_create(request):
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
-    plan, catalog = get_plan_with_catalog(request, pk, people=False)
+    # An htmx fragment (recalculate, add, remove, refresh) shows no patient: only the page,
+    # and a save, which may answer with the page, read it.
+    page = not request.htmx or request.POST.get("action", "").partition(":")[0] == SAVE
+    plan, catalog = get_plan_with_catalog(request, pk, people=False, patient=page)
     if not plan.is_editable:
         messages.warning(
             request,
             f"This plan is {plan.get_status_display().lower()}: only a draft can be edited.",
         )
         return redirect(plan)
-    return _plan_editor(request, plan=plan, patient=plan.patient, catalog=catalog)
+    patient = plan.patient if page else None
+    return _plan_editor(request, plan=plan, patient=patient, catalog=catalog)
 
 
-def _plan_context(request, plan: Plan, catalog: Catalog | None = None) -> dict:
-    outlook = plan_outlook_for(plan=plan, today=timezone.localdate(), catalog=catalog)
-    gaps = outlook.due_diligence_gaps
+def _plan_context(
+    request, plan: Plan, catalog: Catalog | None = None, *, change_log: bool = False
+) -> dict:
+    """What the plan page shows of a plan: its reading (planner.plan_page, kept in the shared
+    cache), the names of who last changed it, recorded its IND reference and acknowledged
+    its gaps (read afresh), the forms that sign off what is shown, and the patient's other
+    plans; with `change_log`, the change log too."""
+    catalog = catalog or current_catalog()
+    reading = plan_reading(plan=plan, catalog=catalog, today=timezone.localdate())
+    gaps = list(reading.due_diligence_gaps)
     acknowledged = bool(gaps) and plan.due_diligence_gaps_acknowledged == gaps_text(gaps)
-    shown = {"version": plan.version, "fingerprint": shown_fingerprint(drafts_of(plan), gaps)}
-    return {
+    shown = {"version": plan.version, "fingerprint": reading.fingerprint}
+    people = {
+        "updated_by": plan.updated_by_id,
+        "investigational_recorded_by": plan.investigational_recorded_by_id,
+        "due_diligence_acknowledged_by": plan.due_diligence_acknowledged_by_id,
+    }
+    log = reading.change_log if change_log else ()
+    names = user_names([*people.values(), *(record.who_id for record in log)])
+    context = {
         "plan": plan,
         "patient": plan.patient,
-        "outlook": outlook,
-        "transitions": [
-            {
-                "status": status,
-                "label": workflow.action_label(plan.status, status),
-                # A guardrail that will refuse the move disables its button, reason beside it.
-                "refusal": workflow.transition_refusal(
-                    plan=plan, to_status=status, outlook=outlook
-                ),
-                "cautions": (
-                    workflow.presenting_cautions(outlook) if status == PlanStatus.PRESENTED else []
-                ),
-            }
-            for status in workflow.allowed_transitions(plan.status)
-        ],
-        "investigational": plan.has_investigational_course,
+        "transitions": reading.moves,
+        "investigational": reading.investigational,
         "investigational_recorded": plan.investigational_recorded,
         "due_diligence_gaps": gaps,
         "due_diligence_acknowledged": acknowledged,
@@ -150,7 +161,14 @@ def _plan_context(request, plan: Plan, catalog: Catalog | None = None) -> dict:
             }
         ),
         "alternatives": plan_alternatives(plan=plan),
+        # Rendered by the template engine, which escaped every value.
+        "results_html": mark_safe(reading.results_html),
+        "treatment_kinds": reading.treatment_kinds,
+        **{role: names.get(pk, "") for role, pk in people.items()},
     }
+    if change_log:
+        context["change_log"] = named(log, names)
+    return context
 
 
 NOT_YOUR_DRAFT = "Only the draft's author or a clinician can delete it."
@@ -165,14 +183,26 @@ def _may_delete_draft(user, plan: Plan) -> bool:
 @require_GET
 @require_permission("planner.view_plan")
 def plan_detail(request, pk):
-    plan, catalog = get_plan_with_catalog(request, pk)
-    context = {
-        **_plan_context(request, plan, catalog),
-        "change_log": plan_change_log(plan),
-        "can_delete_draft": _may_delete_draft(request.user, plan),
-        "signing": plan_signing_overview(plan=plan),
-        "deposit_methods": Deposit.Method.choices,
-    }
+    plan, catalog = get_plan_with_catalog(
+        request,
+        pk,
+        people=False,
+        courses=False,
+        annotations={"has_share_links": share_links_exist()},
+    )
+    context = _plan_context(request, plan, catalog, change_log=True)
+    context.update(
+        {
+            "can_delete_draft": _may_delete_draft(request.user, plan),
+            "signing": plan_signing_overview(
+                plan=plan,
+                catalog=catalog,
+                treatment_kinds=context["treatment_kinds"],
+                has_links=plan.has_share_links,
+            ),
+            "deposit_methods": Deposit.Method.choices,
+        }
+    )
     context["delivery"] = plan_delivery(plan=plan, today=timezone.localdate())
     context["complete_form"] = PlanCompleteForm(initial={"version": plan.version})
     return render(request, "planner/plan_detail.html", context)
@@ -289,7 +319,11 @@ def plan_compare(request, pk, other_pk):
     other, _ = get_plan_with_catalog(request, other_pk)
     if plan.patient_id != other.patient_id:
         raise Http404("Plans of different patients cannot be compared.")
-    columns = [_plan_context(request, p, catalog) for p in (plan, other)]
+    today = timezone.localdate()
+    columns = [
+        {"plan": p, "outlook": plan_outlook_for(plan=p, today=today, catalog=catalog)}
+        for p in (plan, other)
+    ]
     return render(
         request,
         "planner/plan_compare.html",

@@ -3,6 +3,7 @@ an .ics calendar. All three read the plan exactly as the plan page does; the onl
 one row in the access log (who opened which plan's material, and when), plus, for the PDF,
 the shared cache of finished PDFs (planner.summary_pdf)."""
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,14 +13,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from clinic.permissions import require_permission
-from planner import summary_pdf
+from planner import fragments, summary_pdf
 from planner.access import get_plan_stamp_for_user, get_plan_with_catalog
 from planner.calendar import calendar_ics
-from planner.delivery.selectors import plan_sessions, recorded_sessions
+from planner.delivery.selectors import recorded_sessions, treatment_record
 from planner.models import SummaryAccess
 from planner.selectors import plan_outlook_for
 from planner.summary import PlanSummary, paper_default, plan_summary_context
@@ -53,18 +55,43 @@ def _filename(summary: PlanSummary, prefix: str, extension: str) -> str:
     return f"{prefix}-{name}-{plan}-{summary.prepared_on.isoformat()}.{extension}"
 
 
+@dataclass(frozen=True)
+class SummarySheet:
+    """The summary page's sheet as rendered, and the two names its <title> shows."""
+
+    title: str
+    patient_name: str
+    html: str
+
+
+def _summary_sheet(request, pk) -> SummarySheet:
+    summary = _summary(request, pk, None)
+    html = render_to_string(
+        "planner/_summary_body.html",
+        {"summary": summary, "treatment_record": treatment_record(plan=summary.plan)},
+    )
+    return SummarySheet(title=summary.title, patient_name=summary.patient_name, html=html)
+
+
 @require_GET
 @require_permission("planner.view_plan")
 def plan_summary(request, pk):
-    summary = _summary(request, pk, SummaryAccess.Kind.PAGE)
+    """The summary page. Its sheet is the PDF's content and, like the PDF, is kept in the
+    shared cache under the plan's stamp (planner.summary_pdf.plan_stamp: everything the sheet
+    shows), who prepares it and the day (planner.fragments)."""
+    stamp = get_plan_stamp_for_user(request, pk)
+    today = timezone.localdate()
+    sheet = fragments.cached(
+        "summary-sheet",
+        summary_pdf.summary_parts(stamp=stamp, user=request.user, today=today),
+        lambda: _summary_sheet(request, pk),
+    )
+    SummaryAccess.objects.create(plan_id=pk, user=request.user, kind=SummaryAccess.Kind.PAGE)
     return render(
         request,
         "planner/summary.html",
-        {
-            "summary": summary,
-            "plan": summary.plan,
-            "treatment_record": plan_sessions(plan=summary.plan),
-        },
+        # Rendered by the template engine, which escaped every value.
+        {"sheet": sheet, "sheet_html": mark_safe(sheet.html), "plan_id": pk},
     )
 
 
@@ -98,7 +125,7 @@ def _printed(request, pk) -> tuple[str, str]:
         {
             "summary": summary,
             "page_size": PAPER_SIZES[_paper(request)],
-            "treatment_record": plan_sessions(plan=summary.plan),
+            "treatment_record": treatment_record(plan=summary.plan),
         },
     )
     return html, _filename(summary, "summary", "pdf")

@@ -207,3 +207,18 @@ def test_a_course_naming_a_lot_no_longer_plannable_still_gets_it(catalog, clinic
     assert courses[1].lot.product is held.products[plannable.product_id]
     assert [r.temperature_celsius for r in courses[1].lot.storage_checks.all()] == [Decimal("9")]
     assert courses[1].treatment is held.treatments[treatment.pk]
+
+
+def test_a_consent_document_change_replaces_the_token(held, catalog):
+    from clinic.models import ConsentDocument
+
+    before = token()
+    document = ConsentDocument.objects.create(
+        slug="new-consent", title="New consent", text="Text.", treatment_kinds=["topical"]
+    )
+    assert token() != before
+    assert document in current_catalog().consent_documents
+    before = token()
+    ConsentDocument.objects.filter(pk=document.pk).update(active=False)
+    assert token() != before
+    assert document not in current_catalog().consent_documents

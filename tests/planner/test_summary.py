@@ -388,15 +388,18 @@ def test_queries_do_not_grow_with_the_number_of_courses(
     small_url, large_url = (reverse(name, args=[plan.pk]) for plan in (small, large))
     desk_client.get(small_url)  # warm the session and role caches alike
     # The PDF also reads the plan's stamp and the shared cache, sets and clears the user's
-    # render mark, looks the render up by its HTML and stores it under both keys; emptied, so
-    # both requests render (a cached PDF's queries: test_summary_pdf_cache).
-    cache_queries = {"plan-summary-pdf": 19}.get(name, 0)
+    # render mark, looks the render up by its HTML and stores it under both keys; the page
+    # reads the stamp and the cache and stores its sheet (planner.fragments). Emptied, so
+    # both requests render (a kept PDF's or sheet's queries: test_summary_pdf_cache,
+    # test_a_kept_summary_sheet_costs_no_plan_query).
+    cache_queries = {"plan-summary-pdf": 19, "plan-summary": 7}.get(name, 0)
 
-    # Session, user, permissions, plan (with the catalog's token), courses, the access log,
-    # and the treatment record; treatments, prices and study findings come from the cached
-    # catalog.
+    # Session, user, permissions, plan (with the catalog's token), courses and the access log;
+    # treatments, prices and study findings come from the cached catalog, and a plan never
+    # accepted has no treatment record to read (the calendar reads its session records).
     cache.clear()
-    with django_assert_max_num_queries(7 + cache_queries) as small_queries:
+    bound = 6 + cache_queries + (name == "plan-calendar")
+    with django_assert_max_num_queries(bound) as small_queries:
         assert desk_client.get(small_url).status_code == 200
     cache.clear()
     with django_assert_num_queries(len(small_queries)):

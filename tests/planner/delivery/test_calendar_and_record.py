@@ -85,3 +85,32 @@ def test_summary_prints_the_treatment_record(
     assert "Treatment record" in html
     assert f"lot {lot.lot_number}" in html
     assert "Still planned" in html
+
+
+def test_treatment_record_lists_courses_in_order_in_one_query(
+    clinician, catalog, patient, django_assert_num_queries
+):
+    from clinic.catalog_cache import current_catalog, with_catalog_rows
+    from clinic.catalog_seed import LASER, MICRONEEDLING
+    from planner.delivery.selectors import treatment_record
+    from tests.factories.planner import make_plan
+
+    from .conftest import accept
+
+    plan = make_plan(patient, catalog[LASER], catalog[MICRONEEDLING], sessions=2)
+    # The second course first in the table: the record follows the plan's order, not ids.
+    first, second = plan.courses.order_by("position")
+    first.position, second.position = 1, 0
+    first.save(), second.save()
+    plan = accept(plan, clinician)
+    draft = make_plan(patient, catalog[MICRONEEDLING])
+    plan = type(plan).objects.prefetch_related("courses").get(pk=plan.pk)
+    with_catalog_rows(plan.courses.all(), current_catalog())
+
+    with django_assert_num_queries(1):
+        rows = [(s.course.treatment.name, s.number) for s in treatment_record(plan=plan)]
+    with django_assert_num_queries(0):  # never accepted: no records to read
+        assert treatment_record(plan=draft) == []
+
+    names = [catalog[MICRONEEDLING].name] * 2 + [catalog[LASER].name] * 2
+    assert rows == list(zip(names, [1, 2, 1, 2], strict=True))
