@@ -240,6 +240,12 @@ class CourseForm(forms.Form):
             ]
         )
 
+    def has_changed(self):
+        # Django's answer (any field differs from its initial value), stopping at the first
+        # field that does: the formset asks it of every row on every recalculation, and a
+        # real row's first field, its treatment, is always filled in.
+        return any(self[name]._has_changed() for name in self.fields)
+
     def _raw(self, name):
         if self.is_bound:
             return self.data.get(self.add_prefix(name))

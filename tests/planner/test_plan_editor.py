@@ -585,3 +585,23 @@ def test_edit_page_queries_do_not_grow_with_the_number_of_courses(
         assert desk_client.get(small_url).status_code == 200
     with django_assert_num_queries(len(with_one)):
         assert desk_client.get(reverse("plan-edit", args=[large.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {},
+        {"treatment": ""},
+        {"sessions": "2"},
+        {"first_session": "2027-03-01"},
+        {"treatment": "1", "sessions": "3"},
+        {"exosome_source": "", "product": "", "lot": ""},
+    ],
+)
+def test_a_course_row_has_changed_as_django_says(catalog, row):
+    data = {f"courses-0-{name}": value for name, value in row.items()}
+    treatments = {t.pk: t for t in catalog.values()}
+    form = plan_forms.CourseForm(data, prefix="courses-0", treatments=treatments)
+
+    # Stopping at the first changed field gives Django's answer (any field changed).
+    assert form.has_changed() is bool(form.changed_data)
