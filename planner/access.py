@@ -61,6 +61,7 @@ def get_plan_with_catalog(
     patient: bool = True,
     courses: bool = True,
     annotations: dict | None = None,
+    fields: tuple[str, ...] | None = None,
 ) -> tuple[Plan, Catalog]:
     """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
     for pages that only read: the catalog's token is read in the plan's query, and the
@@ -70,12 +71,15 @@ def get_plan_with_catalog(
     `patient` (an editor fragment shows no patient) the patient too, and `plan.patient`
     must then not be read; without `courses` (the plan page reads them only when its kept
     reading is out of date: planner.plan_page) the courses are not read. `annotations` are
-    read in the plan's query too."""
+    read in the plan's query too; with `fields`, only those of the plan's columns (any other
+    would be read by a query of its own: for callers that know all they touch)."""
     check_permission(request.user, "planner.view_plan")
     related = (("patient",) if patient else ()) + (PLAN_PEOPLE if people else ())
     plans = Plan.objects.select_related(*related).annotate(
         catalog_token=_CATALOG_TOKEN, **(annotations or {})
     )
+    if fields is not None:
+        plans = plans.only(*fields, *related)
     plan = get_object_or_404(plans.prefetch_related(COURSES) if courses else plans, pk=pk)
     catalog = catalog_for(plan.catalog_token)
     if courses:

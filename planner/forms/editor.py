@@ -157,7 +157,7 @@ class PlanEditor:
             self.version = int_or_none(data.get("version"))
             # A copy, so a refused save never shows unsaved values as the plan's own heading.
             instance = copy(plan) if plan else Plan(patient=patient)
-            self.plan_form = PlanForm(data, instance=instance)
+            self.plan_form = PlanForm(data, instance=instance, check_model=self.action == SAVE)
             self.formset = self._formset(data)
         self.courses_ok = self.formset.is_valid()
         self.plan_ok = self.plan_form.is_bound and self.plan_form.is_valid()

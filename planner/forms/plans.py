@@ -68,6 +68,18 @@ class PlanForm(forms.ModelForm):
         }
         error_messages = {"ready_by": {"invalid": NOT_A_DATE}}
 
+    def __init__(self, *args, check_model: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check_model = check_model
+
+    def _post_clean(self):
+        # Without `check_model` (the editor's recalculations, which save nothing and show
+        # only the ready-by date's errors), the plan instance is neither filled in nor
+        # validated: that was half the plan form's cost on every recalculation. A save
+        # validates everything.
+        if self.check_model:
+            super()._post_clean()
+
     def clean_ready_by(self):
         ready_by = self.cleaned_data["ready_by"]
         if ready_by and not (
@@ -226,6 +238,12 @@ class CourseForm(forms.Form):
                 if lot.product_id == product_id or lot.pk == lot_id
             ]
         )
+
+    def has_changed(self):
+        # Django's answer (any field differs from its initial value), stopping at the first
+        # field that does: the formset asks it of every row on every recalculation, and a
+        # real row's first field, its treatment, is always filled in.
+        return any(self[name]._has_changed() for name in self.fields)
 
     def _raw(self, name):
         if self.is_bound:

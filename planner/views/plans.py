@@ -109,13 +109,20 @@ def plan_create(request):
     return _plan_editor(request, plan=None, patient=patient, catalog=current_catalog())
 
 
+# What an editor fragment reads of the plan (planner.forms.editor.PlanEditor without a save).
+EDITOR_FIELDS = ("status", "version", "title", "indications", "ready_by", "notes")
+
+
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
-    # An htmx fragment (recalculate, add, remove, refresh) shows no patient: only the page,
-    # and a save, which may answer with the page, read it.
+    # An htmx fragment (recalculate, add, remove, refresh) shows no patient and reads only
+    # the plan's editable fields: only the page, and a save, which may answer with the page,
+    # read the whole plan and its patient.
     page = not request.htmx or request.POST.get("action", "").partition(":")[0] == SAVE
-    plan, catalog = get_plan_with_catalog(request, pk, people=False, patient=page)
+    plan, catalog = get_plan_with_catalog(
+        request, pk, people=False, patient=page, fields=None if page else EDITOR_FIELDS
+    )
     if not plan.is_editable:
         messages.warning(
             request,

@@ -556,6 +556,23 @@ def test_recalculation_queries_do_not_grow_with_the_number_of_courses(
         assert desk_client.post(url, ten, headers=HTMX).status_code == 200
 
 
+@pytest.mark.parametrize("action", ["", "add_course", "remove_course:0", "refresh:0"])
+def test_a_saved_plans_fragments_read_the_plan_and_its_courses_once(
+    desk_client, catalog, patient, action, django_assert_num_queries
+):
+    plan = make_plan(patient, catalog[MICRONEEDLING], catalog[LASER], title="Saved")
+    url = reverse("plan-edit", args=[plan.pk])
+    data = editor_data(course(catalog[MICRONEEDLING]), course(catalog[LASER]), version=plan.version)
+    if action:
+        data["action"] = action
+    desk_client.post(url, data, headers=HTMX)  # warm up caches
+
+    # Session, user, permissions, the plan's editable fields (with the catalog's token) and
+    # its courses: a fragment touches no other column of the plan, and reads no patient.
+    with django_assert_num_queries(5):
+        assert desk_client.post(url, data, headers=HTMX).status_code == 200
+
+
 def test_edit_page_queries_do_not_grow_with_the_number_of_courses(
     desk_client, catalog, patient, django_assert_max_num_queries, django_assert_num_queries
 ):
@@ -568,3 +585,23 @@ def test_edit_page_queries_do_not_grow_with_the_number_of_courses(
         assert desk_client.get(small_url).status_code == 200
     with django_assert_num_queries(len(with_one)):
         assert desk_client.get(reverse("plan-edit", args=[large.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {},
+        {"treatment": ""},
+        {"sessions": "2"},
+        {"first_session": "2027-03-01"},
+        {"treatment": "1", "sessions": "3"},
+        {"exosome_source": "", "product": "", "lot": ""},
+    ],
+)
+def test_a_course_row_has_changed_as_django_says(catalog, row):
+    data = {f"courses-0-{name}": value for name, value in row.items()}
+    treatments = {t.pk: t for t in catalog.values()}
+    form = plan_forms.CourseForm(data, prefix="courses-0", treatments=treatments)
+
+    # Stopping at the first changed field gives Django's answer (any field changed).
+    assert form.has_changed() is bool(form.changed_data)
