@@ -172,9 +172,12 @@ def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (Patient, Plan, Course, PriceRange)}
 
 
+ERROR_CLASS = re.compile(r'class="(?:[^"]* )?(?:field-error|form-errors)(?: [^"]*)?"')
+
+
 def shows_an_error(response) -> bool:
-    body = html(response)
-    return 'class="field-error"' in body or 'class="form-errors"' in body
+    """A field's error or a form's error box, whatever other classes the element has."""
+    return ERROR_CLASS.search(html(response)) is not None
 
 
 def plan_state(plan: Plan) -> tuple:
@@ -1085,3 +1088,36 @@ def test_price_range_dated_year_9999_does_not_break_the_admin(client, clinic_adm
     for link in year_links:
         send(client, "get", changelist + link)
     assert response.status_code == 200  # refused as implausible, like a ready-by date
+
+
+@pytest.mark.parametrize("version", ["", "x", "0"])
+def test_a_save_without_a_usable_version_is_refused_and_says_why(
+    desk_client, catalog, draft_plan, version
+):
+    """Regression (found by test_plan_edit_with_hostile_input with an emptied version): the
+    page did say why ("Someone else changed this plan…", in the error summary), but
+    shows_an_error looked for class="form-errors" as the whole attribute and missed the
+    summary's class="form-errors error-summary"."""
+    treatment = catalog[MICRONEEDLING]
+    before = plan_state(draft_plan)
+    posted = {
+        "courses-TOTAL_FORMS": "1",
+        "courses-INITIAL_FORMS": "0",
+        "title": "Typed",
+        "notes": "",
+        "ready_by": "",
+        "action": "save",
+        "version": version,
+        "courses-0-treatment": str(treatment.pk),
+        "courses-0-sessions": "1",
+        "courses-0-interval_count": "1",
+        "courses-0-interval_unit": "days",
+        "courses-0-first_session": "2024-11-30",
+        "courses-0-exosome_source": "",
+    }
+
+    response = send(desk_client, "post", reverse("plan-edit", args=[draft_plan.pk]), posted)
+
+    assert response.status_code == 200
+    assert shows_an_error(response), "a refused save must say why"
+    assert plan_state(draft_plan) == before
