@@ -13,6 +13,7 @@ from clinic.models import ConsentDocument, LotStatus, TreatmentKind
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
 from tests.factories.clinic import ProductLotFactory, StorageCheckFactory
+from tests.factories.planner import PatientFactory
 from tests.planner.board import builders
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +267,23 @@ def test_each_list_pages_on_its_own(desk_client, settings):
     second = section(board(desk_client, waiting_page="2"), "waiting")
     assert "Quote 00" in second and "Quote 20" not in second
     assert "waiting_page=1#waiting" in second
+
+
+def test_names_and_titles_are_escaped_in_every_list(desk_client, front_desk, catalog):
+    """The rows are built in Python (planner/board/rows.py): what staff or patients typed is
+    escaped there as the template escaped it."""
+    evil = '<script>alert("x")</script>'
+    patient = PatientFactory(full_name=evil)
+    waiting = builders.presented_plan(title=evil, patient=patient)
+    builders.opened(builders.link_for(waiting, staff=front_desk, expires_in_days=2))
+    owing = builders.accepted_plan(staff=front_desk, deposit_due=Decimal("50"), title=evil)
+    session = builders.session_plan(catalog, staff=front_desk, days_ahead=(1,))
+    session.patient.full_name = evil
+    session.patient.save()
+
+    html = board(desk_client)
+
+    assert "<script>alert" not in html
+    for name in ("sessions", "waiting", "expiring", "opened", "accepted", "deposits"):
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in section(html, name), name
+    assert plan_link(owing) in section(html, "deposits")
