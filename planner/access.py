@@ -57,7 +57,7 @@ def get_plan_with_catalog(
     request,
     pk: int,
     *,
-    people: bool = True,
+    people: tuple[str, ...] = PLAN_PEOPLE,
     patient: bool = True,
     courses: bool = True,
     annotations: dict | None = None,
@@ -66,15 +66,15 @@ def get_plan_with_catalog(
     """The plan with its patient and courses, and the cached catalog (clinic/catalog_cache.py)
     for pages that only read: the catalog's token is read in the plan's query, and the
     courses' treatments, products and lots come from the catalog. Three queries on a warm
-    catalog instead of five. Without `people` (the editor and the summary name none of them)
-    the users who created, updated or recorded the plan are left out of the join; without
+    catalog instead of five. `people` are the users joined (the plan page names the last
+    editor; the editor and the summary name nobody, so they pass none); without
     `patient` (an editor fragment shows no patient) the patient too, and `plan.patient`
     must then not be read; without `courses` (the plan page reads them only when its kept
     reading is out of date: planner.plan_page) the courses are not read. `annotations` are
     read in the plan's query too; with `fields`, only those of the plan's columns (any other
     would be read by a query of its own: for callers that know all they touch)."""
     check_permission(request.user, "planner.view_plan")
-    related = (("patient",) if patient else ()) + (PLAN_PEOPLE if people else ())
+    related = (("patient",) if patient else ()) + tuple(people)
     plans = Plan.objects.select_related(*related).annotate(
         catalog_token=_CATALOG_TOKEN, **(annotations or {})
     )

@@ -54,18 +54,22 @@ def plan_outlook_for(
     )
 
 
-def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+def user_names(ids: Iterable[int | None], *, known: Iterable = ()) -> dict[int, str]:
     """The names pages show for these users (User.get_full_name(), else the username), by
-    id: one query, none without ids."""
-    ids = {pk for pk in ids if pk is not None}
-    if not ids:
-        return {}
-    rows = (
-        get_user_model()
-        .objects.filter(pk__in=ids)
-        .values_list("pk", "first_name", "last_name", "username")
-    )
-    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in rows}
+    id: users already read (`known`) are named as they are, the others in one query (none
+    when there are none)."""
+    names = {user.pk: user.get_full_name() or user.get_username() for user in known}
+    missing = {pk for pk in ids if pk is not None} - names.keys()
+    if missing:
+        rows = (
+            get_user_model()
+            .objects.filter(pk__in=missing)
+            .values_list("pk", "first_name", "last_name", "username")
+        )
+        names.update(
+            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows
+        )
+    return names
 
 
 def due_diligence_gaps(*, plan: Plan, today: date) -> list[str]:

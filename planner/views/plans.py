@@ -121,7 +121,7 @@ def plan_edit(request, pk):
     # read the whole plan and its patient.
     page = not request.htmx or request.POST.get("action", "").partition(":")[0] == SAVE
     plan, catalog = get_plan_with_catalog(
-        request, pk, people=False, patient=page, fields=None if page else EDITOR_FIELDS
+        request, pk, people=(), patient=page, fields=None if page else EDITOR_FIELDS
     )
     if not plan.is_editable:
         messages.warning(
@@ -151,7 +151,13 @@ def _plan_context(
         "due_diligence_acknowledged_by": plan.due_diligence_acknowledged_by_id,
     }
     log = reading.change_log if change_log else ()
-    names = user_names([*people.values(), *(record.who_id for record in log)])
+    # Whoever was read with the plan, and the viewer, are named without a query.
+    known = [request.user] + [
+        getattr(plan, role)
+        for role in people
+        if Plan._meta.get_field(role).is_cached(plan) and getattr(plan, role) is not None
+    ]
+    names = user_names([*people.values(), *(record.who_id for record in log)], known=known)
     context = {
         "plan": plan,
         "patient": plan.patient,
@@ -193,7 +199,7 @@ def plan_detail(request, pk):
     plan, catalog = get_plan_with_catalog(
         request,
         pk,
-        people=False,
+        people=("updated_by",),
         courses=False,
         annotations={"has_share_links": share_links_exist()},
     )
@@ -322,8 +328,8 @@ def plan_delete_draft(request, pk):
 @require_GET
 @require_permission("planner.view_plan")
 def plan_compare(request, pk, other_pk):
-    plan, catalog = get_plan_with_catalog(request, pk)
-    other, _ = get_plan_with_catalog(request, other_pk)
+    plan, catalog = get_plan_with_catalog(request, pk, people=())
+    other, _ = get_plan_with_catalog(request, other_pk, people=())
     if plan.patient_id != other.patient_id:
         raise Http404("Plans of different patients cannot be compared.")
     today = timezone.localdate()

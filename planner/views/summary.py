@@ -33,7 +33,7 @@ HTMX_STOP_POLLING = 286
 
 def _summary(request, pk, kind: str | None) -> PlanSummary:
     """The summary of plan `pk`, logged as opened (`kind`) unless kind is None."""
-    plan, catalog = get_plan_with_catalog(request, pk, people=False)
+    plan, catalog = get_plan_with_catalog(request, pk, people=())
     if kind is not None:
         SummaryAccess.objects.create(plan=plan, user=request.user, kind=kind)
     today = timezone.localdate()

@@ -175,7 +175,7 @@ def test_the_summary_follows_a_saved_change(desk_client, clinician, plan):
 # --- the plan page's reading (planner.plan_page) ------------------------------------------
 
 
-def test_a_renamed_user_is_named_afresh_on_a_kept_page(desk_client, clinician, plan):
+def test_a_renamed_user_is_named_afresh_on_a_kept_page(desk_client, front_desk, clinician, plan):
     plan = resave(plan, clinician, sessions=4)
     assert f"by {clinician.get_full_name()}" in page(desk_client, plan)
 
@@ -183,8 +183,18 @@ def test_a_renamed_user_is_named_afresh_on_a_kept_page(desk_client, clinician, p
     clinician.save()
 
     html = page(desk_client, plan)
-    assert "by Renamed Clinician</p>" in html  # the header
+    assert "by Renamed Clinician</p>" in html  # the header: the last editor
     assert "Renamed Clinician courses now" in html  # the change log
+
+    plan = resave(plan, front_desk, sessions=5)
+    page(desk_client, plan)
+    clinician.first_name = "Again"
+    clinician.save()
+
+    html = page(desk_client, plan)
+    assert f"by {front_desk.get_full_name()}</p>" in html
+    # Neither the viewer nor the last editor: named by a query of its own.
+    assert "Again Clinician courses now" in html
 
 
 def test_the_change_log_follows_a_save(desk_client, clinician, plan):
@@ -201,9 +211,10 @@ def test_a_kept_reading_costs_no_course_or_history_query(
     plan = resave(plan, clinician, sessions=4)
     page(desk_client, plan)
 
-    # Session, user, permissions, the plan (with whether it has signing links: it has none),
-    # the kept reading, the names, the patient's other plans.
-    with django_assert_num_queries(7) as queries:
+    # Session, user, permissions, the plan (with its last editor, and whether it has signing
+    # links: it has none), the kept reading, the patient's other plans. Everyone the page names
+    # is the viewer or the last editor, so no name is read on its own.
+    with django_assert_num_queries(6) as queries:
         page(desk_client, plan)
 
     tables = " ".join(q["sql"] for q in queries.captured_queries)

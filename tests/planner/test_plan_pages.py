@@ -18,9 +18,10 @@ UNKNOWN = 999_999
 # What each page costs today, whatever the number of plans or courses (session, user and
 # roles included).
 LIST_QUERY_BOUND = 4
-# Session, user, permissions, the plan (with whether it has signing links), its kept reading
-# (planner.plan_page), the names it shows, the patient's other plans; a plan with signing
-# links reads them too (planner.signing.selectors).
+# Session, user, permissions, the plan (with its last editor, and whether it has signing
+# links), its kept reading (planner.plan_page), the names it shows besides the viewer's and
+# the last editor's, the patient's other plans; a plan with signing links reads them too
+# (planner.signing.selectors).
 DETAIL_QUERY_BOUND = 7
 COMPARE_QUERY_BOUND = 9
 
