@@ -44,9 +44,10 @@ PDF_BASE_URL = "https://summary.invalid/"
 USER_SLOT_SECONDS = 60
 CACHE_PREFIX = "summary-pdf"
 # How much lower than the server's the render processes' CPU priority is (nice 0 to 19).
-# The lowest: a render only ever waits for CPU that plain pages want (an idle server
-# renders as fast at any niceness); at 10, PostgreSQL's storm p95 was 530 ms (target 500).
-RENDER_NICENESS = 19
+# Tried at 19 (29 Nov): a render then waits for any other busy process on the machine (an
+# 8 s 4-page PDF beside a bench, none of the storm's 50 PDFs delivered in 60 s), for no
+# clear gain to plain pages; 10 lets PDFs progress while pages still come first.
+RENDER_NICENESS = 10
 
 
 def static_only_fetcher():
