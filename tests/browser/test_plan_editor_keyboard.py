@@ -31,9 +31,11 @@ def test_add_moves_focus_to_the_new_courses_first_field(editor):
 
 
 def test_remove_moves_focus_to_the_next_course(editor):
-    for _ in range(2):
+    # One add at a time: htmx drops a click on an element whose request is still in flight
+    # (a slow server turned the second of two quick clicks into nothing).
+    for number in (2, 3):
         editor.get_by_role("button", name="Add a course").click()
-    expect(course(editor, 3)).to_be_visible()
+        expect(course(editor, number)).to_be_visible()
     course(editor, 2).get_by_label("Sessions", exact=True).fill("2")
 
     course(editor, 1).get_by_role("button", name="Remove course 1").focus()
