@@ -139,6 +139,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
             ],
+            # {% url %} that remembers the URLs it reversed (clinic/templatetags/cached_url.py).
+            "builtins": ["clinic.templatetags.cached_url"],
         },
     },
 ]
