@@ -5,11 +5,11 @@ The views declare what they need with @require_permission; the lookups check the
 permission again, by the same mechanism, so a view that forgot its decorator still reads
 nothing it should not."""
 
-from django.db.models import Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from clinic.catalog_cache import Catalog, catalog_for, token_query, with_catalog_rows
+from clinic.catalog_cache import Catalog, catalog_for, token_annotation, with_catalog_rows
 from clinic.permissions import check_permission
 from planner.models import Course, Patient, Plan
 
@@ -48,8 +48,7 @@ def get_plan_for_user(request, pk: int) -> Plan:
     )
 
 
-# Built once: each is copied, never changed, by the queries that use it.
-_CATALOG_TOKEN = Subquery(token_query()[:1])
+# Built once: copied, never changed, by the queries that use it.
 COURSES = Prefetch("courses", queryset=Course.objects.order_by("position", "id"))
 
 
@@ -76,7 +75,7 @@ def get_plan_with_catalog(
     check_permission(request.user, "planner.view_plan")
     related = (("patient",) if patient else ()) + tuple(people)
     plans = Plan.objects.select_related(*related).annotate(
-        catalog_token=_CATALOG_TOKEN, **(annotations or {})
+        catalog_token=token_annotation(), **(annotations or {})
     )
     if fields is not None:
         plans = plans.only(*fields, *related)
