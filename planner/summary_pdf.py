@@ -72,14 +72,30 @@ def static_only_fetcher():
     return StaticOnlyFetcher()
 
 
+SUMMARY_STYLESHEET = "css/summary.css"
+
+
+@functools.cache
+def summary_stylesheet():
+    """The summary's stylesheet, parsed once per process. WeasyPrint would otherwise parse it
+    and compile each of its selectors into Python (with eval) for every PDF: an eighth of a
+    two-page render. Handed to WeasyPrint as a user stylesheet: the summary's HTML has no
+    other stylesheet but its @page block, which comes after it, so the cascade is the same."""
+    from weasyprint import CSS
+
+    return CSS(filename=finders.find(SUMMARY_STYLESHEET))
+
+
 def render_pdf_here(html: str) -> bytes:
-    """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables),
+    """A tagged PDF (PDF/UA-1: a screen reader can follow headings, lists and tables) of a
+    summary (planner/summary_pdf.html, which leaves its stylesheet to this function),
     rendered in this process."""
     # Imported here: WeasyPrint loads Pango and fonts, which only the PDF views need.
     from weasyprint import HTML
 
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf(
-        pdf_variant="pdf/ua-1"
+        stylesheets=[summary_stylesheet()],
+        pdf_variant="pdf/ua-1",
     )
 
 
@@ -136,7 +152,7 @@ def render_pdf(html: str) -> bytes:
 # summary uses, a table, a list, margin boxes and an SVG with text, so that the first real
 # PDF finds fonts discovered, shaping caches filled and every module imported.
 WARM_UP_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Warm-up</title><link rel="stylesheet" href="/static/css/summary.css">
+<title>Warm-up</title>
 <style>@page { size: A4; @bottom-right { content: "Page " counter(page) " of " counter(pages);
 font: 7.5pt "DejaVu Sans", sans-serif; } }</style></head>
 <body class="summary-pdf"><article class="summary"><h1>Warm-up 0123456789 – “”</h1>
