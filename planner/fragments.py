@@ -1,4 +1,6 @@
-"""Rendered HTML that changes only with what it shows, kept in Django's shared cache.
+"""What pages work out and render that changes only with what it shows, kept in Django's
+shared cache: the plan page's reading (planner.plan_page: its results panel, moves, change
+log...) and the summary page's sheet.
 
 Why: a plan's results panel (estimate, schedule, timeline) and a patient summary cost more to
 render than everything else on their pages together, yet stay the same until the plan, the
