@@ -139,6 +139,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
             ],
+            # {% url %} that remembers the URLs it reversed (clinic/templatetags/cached_url.py).
+            "builtins": ["clinic.templatetags.cached_url"],
         },
     },
 ]
@@ -180,8 +182,9 @@ SUMMARY_PDF_RENDERS_PER_PROCESS = env_int("SUMMARY_PDF_RENDERS_PER_PROCESS", 1)
 SUMMARY_PDF_RETRY_SECONDS = env_int("SUMMARY_PDF_RETRY_SECONDS", 3)
 # Render in a separate, lower-priority process per server process (planner.summary_pdf).
 SUMMARY_PDF_RENDER_PROCESS = env_bool("SUMMARY_PDF_RENDER_PROCESS", True)
-# Rendered fragments (a plan's results panel, a patient summary) kept in the shared cache
-# under the versions of what they show (planner.fragments); 0: always rendered.
+# What the plan page works out from a plan (its results panel, moves, change log...) and the
+# summary page's sheet, kept in the shared cache under the versions of what they show
+# (planner.fragments, planner.plan_page); 0: always worked out afresh.
 FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 24 * 3600)
 # The reports page's figures (planner.board.report_cache): counted at most once per this
 # many seconds per period and day, in the shared cache; the page says when (0: always live).

@@ -22,8 +22,9 @@ from planner.forms.plans import (
     course_count,
 )
 from planner.models import Plan
-from planner.planning import CourseDraft
+from planner.planning import CourseDraft, PlanOutlook
 from planner.scheduling import Interval, nth_session_date
+from planner.selectors import plan_outlook_for
 
 FIX_TO_RECALCULATE = (
     "Fix the highlighted fields to update the estimate; the figures shown are from the last "
@@ -76,7 +77,7 @@ def course_data(rows: list[dict]) -> dict[str, str]:
     return data
 
 
-def saved_course_rows(plan: Plan) -> list[dict]:
+def saved_course_rows(courses) -> list[dict]:
     return [
         {
             "treatment": c.treatment_id,
@@ -88,7 +89,7 @@ def saved_course_rows(plan: Plan) -> list[dict]:
             "product": c.product_id or "",
             "lot": c.lot_id or "",
         }
-        for c in plan.courses.all()
+        for c in courses
     ]
 
 
@@ -135,18 +136,22 @@ class PlanEditor:
     """One editing screen's state, bound from a GET (the saved plan, or a new plan's default
     course) or a POST (what the user typed, after Add or Remove reshaped the rows)."""
 
-    def __init__(self, *, plan: Plan | None, patient, catalog: Catalog, data=None):
+    def __init__(self, *, plan: Plan | None, patient, catalog: Catalog, data=None, courses=None):
+        """`courses`: the plan's saved courses, with their treatments, products and lots (by
+        default the plan's prefetched ones)."""
         self.plan, self.patient, self.catalog = plan, patient, catalog
-        existing = [c.treatment for c in plan.courses.all()] if plan else []
-        self.treatments = treatment_choices(catalog, also=existing)
-        self.products, self.lots = product_choices(catalog, also=plan.courses.all() if plan else ())
+        if courses is None:
+            courses = plan.courses.all() if plan else ()
+        courses = list(courses)
+        self.treatments = treatment_choices(catalog, also=[c.treatment for c in courses])
+        self.products, self.lots = product_choices(catalog, also=courses)
         self.action, self.course_index = "", None
         self.save_error = ""
         self.stale_plan_url = ""
         if data is None:
             self.version = plan.version if plan else None
             self.plan_form = PlanForm(instance=plan)
-            rows = saved_course_rows(plan) if plan else [course_defaults(self.treatments, [])]
+            rows = saved_course_rows(courses) if plan else [course_defaults(self.treatments, [])]
             self.formset = self._formset(course_data(rows))
         else:
             action, _, index = data.get("action", "").partition(":")
@@ -163,9 +168,11 @@ class PlanEditor:
         self.plan_ok = self.plan_form.is_bound and self.plan_form.is_valid()
 
     @classmethod
-    def from_request(cls, request, *, plan: Plan | None, patient, catalog) -> "PlanEditor":
+    def from_request(
+        cls, request, *, plan: Plan | None, patient, catalog, courses=None
+    ) -> "PlanEditor":
         data = request.POST if request.method == "POST" else None
-        return cls(plan=plan, patient=patient, catalog=catalog, data=data)
+        return cls(plan=plan, patient=patient, catalog=catalog, data=data, courses=courses)
 
     def _formset(self, data):
         kwargs = {"treatments": self.treatments, "products": self.products, "lots": self.lots}
@@ -211,6 +218,16 @@ class PlanEditor:
             self.stale_plan_url = self.plan.get_absolute_url()
 
     # --- what the page shows ---------------------------------------------------------------
+
+    def outlook(self) -> PlanOutlook:
+        """The schedule, estimate and checks of the courses on screen, at today's prices."""
+        return plan_outlook_for(
+            plan=self.plan,
+            today=timezone.localdate(),
+            drafts=self.drafts(),
+            ready_by=self.ready_by(),
+            catalog=self.catalog,
+        )
 
     def ready_by(self):
         if not self.plan_form.is_bound:

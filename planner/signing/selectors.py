@@ -1,6 +1,7 @@
 """Read-side queries for signing: which consents a plan needs, what the patient is shown
 (and its hash), the deposit due, a plan's links, records and deposits. Reads only."""
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from clinic.catalog_cache import Catalog
 from clinic.models import ConsentDocument, DepositRule
@@ -141,10 +144,22 @@ def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
     return None
 
 
-def share_links_exist() -> Exists:
-    """Whether a plan has had a signing link, as an annotation on a plan query (its outer
-    row): the plan page reads its links only then."""
-    return Exists(ShareLink.objects.filter(plan=OuterRef("pk")))
+@functools.cache
+def _share_links_exist_sql() -> str:
+    quote = connection.ops.quote_name
+    links, plans = ShareLink._meta.db_table, Plan._meta.db_table
+    link_plan = ShareLink._meta.get_field("plan").column
+    return (
+        f"EXISTS (SELECT 1 FROM {quote(links)} "
+        f"WHERE {quote(links)}.{quote(link_plan)} = {quote(plans)}.{quote(Plan._meta.pk.column)})"
+    )
+
+
+def share_links_exist() -> RawSQL:
+    """Whether a plan has had a signing link, as an annotation on a query of plans (their
+    table under its own name): the plan page reads its links only then. Written out once:
+    the ORM would build and compile the EXISTS on every request."""
+    return RawSQL(_share_links_exist_sql(), (), output_field=BooleanField())
 
 
 def plan_signing_overview(

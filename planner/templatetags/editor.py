@@ -16,13 +16,16 @@ def error_slots(*forms, oob: bool = False) -> SafeString:
     swap = ' data-hx-swap-oob="true"' if oob else ""
     slots = []
     for form in _flat(forms):
-        for field in form:
+        form_errors = form.errors
+        # By field name, not bound field: a bound field only for a field with errors.
+        for name in form.fields:
             errors = ""
-            if field.errors:
+            if form_errors.get(name):
+                field = form[name]
                 messages = "".join(f'<p class="field-error">{escape(e)}</p>' for e in field.errors)
                 errors = f'<div id="{escape(field.auto_id)}_error">{messages}</div>'
             slots.append(
-                f'<div id="err-{escape(field.html_name)}" class="field-error-slot"{swap}>'
+                f'<div id="err-{escape(form.add_prefix(name))}" class="field-error-slot"{swap}>'
                 f"{errors}</div>\n"
             )
     return mark_safe("".join(slots))

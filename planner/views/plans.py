@@ -16,6 +16,7 @@ from clinic.permissions import require_permission
 from planner import actions
 from planner.access import (
     get_patient_for_user,
+    get_plan_for_editor,
     get_plan_for_user,
     get_plan_with_catalog,
     plans_for_user,
@@ -61,8 +62,10 @@ def plan_list(request):
     )
 
 
-def _plan_editor(request, *, plan: Plan | None, patient, catalog: Catalog):
-    editor = PlanEditor.from_request(request, plan=plan, patient=patient, catalog=catalog)
+def _plan_editor(request, *, plan: Plan | None, patient, catalog: Catalog, courses=None):
+    editor = PlanEditor.from_request(
+        request, plan=plan, patient=patient, catalog=catalog, courses=courses
+    )
     if editor.wants_save and editor.savable:
         try:
             saved = actions.plan_save(
@@ -81,14 +84,7 @@ def _plan_editor(request, *, plan: Plan | None, patient, catalog: Catalog):
             messages.success(request, f"Plan “{saved.title}” saved.")
             return redirect(saved)
 
-    outlook = plan_outlook_for(
-        plan=plan,
-        today=timezone.localdate(),
-        drafts=editor.drafts(),
-        ready_by=editor.ready_by(),
-        catalog=catalog,
-    )
-    context = editor.context(outlook=outlook, htmx=bool(request.htmx))
+    context = editor.context(outlook=editor.outlook(), htmx=bool(request.htmx))
     if not request.htmx or editor.wants_save:
         return render(request, "planner/plan_edit.html", {**context, "oob": False})
     response = render(request, editor.fragment, context)
@@ -109,10 +105,6 @@ def plan_create(request):
     return _plan_editor(request, plan=None, patient=patient, catalog=current_catalog())
 
 
-# What an editor fragment reads of the plan (planner.forms.editor.PlanEditor without a save).
-EDITOR_FIELDS = ("status", "version", "title", "indications", "ready_by", "notes")
-
-
 @require_http_methods(["GET", "POST"])
 @require_permission("planner.change_plan")
 def plan_edit(request, pk):
@@ -120,9 +112,11 @@ def plan_edit(request, pk):
     # the plan's editable fields: only the page, and a save, which may answer with the page,
     # read the whole plan and its patient.
     page = not request.htmx or request.POST.get("action", "").partition(":")[0] == SAVE
-    plan, catalog = get_plan_with_catalog(
-        request, pk, people=(), patient=page, fields=None if page else EDITOR_FIELDS
-    )
+    if page:
+        plan, catalog = get_plan_with_catalog(request, pk, people=())
+        courses = plan.courses.all()
+    else:
+        plan, courses, catalog = get_plan_for_editor(request, pk)
     if not plan.is_editable:
         messages.warning(
             request,
@@ -130,7 +124,7 @@ def plan_edit(request, pk):
         )
         return redirect(plan)
     patient = plan.patient if page else None
-    return _plan_editor(request, plan=plan, patient=patient, catalog=catalog)
+    return _plan_editor(request, plan=plan, patient=patient, catalog=catalog, courses=courses)
 
 
 def _plan_context(

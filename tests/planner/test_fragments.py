@@ -219,3 +219,17 @@ def test_a_kept_reading_costs_no_course_or_history_query(
 
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "planner_course" not in tables and "historical" not in tables
+
+
+def test_the_summary_stamp_follows_a_rename_of_who_accepted_the_gaps(clinician, plan):
+    from planner import summary_pdf
+
+    Plan.objects.filter(pk=plan.pk).update(due_diligence_acknowledged_by=clinician)
+    before = summary_pdf.plan_stamp(plan.pk)
+
+    clinician.last_name = "Renamed"
+    clinician.save()
+
+    # The kept summary sheet and PDF name who accepted them: a new name is a new key.
+    assert summary_pdf.plan_stamp(plan.pk) != before
+    assert summary_pdf.plan_stamp(plan.pk)["acknowledged_by"][1] == "Renamed"
