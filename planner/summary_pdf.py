@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
@@ -232,33 +233,38 @@ def _stamp_sql() -> str:
 
     quote = connection.ops.quote_name
     plan, patient = quote(Plan._meta.db_table), quote(Patient._meta.db_table)
+    users = quote(get_user_model()._meta.db_table)
+    acknowledged_by = quote(Plan._meta.get_field("due_diligence_acknowledged_by").column)
     sessions = quote(TreatmentSession.history.model._meta.db_table)
     catalog = ", ".join(
         f"(SELECT MAX(history_id) FROM {quote(table)})" for table in catalog_history_tables()
     )
     return (
-        f"SELECT p.id, p.version, pt.version, "
+        f"SELECT p.id, p.version, pt.version, u.first_name, u.last_name, u.username, "
         f"(SELECT MAX(history_id) FROM {sessions} WHERE plan_id = p.id), {catalog} "
-        f"FROM {plan} p JOIN {patient} pt ON pt.id = p.patient_id WHERE p.id = %s"
+        f"FROM {plan} p JOIN {patient} pt ON pt.id = p.patient_id "
+        f"LEFT JOIN {users} u ON u.id = p.{acknowledged_by} WHERE p.id = %s"
     )
 
 
 def plan_stamp(plan_id: int) -> dict | None:
     """In one query, the versions of everything a plan's summary shows: the plan (its courses
-    and quote are saved with it and bump its version), the patient, the plan's session records
-    and the catalog. None when there is no such plan."""
+    and quote are saved with it and bump its version), the patient, the name of who accepted
+    its open due-diligence questions (a name can change without the plan changing), the plan's
+    session records and the catalog. None when there is no such plan."""
     with connection.cursor() as cursor:
         cursor.execute(_stamp_sql(), [plan_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, version, patient_version, sessions, *catalog = row
+    pk, version, patient_version, *acknowledged_by, sessions = row[:7]
     return {
         "pk": pk,
         "version": version,
         "patient_version": patient_version,
+        "acknowledged_by": tuple(acknowledged_by),
         "sessions": sessions,
-        "catalog": tuple(catalog),
+        "catalog": tuple(row[7:]),
     }
 
 
