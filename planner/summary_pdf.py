@@ -270,11 +270,13 @@ def plan_stamp(plan_id: int) -> dict | None:
 
 def summary_parts(*, stamp: dict, user, today) -> list[str]:
     """What a summary, on paper or on screen, is a function of: the plan's stamp, who prepares
-    it (printed on it) and the day (the quote's expiry and the timeline's "today" depend on
-    it). The code is the last part of every key (planner.fragments.code_version)."""
+    it (printed on it; None for nobody) and the day (the quote's expiry and the timeline's
+    "today" depend on it). The code is the last part of every key
+    (planner.fragments.code_version)."""
+    who = "nobody" if user is None else f"{user.pk}:{user.get_full_name()}:{user.get_username()}"
     return [
         *(f"{name}={value}" for name, value in sorted(stamp.items())),
-        f"user={user.pk}:{user.get_full_name()}:{user.get_username()}",
+        f"user={who}",
         f"today={today.isoformat()}",
     ]
 

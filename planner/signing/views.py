@@ -2,6 +2,7 @@
 birth instead) and the staff side of sharing: create, revoke, kiosk, email, the signed
 record's PDF and deposits."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
@@ -25,6 +26,7 @@ from clinic.client_ip import client_ip
 from clinic.forms_util import int_or_none
 from clinic.models import EvidenceNote
 from clinic.permissions import require_permission
+from planner import fragments, summary_pdf
 from planner.access import get_plan_for_user
 from planner.actions import PlanActionError
 from planner.models import Course, Plan
@@ -102,11 +104,20 @@ def _verified(request, link: ShareLink) -> bool:
     return link.pk in request.session.get(VERIFIED_KEY, [])
 
 
-def _summary_for_patient(plan: Plan):
+@dataclass(frozen=True)
+class PatientSheet:
+    """The plan's summary as the patient is shown it (and as their signed record freezes it),
+    with what the rest of their page needs of the plan's courses."""
+
+    title: str
+    html: str
+    treatment_kinds: frozenset[str]  # the consents asked for follow from them
+
+
+def _build_patient_sheet(plan: Plan, today) -> PatientSheet:
     """The summary exactly as frozen on the plan (the same one staff print). `plan` comes
     from link_by_token(..., for_summary=True); its courses are read here with their
     treatment, product and lot in one query (and their lots' storage readings in one more)."""
-    today = timezone.localdate()
     prefetch_related_objects(
         [plan],
         Prefetch(
@@ -123,7 +134,29 @@ def _summary_for_patient(plan: Plan):
         outlook=plan_outlook_for(plan=plan, today=today),
         evidence_notes=list(EvidenceNote.objects.filter(active=True)),
     )
-    return plan, summary
+    return PatientSheet(
+        title=summary.title,
+        html=render_to_string("planner/_summary_body.html", {"summary": summary}),
+        treatment_kinds=frozenset(course.treatment.kind for course in plan.courses.all()),
+    )
+
+
+def _patient_sheet(plan: Plan) -> PatientSheet:
+    """The patient's summary, kept in the shared cache (planner.fragments) under the plan's
+    stamp (everything a summary shows: planner.summary_pdf.plan_stamp), its author and the
+    day, like the staff's summary sheet: rendering it was most of the page's time, on every
+    open and every tap of Accept. Built afresh, never kept, when the stamp read after the plan
+    is of another version of the plan or patient (a save in between)."""
+    today = timezone.localdate()
+    stamp = summary_pdf.plan_stamp(plan.pk)
+    same = stamp is not None and (stamp["version"], stamp["patient_version"]) == (
+        plan.version,
+        plan.patient.version,
+    )
+    parts = (
+        summary_pdf.summary_parts(stamp=stamp, user=plan.created_by, today=today) if same else None
+    )
+    return fragments.cached("patient-summary", parts, lambda: _build_patient_sheet(plan, today))
 
 
 @require_http_methods(["GET", "POST"])
@@ -163,7 +196,7 @@ def sign_plan(request, token):
         return redirect("sign-link", token=token)
     if _rate_limited(request, link):
         return _too_many(request)
-    plan, summary = _summary_for_patient(link.plan)
+    plan = link.plan
     record = getattr(link, "record", None) if link.used_at else None
     if record is not None:
         return render(request, "signing/done.html", {"record": record, "kiosk": link.kiosk})
@@ -173,13 +206,14 @@ def sign_plan(request, token):
             kind=SigningEvent.Kind.UNKNOWN, plan=plan, link=link, detail=state, **_who(request)
         )
         return render(request, LINK_CLOSED_PAGE, {"message": actions.LINK_NOT_OPEN}, status=410)
-    consents = required_consents(plan=plan)
+    sheet = _patient_sheet(plan)
+    consents = required_consents(plan=plan, kinds=sheet.treatment_kinds)
     due = deposit_due(plan=plan)
     shown = shown_hash(shown_payload(plan=plan, consents=consents, deposit=due))
     accept_form = AcceptForm(initial={"shown": shown}, consents=consents)
     decline_form = DeclineForm(initial={"shown": shown})
     error, status = "", 200
-    summary_html = render_to_string("planner/_summary_body.html", {"summary": summary})
+    summary_html = sheet.html
     if request.method == "POST":
         status = 400
         try:
@@ -212,7 +246,7 @@ def sign_plan(request, token):
     else:
         actions.link_opened(link=link, **_who(request))
     context = {
-        "summary": summary,
+        "sheet": sheet,
         "summary_html": summary_html,
         "consents": consents,
         "deposit_due": due,

@@ -2,6 +2,7 @@
 what a wrong token or date reveals (nothing), headers, rate limits and CSRF."""
 
 import base64
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 from clinic.catalog_seed import LASER, MICRONEEDLING
 from clinic.models import ConsentDocument
 from planner import actions
-from planner.models import PlanStatus
+from planner.models import Plan, PlanStatus
 from planner.signing import actions as signing
 from planner.signing.forms import NO_MATCH
 from planner.signing.models import ShareLink, SignedRecord, SigningEvent
@@ -117,12 +118,16 @@ def test_right_date_opens_the_frozen_summary_and_consents(client, link_token, pr
     assert "<script>" not in html  # no inline script (CSP)
 
 
-# The patient's plan page (anonymous): the session, the link with its plan, patient and staff
-# names, the rate-limit count, the courses (with their treatment, product and lot), the prices
-# in force, the evidence notes, the consents, the deposit rule, and the OPENED row of the audit
-# trail with the link's count of openings (+1 for the lots' storage readings when a course
-# names a lot).
-PLAN_PAGE_QUERIES = 10
+# The patient's plan page (anonymous), its summary kept (planner.fragments): the session, the
+# link with its plan, patient and staff names, the rate-limit count, the plan's stamp, the kept
+# summary, the consents, the deposit rule, and the OPENED row of the audit trail with the
+# link's count of openings.
+PLAN_PAGE_QUERIES = 9
+# The first open of a plan's summary that day also reads the courses (with their treatment,
+# product and lot), the catalog's token and the evidence notes, and keeps what it rendered (the
+# database cache's count, savepoint, read, write and release) (+1 for the lots' storage
+# readings when a course names a lot).
+PLAN_PAGE_FIRST_OPEN_QUERIES = 17
 
 
 def test_plan_page_queries_do_not_grow_with_courses(
@@ -152,15 +157,87 @@ def test_plan_page_queries_do_not_grow_with_courses(
     )
     open_link(client, token)
     open_link(client, long_token)
-    plan_page(client, token)
 
-    with django_assert_max_num_queries(PLAN_PAGE_QUERIES) as one:
+    with django_assert_max_num_queries(PLAN_PAGE_FIRST_OPEN_QUERIES) as first:
         plan_page(client, token)
-    with django_assert_num_queries(len(one)):
+    with django_assert_num_queries(len(first)):
+        first_long = plan_page(client, long_token)
+    with django_assert_max_num_queries(PLAN_PAGE_QUERIES) as again:
+        plan_page(client, token)
+    with django_assert_num_queries(len(again)):
         response = plan_page(client, long_token)
 
+    assert first_long.content == response.content or comparable(first_long) == comparable(response)
     assert response.status_code == 200
     assert "Long plan" in response.content.decode()
+
+
+def comparable(response) -> str:
+    """A page without its CSRF token, masked afresh on every request."""
+    return re.sub(r'csrfmiddlewaretoken" value="[^"]+', "", response.content.decode())
+
+
+def sheet(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<div class="summary-sheet">') :]
+
+
+def test_the_patients_summary_is_kept_until_what_it_shows_changes(
+    client, link_token, presented_plan, front_desk, monkeypatch
+):
+    """Opened again, the page serves the summary it rendered; a change to the patient or to
+    the name of the plan's author (printed on it) shows at once."""
+    from planner.signing import views
+
+    _link, token = link_token
+    Plan.objects.filter(pk=presented_plan.pk).update(created_by=front_desk)
+    open_link(client, token)
+    built = []
+    build = views._build_patient_sheet
+    monkeypatch.setattr(views, "_build_patient_sheet", lambda *a: built.append(1) or build(*a))
+
+    first = plan_page(client, token)
+    again = plan_page(client, token)
+    assert len(built) == 1
+    assert comparable(again) == comparable(first)
+
+    front_desk.first_name, front_desk.last_name = "Renamed", "Author"
+    front_desk.save()
+    renamed = plan_page(client, token)
+    assert len(built) == 2
+    assert "Renamed Author" in sheet(renamed) and "Renamed Author" not in sheet(first)
+
+    patient = presented_plan.patient
+    actions.patient_save(
+        patient=patient,
+        changes={"full_name": "Zelda Example"},
+        user=front_desk,
+        expected_version=patient.version,
+    )
+    assert "Zelda Example" in sheet(plan_page(client, token))
+    assert len(built) == 3
+
+
+def test_a_summary_read_beside_a_save_is_not_kept(client, link_token, presented_plan, monkeypatch):
+    """The plan's stamp is read after the plan: if they differ (a save in between), the page
+    shows what it read but keeps nothing under the newer stamp."""
+    from planner import summary_pdf
+    from planner.signing import views
+
+    _link, token = link_token
+    open_link(client, token)
+    stamp = summary_pdf.plan_stamp
+    monkeypatch.setattr(
+        summary_pdf, "plan_stamp", lambda pk: {**stamp(pk), "version": stamp(pk)["version"] + 1}
+    )
+    built = []
+    build = views._build_patient_sheet
+    monkeypatch.setattr(views, "_build_patient_sheet", lambda *a: built.append(1) or build(*a))
+
+    plan_page(client, token)
+    plan_page(client, token)
+
+    assert len(built) == 2
 
 
 def test_plan_page_without_the_date_check_goes_back_to_it(client, link_token):
