@@ -53,6 +53,9 @@ def test_a_tiny_run_times_and_counts_every_request(bench_data):
     }
     text = run.format_report(report)
     assert "recalculation (htmx)" in text and "large/small" in text
+    judged = {c["check"] for c in checks}
+    for page in ("day board (staff home)", "lot and recall page", "patient signing page"):
+        assert f"small: {page} <= 4.0× floor" in judged, page
     assert {c["check"] for c in checks if c["ok"]} >= {
         "queries of plan page, small vs large database",
         "small: plan page queries, 1 vs 12 courses",
