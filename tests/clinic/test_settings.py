@@ -166,13 +166,36 @@ def test_sqlite_connection_in_wal_mode_with_busy_timeout(tmp_path):
         "with connection.cursor() as c:\n"
         "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
         "    c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA cache_size'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA mmap_size'); print(c.fetchone()[0])\n"
+        "print(connection.settings_dict['CONN_MAX_AGE'])\n"
     )
     result = run(["-c", code], SECRET_KEY=GOOD_KEY, DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
 
     assert result.returncode == 0, result.stderr
-    journal_mode, busy_timeout_ms = result.stdout.split()
+    journal_mode, busy_timeout_ms, cache_size, mmap_size, max_age = result.stdout.split()
     assert journal_mode == "wal"
     assert int(busy_timeout_ms) >= 5000
+    # Kept connections with a page cache worth keeping (negative: KiB) and the file mapped.
+    assert int(cache_size) <= -32768
+    assert int(mmap_size) >= 256 * 2**20
+    assert int(max_age) == 60
+
+
+def test_database_url_postgres_prepares_statements_unless_told_not_to():
+    on = run(["-c", PRINT_DATABASE], SECRET_KEY=GOOD_KEY, DATABASE_URL="postgres://u:p@h/db")
+    off = run(
+        ["-c", PRINT_DATABASE],
+        SECRET_KEY=GOOD_KEY,
+        DATABASE_URL="postgres://u:p@h/db",
+        DB_PREPARED_STATEMENTS="false",
+    )
+
+    assert on.returncode == off.returncode == 0, on.stderr + off.stderr
+    options = json.loads(on.stdout)["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    assert "server_side_binding" not in json.loads(off.stdout).get("OPTIONS", {})
 
 
 def test_database_url_postgres_parsed():
