@@ -159,7 +159,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections are kept (DB_CONN_MAX_AGE, as on PostgreSQL) with a page cache of up to
     # 32 MiB each and the file memory-mapped: a fresh connection per request started with an
     # empty cache, so on a 100,000-plan database every request read its index pages afresh
-    # (a patients search 1.3x its time on a small database). SQLite notices another
+    # (the day board 1.24x its time on a small database; 1.11x with them). SQLite notices another
     # connection's writes by itself, so a kept cache never serves stale rows.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
@@ -169,15 +169,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif env_bool("DB_PREPARED_STATEMENTS", True):
-    # PostgreSQL spent more time planning a page's queries than running them (the day board:
-    # 2.0 ms of planning against 0.9 ms of execution for its 13 queries). Parameters bound by
-    # the server let psycopg prepare a query the 5th time one connection sends it (connections
-    # are kept, DB_CONN_MAX_AGE), and PostgreSQL then reuses its plan. Off behind a pooler in
-    # transaction mode (PgBouncer before 1.21), which cannot carry prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
-    )
 
 # Django's cache, shared by every app server: the database's own table (created by `migrate`,
 # see clinic.apps), so a clinic chain needs no cache server and a write on one server is seen

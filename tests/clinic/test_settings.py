@@ -182,22 +182,6 @@ def test_sqlite_connection_in_wal_mode_with_busy_timeout(tmp_path):
     assert int(max_age) == 60
 
 
-def test_database_url_postgres_prepares_statements_unless_told_not_to():
-    on = run(["-c", PRINT_DATABASE], SECRET_KEY=GOOD_KEY, DATABASE_URL="postgres://u:p@h/db")
-    off = run(
-        ["-c", PRINT_DATABASE],
-        SECRET_KEY=GOOD_KEY,
-        DATABASE_URL="postgres://u:p@h/db",
-        DB_PREPARED_STATEMENTS="false",
-    )
-
-    assert on.returncode == off.returncode == 0, on.stderr + off.stderr
-    options = json.loads(on.stdout)["OPTIONS"]
-    assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == 5
-    assert "server_side_binding" not in json.loads(off.stdout).get("OPTIONS", {})
-
-
 def test_database_url_postgres_parsed():
     result = run(
         ["-c", PRINT_DATABASE],
