@@ -28,7 +28,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 from pypdf import PdfReader
@@ -41,6 +41,7 @@ from planner.forms.editor import FIX_TO_RECALCULATE, PARTIAL_ESTIMATE
 from planner.forms.patients import EARLIEST_DOB
 from planner.models import Course, Indication, Patient, Plan, PlanStatus
 from planner.patient_search import search_text, search_words
+from planner.signing.selectors import missing_consents
 from tests.factories.accounts import force_verified_login
 from tests.factories.planner import CourseFactory, PatientFactory, PlanFactory, make_plan
 from tests.helpers import sign_off_fields
@@ -655,6 +656,9 @@ def test_plan_create_with_a_hostile_patient(desk_client, catalog, patient_param)
     to=st.one_of(st.sampled_from(PlanStatus.values), hostile),
     version=st.one_of(st.just("1"), st.just("2"), hostile),
 )
+# Staff may not accept a plan whose consents the patient has not signed (the signing round):
+# the one allowed move that is still refused.
+@example(start=PlanStatus.PRESENTED, to=PlanStatus.ACCEPTED, version="1")
 def test_plan_transition_with_hostile_input(desk_client, draft_plan, start, to, version):
     url = reverse("plan-transition", args=[draft_plan.pk])
     with rolled_back():
@@ -668,7 +672,11 @@ def test_plan_transition_with_hostile_input(desk_client, draft_plan, start, to, 
         assert response["Location"] == draft_plan.get_absolute_url()
         assert row_counts() == before
         plan = Plan.objects.get(pk=draft_plan.pk)
-        allowed = to in PlanStatus.values and workflow.can_transition(start, to)
+        allowed = (
+            to in PlanStatus.values
+            and workflow.can_transition(start, to)
+            and not (to == PlanStatus.ACCEPTED and missing_consents(plan=draft_plan))
+        )
         [message] = posted_messages(response)
         if allowed and int_or_none(version) == 1:
             assert (plan.status, plan.version) == (to, 2)
