@@ -213,7 +213,6 @@ def sign_plan(request, token):
     accept_form = AcceptForm(initial={"shown": shown}, consents=consents)
     decline_form = DeclineForm(initial={"shown": shown})
     error, status = "", 200
-    summary_html = sheet.html
     if request.method == "POST":
         status = 400
         try:
@@ -224,7 +223,7 @@ def sign_plan(request, token):
                         link=link,
                         reason=decline_form.cleaned_data["reason"],
                         expected_hash=decline_form.cleaned_data["shown"],
-                        summary_html=summary_html,
+                        summary_html=sheet.html,
                         **_who(request),
                     )
                     return redirect("sign-plan", token=token)
@@ -237,7 +236,7 @@ def sign_plan(request, token):
                         ticked_consents=accept_form.ticked(),
                         signature_png=accept_form.cleaned_data["signature"],
                         expected_hash=accept_form.cleaned_data["shown"],
-                        summary_html=summary_html,
+                        summary_html=sheet.html,
                         **_who(request),
                     )
                     return redirect("sign-plan", token=token)
@@ -247,7 +246,6 @@ def sign_plan(request, token):
         actions.link_opened(link=link, **_who(request))
     context = {
         "sheet": sheet,
-        "summary_html": summary_html,
         "consents": consents,
         "deposit_due": due,
         "accept_form": accept_form,
