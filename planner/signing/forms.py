@@ -84,6 +84,11 @@ class DeclineForm(forms.Form):
         label="Reason (optional)", required=False, max_length=2000, widget=forms.Textarea
     )
 
+    def __init__(self, *args, **kwargs):
+        # Ids of their own: the accept form on the same page has a "shown" field too.
+        kwargs.setdefault("auto_id", "decline_%s")
+        super().__init__(*args, **kwargs)
+
 
 class LinkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -519,3 +519,19 @@ def test_investigational_plan_never_accepted_without_its_consent_document(
             expected_version=investigational_plan.version,
         )
     assert str(refused.value) == actions.NO_INVESTIGATIONAL_CONSENT
+
+
+def test_the_plan_page_is_valid_html_rendered_and_kept(client, link_token, tmp_path):
+    """The Nu checker on the patient's plan page, as first rendered and as served again from
+    the kept summary (the staff pages' inventory, tests/pages.py, cannot pass the date check)."""
+    from tests.a11y.nu import nu_errors
+
+    _link, token = link_token
+    open_link(client, token)
+    for name in ("rendered", "kept"):
+        response = plan_page(client, token)
+        assert response.status_code == 200
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+
+    errors = nu_errors(tmp_path)
+    assert errors == [], "\n".join(errors)
