@@ -22,19 +22,21 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    OuterRef,
     Q,
+    Subquery,
     TimeField,
 )
 from django.utils import timezone
 
+from clinic.catalog_cache import Catalog, catalog_for, token_annotation
 from clinic.lots.rules import point_of_use_problems
-from clinic.models import ConsentDocument, ProductLot
+from clinic.models import ProductLot, TreatmentType
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
 from planner.pagination import WindowPage, page_number, window_page
 from planner.prepared import Bound, Param, Params, Prepared
 from planner.query_hints import Unindexed
-from planner.selectors import courses_by_id
 from planner.signing.models import DepositBalance, ShareLink, SignedConsent, SignedRecord
 from planner.signing.selectors import (
     consents_needed,
@@ -56,6 +58,8 @@ SESSION_VALUES = (
     "needs_lot",
     "plan__patient__full_name",
     "course_id",
+    "course__sessions",
+    "course__treatment_id",
     "planned_lot_id",
 )
 # The screen's lots (read apart: joined to every session row, the lot and its product made
@@ -166,10 +170,38 @@ class SessionRow:
     blocking: tuple[str, ...]
 
 
+def _planned_lot(lot: ProductLot) -> PlannedLot:
+    return PlannedLot(
+        lot_number=lot.lot_number,
+        status=lot.status,
+        received_on=lot.received_on,
+        expires_on=lot.expires_on,
+        storage_reviewed_through=lot.storage_reviewed_through,
+        product_name=lot.product.name,
+        storage_min_celsius=lot.product.storage_min_celsius,
+        storage_max_celsius=lot.product.storage_max_celsius,
+    )
+
+
+def _screen_lots(lot_ids: set[int], catalog: Catalog) -> dict[int, tuple[PlannedLot, list]]:
+    """The screen's lots with their products and storage readings: from the cached catalog
+    (which holds every plannable lot with its readings), and one query for those it does not
+    hold (a lot recalled, quarantined or used up since it was planned: the very lots whose
+    sessions are blocked)."""
+    lots = {
+        pk: (_planned_lot(lot), list(lot.storage_checks.all()))
+        for pk in lot_ids
+        if (lot := catalog.lots.get(pk)) is not None
+    }
+    if missing := lot_ids - lots.keys():
+        lots.update(_lots_with_readings(missing))
+    return lots
+
+
 def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[Reading]]]:
-    """The screen's lots with their products and storage readings: one query."""
+    """These lots with their products and storage readings: one query."""
     lots: dict[int, tuple[PlannedLot, list[Reading]]] = {}
-    for row in SCREEN_LOTS.bind(lots=lot_ids).all() if lot_ids else []:
+    for row in SCREEN_LOTS.bind(lots=lot_ids).all():
         if row["id"] not in lots:
             lot = PlannedLot(
                 lot_number=row["lot_number"],
@@ -190,11 +222,17 @@ def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[R
     return lots
 
 
+def _treatment(catalog: Catalog, pk: int) -> TreatmentType:
+    # A treatment added after the catalog's token was read is read on its own.
+    return catalog.treatments.get(pk) or TreatmentType.objects.get(pk=pk)
+
+
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
     its blocking warnings. At most six queries: the screen's time slots, the sessions, their
-    courses, their lots (with products and storage readings), the consent documents and the
-    consents the page's plans signed."""
+    courses (and the catalog's version), and the consents the page's plans signed; the
+    treatments, consent documents and lots (with products and storage readings) come from the
+    cached catalog (clinic.catalog_cache), and a lot it no longer holds costs a query more."""
     # Within a time slot the sessions go by patient name, which no index of sessions holds:
     # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
     # joined for one screen. The time slots of the rows up to this screen's end (and the one
@@ -216,16 +254,16 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     sessions = result.object_list
     if not sessions:
         return result
-    lots = _lots_with_readings({s["planned_lot_id"] for s in sessions} - {None})
-    courses = courses_by_id(s["course_id"] for s in sessions)
-    documents = [Consent(**row) for row in CONSENT_DOCUMENTS.bind().all()]
+    catalog = catalog_for(sessions[0]["catalog_token"])
+    lots = _screen_lots({s["planned_lot_id"] for s in sessions} - {None}, catalog)
+    documents = catalog.consent_documents
     signed: dict[int, set[int]] = {}
     for row in CONSENTS_SIGNED.bind(plans={s["plan_id"] for s in sessions}).all():
         signed.setdefault(row["record__plan_id"], set()).add(row["document_id"])
 
     def session_row(s: dict) -> SessionRow:
         lot, readings = lots.get(s["planned_lot_id"], (None, []))
-        course = courses[s["course_id"]]
+        treatment = _treatment(catalog, s["course__treatment_id"])
         return SessionRow(
             pk=s["id"],
             plan_id=s["plan_id"],
@@ -234,14 +272,14 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
             planned_time=s["planned_time"],
             needs_lot=s["needs_lot"],
             patient_name=s["plan__patient__full_name"],
-            treatment_name=course["treatment__name"],
-            course_sessions=course["sessions"],
+            treatment_name=treatment.name,
+            course_sessions=s["course__sessions"],
             lot=lot,
             blocking=_blocking(
                 lot,
                 readings,
                 s["planned_date"],
-                consents_needed(documents, {course["treatment__kind"]}),
+                consents_needed(documents, {treatment.kind}),
                 signed.get(s["plan_id"], set()),
             ),
         )
@@ -308,25 +346,6 @@ CONSENTS_SIGNED = Prepared(
         .values("record__plan_id", "document_id")
     )
 )
-# planner.signing.selectors.active_consent_documents, as the plain values its rule reads.
-CONSENT_DOCUMENTS = Prepared(
-    lambda: (
-        ConsentDocument.objects.filter(active=True)
-        .order_by("slug", "-version")
-        .values("pk", "slug", "version", "title", "treatment_kinds")
-    )
-)
-
-
-@dataclass(frozen=True)
-class Consent:
-    """A consent document, as consents_needed and the blocking sentence read it."""
-
-    pk: int
-    slug: str
-    version: int
-    title: str
-    treatment_kinds: list[str]
 
 
 def _slot_query(to_the_end: bool, one_day: bool, first_untimed: bool, last_untimed: bool):
@@ -347,8 +366,9 @@ def _slot_query(to_the_end: bool, one_day: bool, first_untimed: bool, last_untim
         slots &= Q(planned_date__gte=first_day, planned_date__lte=last_day)
     return (
         TreatmentSession.objects.filter(slots, status=SessionStatus.PLANNED)
+        .annotate(catalog_token=token_annotation())
         .order_by(*SLOT_ORDER, "plan__patient__full_name", "id")
-        .values(*SESSION_VALUES)
+        .values(*SESSION_VALUES, "catalog_token")
     )
 
 
@@ -390,11 +410,23 @@ def by_day(rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
 # (Plan.link_expires_at, ShareLink.last_opened_at and times_opened: planner/derived.py), so
 # each list is a screen of one index, whatever the number of plans and links.
 
-QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at")
+QUOTE_VALUES = (*plan_values(), "quoted_at", "link_expires_at", "last_opened_at")
 
 
 def _presented():
-    return Plan.objects.filter(status=PlanStatus.PRESENTED)
+    """Presented plans, each with when a link of it was last opened: read with the screen's
+    rows (a subquery per row shown, through the links' plan index), not as a query of its own
+    over both lists' plans."""
+    last_opened = (
+        ShareLink.objects.filter(plan_id=OuterRef("id"))
+        .order_by()
+        .values("plan_id")
+        .annotate(at=Max("last_opened_at"))
+        .values("at")
+    )
+    return Plan.objects.filter(status=PlanStatus.PRESENTED).annotate(
+        last_opened_at=Subquery(last_opened)
+    )
 
 
 @dataclass(frozen=True)
@@ -409,7 +441,7 @@ class QuoteRow:
     expired: bool
 
 
-def _quote_row(row: dict, *, today: date, now: datetime, opened: dict) -> QuoteRow:
+def _quote_row(row: dict, *, today: date, now: datetime) -> QuoteRow:
     quoted_on = timezone.localdate(row["quoted_at"]) if row["quoted_at"] else None
     # Plan.quote_valid_until's rule, on the row's values.
     valid_until = quoted_on + timedelta(days=settings.QUOTE_VALID_DAYS) if quoted_on else None
@@ -421,7 +453,7 @@ def _quote_row(row: dict, *, today: date, now: datetime, opened: dict) -> QuoteR
         valid_until=valid_until,
         # The last of the plan's open links, while it has not run out.
         link_expires_at=live_until if live_until and live_until > now else None,
-        last_opened_at=opened.get(row["id"]),
+        last_opened_at=row["last_opened_at"],
         expired=valid_until is not None and valid_until < today,
     )
 
@@ -501,30 +533,11 @@ def quote_lists(
     *, today: date, waiting_page: str | None, expiring_page: str | None
 ) -> tuple[WindowPage, WindowPage]:
     """The two quote lists as QuoteRows, with when a link of each plan was last opened:
-    three queries (one for the opening times of both lists' plans)."""
+    three queries."""
     waiting = quotes_waiting(today=today, page=waiting_page)
     expiring = quotes_expiring(today=today, page=expiring_page)
-    plan_ids = {row["id"] for row in [*waiting, *expiring]}
-    opened = {}
-    if plan_ids:
-        opened = {row["plan_id"]: row["at"] for row in LAST_OPENED.bind(plans=plan_ids).all()}
-    convert = partial(_quote_row, today=today, now=timezone.now(), opened=opened)
+    convert = partial(_quote_row, today=today, now=timezone.now())
     return waiting.map(convert), expiring.map(convert)
-
-
-# When a link of each of these plans was last opened (both quote lists' plans at once).
-LAST_OPENED = Prepared(
-    lambda: (
-        ShareLink.objects.alias(plan_key=_id("plan_id"))
-        .filter(
-            plan_key__in=Params("plans", IntegerField(), 2 * PER_PAGE),
-            last_opened_at__isnull=False,
-        )
-        .order_by()
-        .values("plan_id")
-        .annotate(at=Max("last_opened_at"))
-    )
-)
 
 
 @dataclass(frozen=True)

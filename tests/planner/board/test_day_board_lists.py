@@ -195,6 +195,23 @@ def test_quotes_and_links_expiring_within_seven_days(desk_client, front_desk, se
     assert "Plenty of time" not in html and "Already expired" not in html
 
 
+def test_waiting_quotes_show_when_a_link_of_theirs_was_last_opened(desk_client, front_desk):
+    """The latest opening of any of the plan's links (read with the row since the catalog
+    round: a subquery per row, no longer a query of its own)."""
+    opened_plan = builders.presented_plan(title="Opened twice")
+    builders.opened(builders.link_for(opened_plan, staff=front_desk), hours_ago=24 * 5)
+    builders.opened(builders.link_for(opened_plan, staff=front_desk), hours_ago=24 * 2)
+    builders.link_for(builders.presented_plan(title="Link never opened"), staff=front_desk)
+
+    html = section(board(desk_client), "waiting")
+
+    row = re.search(r"<tr>(?:(?!</tr>).)*Opened twice.*?</tr>", html, re.S).group(0)
+    latest = timezone.localtime(timezone.now() - timedelta(days=2))
+    assert f"Opened {format_date(latest)}" in row
+    quiet = re.search(r"<tr>(?:(?!</tr>).)*Link never opened.*?</tr>", html, re.S).group(0)
+    assert "Opened " not in quiet
+
+
 def test_links_opened_but_not_signed(desk_client, front_desk):
     waiting = builders.presented_plan(title="Opened and left")
     link = builders.link_for(waiting, staff=front_desk)

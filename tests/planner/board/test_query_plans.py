@@ -75,11 +75,13 @@ def test_quote_lists_read_their_indexes_in_order(front_desk, today):
     plan = builders.presented_plan(quoted_days=26)
     builders.link_for(plan, staff=front_desk, expires_in_days=2)
 
-    waiting, by_link, by_quote, _opened = query_plans(
+    waiting, by_link, by_quote = query_plans(
         lambda: day.quote_lists(today=today, waiting_page=None, expiring_page=None)
     )
 
     assert "INDEX plan_quoted_idx (status=?)" in waiting and SORTS_ALL not in waiting
+    # When a link of each row's plan was last opened: through the links' plan index.
+    assert "planner_sharelink_plan_id" in waiting
     assert reads_in_order(by_link, "plan_link_expiry_idx")
     assert "plan_quoted_idx (status=? AND quoted_at>? AND quoted_at<?)" in by_quote
     assert SORTS_ALL not in by_quote
