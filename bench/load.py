@@ -17,6 +17,7 @@ Loopback only, time-bounded, and gunicorn is stopped at the end whatever happens
     python -m bench.load [--users 32] [--duration 30] [--storm-duration 60] [--dataset large]"""
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -205,6 +206,20 @@ def warm_up(url: str, config: dict, rounds: int) -> None:
         urllib.request.urlopen(request, timeout=30).read()
 
 
+def wait_for_quiet_renders(server_pid: int, *, limit_s: float = 60.0) -> None:
+    """Wait until the PDF render processes have finished warming up (each worker's warms
+    WeasyPrint in the background when it starts, some 3 s of CPU): otherwise the floor
+    phase shares the machine with them and the floor reads low."""
+    deadline = time.monotonic() + limit_s
+    last = cpu_seconds(server_pid)["render"]
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(server_pid)["render"]
+        if now - last < 0.05:
+            return
+        last = now
+
+
 def read_stats(prefix: Path) -> dict:
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
@@ -219,6 +234,47 @@ def read_stats(prefix: Path) -> dict:
                 "mean_ms": round(float(row["Average Response Time"]), 1),
             }
     return rows
+
+
+def _cpu(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def cpu_seconds(server_pid: int) -> dict:
+    """CPU seconds used so far, by kind of process: the app server (gunicorn's master and
+    workers), its PDF render processes (spawned by multiprocessing), the database server
+    (PostgreSQL's processes; SQLite works inside the app server) and the whole machine
+    (busy and idle, every core). Locust's own are counted apart (run_locust: it is a child
+    of this process, reaped at the end of its phase)."""
+    import psutil
+
+    counts = {"server": 0.0, "render": 0.0, "database": 0.0}
+    try:
+        root = psutil.Process(server_pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for process in tree:
+        # A render process replaced mid-phase: its seconds are lost, not misfiled.
+        with contextlib.suppress(psutil.NoSuchProcess):
+            kind = "render" if "multiprocessing" in " ".join(process.cmdline()) else "server"
+            counts[kind] += _cpu(process)
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                counts["database"] += _cpu(process)
+    machine = psutil.cpu_times()
+    counts["machine_idle"] = machine.idle
+    counts["machine_busy"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    return counts
+
+
+def cpu_split(before: dict, after: dict, locust_s: float) -> dict:
+    """Where a phase's CPU went, in seconds (rounded), from two cpu_seconds readings."""
+    split = {kind: round(after[kind] - before[kind], 1) for kind in before}
+    split["locust"] = round(locust_s, 1)
+    return split
 
 
 def run_locust(user_classes: list[str], users: int, duration: int, url: str, config_path) -> dict:
@@ -246,6 +302,7 @@ def run_locust(user_classes: list[str], users: int, duration: int, url: str, con
         "WARNING",
     ]
     print(f"load: {' + '.join(user_classes)}, {users} users for {duration} s …", flush=True)
+    children_before = os.times()
     completed = subprocess.run(
         command,
         cwd=REPO,
@@ -254,7 +311,11 @@ def run_locust(user_classes: list[str], users: int, duration: int, url: str, con
         capture_output=True,
         text=True,
     )
+    children_after = os.times()
     stats = read_stats(prefix)
+    stats["_locust_cpu_s"] = (children_after.children_user - children_before.children_user) + (
+        children_after.children_system - children_before.children_system
+    )
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists() and len(failures.read_text().splitlines()) > 1:
         print(failures.read_text()[-3000:])
@@ -316,7 +377,12 @@ def format_report(report: dict) -> str:
         f"{report['storm_duration_s']} s): plain pages' worst p95 {storm['p95_ms_worst']:.0f} ms "
         f"over {storm['requests']} requests; PDFs delivered: {report['storm_pdfs_delivered']}",
         f"failed requests: {report['failures']}",
+        "",
+        "CPU seconds by phase (server: gunicorn; render: its PDF processes; locust: the load;"
+        " machine: every core, busy and idle):",
     ]
+    for phase, split in report.get("cpu_seconds", {}).items():
+        lines.append(f"  {phase:<6} " + ", ".join(f"{kind} {s:g}" for kind, s in split.items()))
     return "\n".join(lines)
 
 
@@ -408,9 +474,19 @@ def main(argv=None) -> int:
     try:
         wait_until_up(url, gunicorn)
         warm_up(url, config, rounds=2 * args.workers)
-        floor = run_locust(["Floor"], args.users, args.duration, url, config_path)
-        mix = run_locust(["Mix"], args.users, args.duration, url, config_path)
-        storm = run_locust(
+        wait_for_quiet_renders(gunicorn.pid)
+        cpu = {}
+
+        def phase(name: str, *locust_args) -> dict:
+            before = cpu_seconds(gunicorn.pid)
+            stats = run_locust(*locust_args)
+            cpu[name] = cpu_split(before, cpu_seconds(gunicorn.pid), stats.pop("_locust_cpu_s"))
+            return stats
+
+        floor = phase("floor", ["Floor"], args.users, args.duration, url, config_path)
+        mix = phase("mix", ["Mix"], args.users, args.duration, url, config_path)
+        storm = phase(
+            "storm",
             ["StormPdf", "StormPages"],
             config["storm_pdf_users"] + STORM_PAGE_USERS,
             args.storm_duration,
@@ -439,6 +515,7 @@ def main(argv=None) -> int:
         "mix_to_floor": round(mix["Aggregated"]["rps"] / floor["Aggregated"]["rps"], 3),
         "storm_plain_pages": plain_pages(storm),
         "storm_pdfs_delivered": storm.get("storm pdf: asked to delivered", {}).get("requests", 0),
+        "cpu_seconds": cpu,
         "failures": sum(phase["Aggregated"]["failures"] for phase in phases),
     }
     print(format_report(report))
