@@ -29,12 +29,15 @@ from clinic.models import (
     ConsentDocument,
     EvidenceNote,
     ExosomeProduct,
+    LotStatus,
     PriceRange,
     ProductLot,
     StorageCheck,
     TreatmentType,
     bump_catalog_version,
 )
+
+NOT_HELD = (LotStatus.EXPIRED, LotStatus.DISCARDED)
 
 # A write to any of these replaces the token (connected in ClinicConfig.ready).
 CATALOG_MODELS = (
@@ -58,6 +61,10 @@ class Catalog:
     evidence_notes: list[EvidenceNote]  # the active ones
     # The active consent versions, newest version of each slug first (planner.signing).
     consent_documents: list[ConsentDocument] = field(default_factory=list)
+    # Lots quarantined or recalled (not plannable, but sessions may still name them: the day
+    # board shows those sessions blocked), with their products and readings. Expired and
+    # discarded lots, which only grow in number, are not held.
+    held_back_lots: dict[int, ProductLot] = field(default_factory=dict)
     _in_force: dict[date, list[PriceRange]] = field(default_factory=dict)
 
     @cached_property
@@ -98,14 +105,14 @@ class Catalog:
 def _load(token: str | None) -> Catalog:
     treatments = {t.pk: t for t in TreatmentType.objects.order_by("name")}
     products = {p.pk: p for p in ExosomeProduct.objects.order_by("name")}
-    lots = {}
+    lots, held_back = {}, {}
     for lot in (
-        ProductLot.objects.exclude(status__in=NOT_PLANNABLE)
+        ProductLot.objects.exclude(status__in=NOT_HELD)
         .prefetch_related("storage_checks")
         .order_by("-received_on", "lot_number")
     ):
         lot.product = products[lot.product_id]
-        lots[lot.pk] = lot
+        (held_back if lot.status in NOT_PLANNABLE else lots)[lot.pk] = lot
     prices = list(
         PriceRange.objects.order_by("treatment_id", "unit", "series_size", "-effective_from", "-id")
     )
@@ -115,7 +122,9 @@ def _load(token: str | None) -> Catalog:
     consent_documents = list(
         ConsentDocument.objects.filter(active=True).order_by("slug", "-version")
     )
-    return Catalog(token, treatments, products, lots, prices, evidence_notes, consent_documents)
+    return Catalog(
+        token, treatments, products, lots, prices, evidence_notes, consent_documents, held_back
+    )
 
 
 class _Held:
@@ -174,7 +183,8 @@ def with_catalog_rows(courses: Iterable, catalog: Catalog) -> None:
     that landed after its token was read, is read on its own."""
     courses = list(courses)
     lot_ids = {c.lot_id for c in courses if c.lot_id}
-    lots = {pk: catalog.lots[pk] for pk in lot_ids if pk in catalog.lots}
+    held = {**catalog.held_back_lots, **catalog.lots}
+    lots = {pk: held[pk] for pk in lot_ids if pk in held}
     if missing := lot_ids - lots.keys():
         for lot in ProductLot.objects.filter(pk__in=missing).prefetch_related("storage_checks"):
             lot.product = _product(catalog, lot.product_id)

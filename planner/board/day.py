@@ -185,13 +185,13 @@ def _planned_lot(lot: ProductLot) -> PlannedLot:
 
 def _screen_lots(lot_ids: set[int], catalog: Catalog) -> dict[int, tuple[PlannedLot, list]]:
     """The screen's lots with their products and storage readings: from the cached catalog
-    (which holds every plannable lot with its readings), and one query for those it does not
-    hold (a lot recalled, quarantined or used up since it was planned: the very lots whose
-    sessions are blocked)."""
+    (which holds every lot neither expired nor discarded, with its readings: those planned,
+    and those quarantined or recalled since, whose sessions are blocked), and one query for
+    the others (a lot that expired or was discarded after it was planned)."""
     lots = {
         pk: (_planned_lot(lot), list(lot.storage_checks.all()))
         for pk in lot_ids
-        if (lot := catalog.lots.get(pk)) is not None
+        if (lot := catalog.lots.get(pk) or catalog.held_back_lots.get(pk)) is not None
     }
     if missing := lot_ids - lots.keys():
         lots.update(_lots_with_readings(missing))

@@ -209,6 +209,32 @@ def test_a_course_naming_a_lot_no_longer_plannable_still_gets_it(catalog, clinic
     assert courses[1].treatment is held.treatments[treatment.pk]
 
 
+def test_lots_held_back_are_held_apart_from_the_plannable_ones(catalog, django_assert_num_queries):
+    """Quarantined and recalled lots are held (sessions that name them show blocked, with no
+    query of their own); expired and discarded ones, which only accumulate, are not."""
+    lots = {status: ProductLotFactory(status=status) for status in LotStatus.values}
+    StorageCheck.objects.create(
+        lot=lots[LotStatus.RECALLED], checked_on=date(2026, 10, 2), temperature_celsius=Decimal("9")
+    )
+    forget_held_catalog()
+    held = current_catalog()
+
+    kept_back = {LotStatus.QUARANTINED, LotStatus.RECALLED}
+    assert {lots[s].pk for s in kept_back} == set(held.held_back_lots)
+    assert not {lots[s].pk for s in kept_back} & set(held.lots)
+    for status in (LotStatus.EXPIRED, LotStatus.DISCARDED):
+        assert lots[status].pk not in held.lots and lots[status].pk not in held.held_back_lots
+    recalled = held.held_back_lots[lots[LotStatus.RECALLED].pk]
+    assert recalled.product is held.products[recalled.product_id]
+    assert [r.temperature_celsius for r in recalled.storage_checks.all()] == [Decimal("9")]
+    course = SimpleNamespace(
+        treatment_id=catalog[MICRONEEDLING].pk, product_id=recalled.product_id, lot_id=recalled.pk
+    )
+    with django_assert_num_queries(0):
+        catalog_cache.with_catalog_rows([course], held)
+    assert course.lot is recalled
+
+
 def test_a_consent_document_change_replaces_the_token(held, catalog):
     from clinic.models import ConsentDocument
 
