@@ -10,6 +10,7 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.utils.choices import BaseChoiceIterator
 
+from clinic.form_rendering import FAST_WIDGETS
 from clinic.formatting import PLATELET_TOPICAL_ONLY, format_date
 from clinic.forms_util import int_or_none
 from clinic.models import (
@@ -55,6 +56,7 @@ def today() -> date:
 
 
 class PlanForm(forms.ModelForm):
+    default_renderer = FAST_WIDGETS
     indications = forms.MultipleChoiceField(
         choices=Indication.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -143,6 +145,7 @@ class FixedChoices(BaseChoiceIterator):
 
 
 class CourseForm(forms.Form):
+    default_renderer = FAST_WIDGETS
     treatment = SharedTypedChoiceField(
         coerce=int,
         error_messages={"required": CHOOSE_TREATMENT, "invalid_choice": CHOOSE_TREATMENT},
@@ -376,6 +379,7 @@ CourseFormSet = formset_factory(
     max_num=MAX_COURSES,
     validate_max=True,
     absolute_max=MAX_COURSES,
+    renderer=FAST_WIDGETS,
 )
 COURSE_PREFIX = "courses"
 
