@@ -260,14 +260,27 @@ def cpu_seconds(server_pid: int) -> dict:
         with contextlib.suppress(psutil.NoSuchProcess):
             kind = "render" if "multiprocessing" in " ".join(process.cmdline()) else "server"
             counts[kind] += _cpu(process)
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "postmaster"):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                counts["database"] += _cpu(process)
+    counts["database"] = _database_cpu(psutil)
     machine = psutil.cpu_times()
     counts["machine_idle"] = machine.idle
     counts["machine_busy"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
     return counts
+
+
+def _database_cpu(psutil) -> float:
+    """PostgreSQL's CPU seconds so far: its main process's own, those of its backends still
+    running, and those of the backends that have ended (a connection closed mid-run takes
+    its seconds with it otherwise; the main process has reaped them)."""
+    total = 0.0
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] not in ("postgres", "postmaster"):
+            continue
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += _cpu(process)
+            if psutil.Process(process.info["ppid"]).name() not in ("postgres", "postmaster"):
+                times = process.cpu_times()  # the main process: add its ended children
+                total += times.children_user + times.children_system
+    return total
 
 
 def cpu_split(before: dict, after: dict, locust_s: float) -> dict:

@@ -133,17 +133,19 @@ def _printed(request, pk) -> tuple[str, str]:
 
 def _prepare(request, pk, key: str) -> summary_pdf.CachedPdf | None:
     """The PDF for a stamp key the cache does not hold, stored under it: the one rendered
-    earlier from the same HTML if any, else rendered now if a render slot is free; None when
-    every slot is taken."""
-    html, filename = _printed(request, pk)
-    by_content = summary_pdf.content_key(html)
-    pdf = summary_pdf.cached_render(by_content)
-    if pdf is None:
-        with summary_pdf.render_slot(request.user) as may_render:
-            if not may_render:
-                return None
+    earlier from the same HTML if any, else rendered now; None when every render slot is
+    taken. The slot is taken first: the HTML of a large plan costs tens of milliseconds, and
+    while many PDFs wait, every poll of every "being prepared" page paid it (the storm of
+    `make load`: some 800 polls of a 12 × 12 plan's summary in a minute)."""
+    with summary_pdf.render_slot(request.user) as may_render:
+        if not may_render:
+            return None
+        html, filename = _printed(request, pk)
+        by_content = summary_pdf.content_key(html)
+        pdf = summary_pdf.cached_render(by_content)
+        if pdf is None:
             pdf = summary_pdf.render_pdf(html)
-        summary_pdf.store_render(by_content, pdf)
+            summary_pdf.store_render(by_content, pdf)
     document = summary_pdf.CachedPdf(pdf=pdf, filename=filename)
     summary_pdf.store_pdf(key, document)
     return document

@@ -113,10 +113,11 @@ def test_presented_quote_is_valid_from_the_day_it_was_quoted(
     actions.plan_transition(
         plan=microneedling_plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
     )
-    quoted = timezone.localdate() - timedelta(days=40)
-    Plan.objects.filter(pk=microneedling_plan.pk).update(
-        quoted_at=timezone.now() - timedelta(days=40)
-    )
+    quoted_at = timezone.now() - timedelta(days=40)
+    Plan.objects.filter(pk=microneedling_plan.pk).update(quoted_at=quoted_at)
+    # The local day of that moment: 40 days before today's date only when no daylight-saving
+    # change lies between (it failed at 23:00 New York time with summer time 40 days back).
+    quoted = timezone.localdate(quoted_at)
 
     html = summary_html(desk_client, microneedling_plan)
 
