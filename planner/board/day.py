@@ -4,9 +4,9 @@ the deposits still due. Reads only.
 
 Every list is one page of an ordered query (planner.pagination.window_page, no COUNT), and
 costs a fixed number of queries whatever the number of rows: the sessions' blocking checks
-reuse the point-of-use rule (clinic.lots.rules) over prefetched lots and readings, and the
-consent rule (planner.signing.selectors) over one read of the consent documents and one of
-the consents the page's plans signed."""
+reuse the point-of-use rule (clinic.lots.rules) over the cached catalog's lots and readings,
+and the consent rule (planner.signing.selectors) over the catalog's consent documents and
+one read of the consents the page's plans signed."""
 
 import heapq
 from dataclasses import dataclass, fields
@@ -229,10 +229,11 @@ def _treatment(catalog: Catalog, pk: int) -> TreatmentType:
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
     """Open (planned) sessions from today to HORIZON_DAYS ahead, by day and time, each with
-    its blocking warnings. At most six queries: the screen's time slots, the sessions, their
-    courses (and the catalog's version), and the consents the page's plans signed; the
-    treatments, consent documents and lots (with products and storage readings) come from the
-    cached catalog (clinic.catalog_cache), and a lot it no longer holds costs a query more."""
+    its blocking warnings. Three queries: the screen's time slots, the sessions (each with
+    its course's size and treatment, and the catalog's version) and the consents the page's
+    plans signed; the treatments, consent documents and lots (with products and storage
+    readings) come from the cached catalog (clinic.catalog_cache), and a lot it does not
+    hold (expired or discarded since it was planned) costs a query more."""
     # Within a time slot the sessions go by patient name, which no index of sessions holds:
     # sorted as they were, a whole day of a clinic chain's sessions (hundreds) was read and
     # joined for one screen. The time slots of the rows up to this screen's end (and the one
