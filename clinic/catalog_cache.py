@@ -178,24 +178,34 @@ def forget_held_catalog() -> None:
 
 def with_catalog_rows(courses: Iterable, catalog: Catalog) -> None:
     """Point each course (anything with treatment_id, product_id, lot_id) at its treatment,
-    product and lot in the catalog. A lot no longer plannable is read with its storage
-    readings (one query more, only then); a row newer than the held catalog, by a write
-    that landed after its token was read, is read on its own."""
+    product and lot in the catalog (see lots_by_id and treatment_of for rows it lacks)."""
     courses = list(courses)
-    lot_ids = {c.lot_id for c in courses if c.lot_id}
+    lots = lots_by_id(catalog, {c.lot_id for c in courses if c.lot_id})
+    for course in courses:
+        course.treatment = treatment_of(catalog, course.treatment_id)
+        if course.product_id:
+            course.product = _product(catalog, course.product_id)
+        if course.lot_id:
+            course.lot = lots[course.lot_id]
+
+
+def lots_by_id(catalog: Catalog, lot_ids: Iterable[int]) -> dict[int, ProductLot]:
+    """These lots, each with its product and storage readings: from the catalog when it
+    holds them (plannable, quarantined or recalled), and one query for the others (expired
+    or discarded since they were planned, or newer than the held catalog)."""
+    lot_ids = set(lot_ids)
     held = {**catalog.held_back_lots, **catalog.lots}
     lots = {pk: held[pk] for pk in lot_ids if pk in held}
     if missing := lot_ids - lots.keys():
         for lot in ProductLot.objects.filter(pk__in=missing).prefetch_related("storage_checks"):
             lot.product = _product(catalog, lot.product_id)
             lots[lot.pk] = lot
-    for course in courses:
-        treatment = catalog.treatments.get(course.treatment_id)
-        course.treatment = treatment or TreatmentType.objects.get(pk=course.treatment_id)
-        if course.product_id:
-            course.product = _product(catalog, course.product_id)
-        if course.lot_id:
-            course.lot = lots[course.lot_id]
+    return lots
+
+
+def treatment_of(catalog: Catalog, pk: int) -> TreatmentType:
+    """Treatment `pk` from the catalog; one added after its token was read, on its own."""
+    return catalog.treatments.get(pk) or TreatmentType.objects.get(pk=pk)
 
 
 def _product(catalog: Catalog, pk: int) -> ExosomeProduct:

@@ -29,9 +29,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from clinic.catalog_cache import Catalog, catalog_for, token_annotation
+from clinic.catalog_cache import (
+    Catalog,
+    catalog_for,
+    lots_by_id,
+    token_annotation,
+    treatment_of,
+)
 from clinic.lots.rules import point_of_use_problems
-from clinic.models import ProductLot, TreatmentType
+from clinic.models import ProductLot
 from planner.delivery.models import SessionStatus, TreatmentSession
 from planner.models import Plan, PlanStatus
 from planner.pagination import WindowPage, page_number, window_page
@@ -61,22 +67,6 @@ SESSION_VALUES = (
     "course__sessions",
     "course__treatment_id",
     "planned_lot_id",
-)
-# The screen's lots (read apart: joined to every session row, the lot and its product made
-# a seven-table query that PostgreSQL took 2.4 ms to plan, against 0.4 to run), one row per
-# storage reading (or one with none), each lot's newest reading first.
-LOT_VALUES = (
-    "id",
-    "lot_number",
-    "status",
-    "received_on",
-    "expires_on",
-    "storage_reviewed_through",
-    "product__name",
-    "product__storage_min_celsius",
-    "product__storage_max_celsius",
-    "storage_checks__checked_on",
-    "storage_checks__temperature_celsius",
 )
 
 
@@ -149,12 +139,6 @@ class PlannedLot:
 
 
 @dataclass(frozen=True)
-class Reading:
-    checked_on: date
-    temperature_celsius: Decimal
-
-
-@dataclass(frozen=True)
 class SessionRow:
     pk: int
     plan_id: int
@@ -184,47 +168,12 @@ def _planned_lot(lot: ProductLot) -> PlannedLot:
 
 
 def _screen_lots(lot_ids: set[int], catalog: Catalog) -> dict[int, tuple[PlannedLot, list]]:
-    """The screen's lots with their products and storage readings: from the cached catalog
-    (which holds every lot neither expired nor discarded, with its readings: those planned,
-    and those quarantined or recalled since, whose sessions are blocked), and one query for
-    the others (a lot that expired or was discarded after it was planned)."""
-    lots = {
+    """The screen's lots with their products and storage readings (clinic.catalog_cache:
+    from the cached catalog, a query only for a lot expired or discarded since planned)."""
+    return {
         pk: (_planned_lot(lot), list(lot.storage_checks.all()))
-        for pk in lot_ids
-        if (lot := catalog.lots.get(pk) or catalog.held_back_lots.get(pk)) is not None
+        for pk, lot in lots_by_id(catalog, lot_ids).items()
     }
-    if missing := lot_ids - lots.keys():
-        lots.update(_lots_with_readings(missing))
-    return lots
-
-
-def _lots_with_readings(lot_ids: set[int]) -> dict[int, tuple[PlannedLot, list[Reading]]]:
-    """These lots with their products and storage readings: one query."""
-    lots: dict[int, tuple[PlannedLot, list[Reading]]] = {}
-    for row in SCREEN_LOTS.bind(lots=lot_ids).all():
-        if row["id"] not in lots:
-            lot = PlannedLot(
-                lot_number=row["lot_number"],
-                status=row["status"],
-                received_on=row["received_on"],
-                expires_on=row["expires_on"],
-                storage_reviewed_through=row["storage_reviewed_through"],
-                product_name=row["product__name"],
-                storage_min_celsius=row["product__storage_min_celsius"],
-                storage_max_celsius=row["product__storage_max_celsius"],
-            )
-            lots[row["id"]] = (lot, [])
-        if row["storage_checks__checked_on"] is not None:
-            reading = Reading(
-                row["storage_checks__checked_on"], row["storage_checks__temperature_celsius"]
-            )
-            lots[row["id"]][1].append(reading)
-    return lots
-
-
-def _treatment(catalog: Catalog, pk: int) -> TreatmentType:
-    # A treatment added after the catalog's token was read is read on its own.
-    return catalog.treatments.get(pk) or TreatmentType.objects.get(pk=pk)
 
 
 def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
@@ -264,7 +213,7 @@ def sessions_ahead(*, today: date, page: str | None) -> WindowPage:
 
     def session_row(s: dict) -> SessionRow:
         lot, readings = lots.get(s["planned_lot_id"], (None, []))
-        treatment = _treatment(catalog, s["course__treatment_id"])
+        treatment = treatment_of(catalog, s["course__treatment_id"])
         return SessionRow(
             pk=s["id"],
             plan_id=s["plan_id"],
@@ -328,14 +277,6 @@ def _id(path: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(path), output_field=IntegerField())
 
 
-SCREEN_LOTS = Prepared(
-    lambda: (
-        ProductLot.objects.alias(lot_key=_id("id"))
-        .filter(lot_key__in=Params("lots", IntegerField(), PER_PAGE))
-        .order_by("id", F("storage_checks__checked_on").desc(), F("storage_checks__id").desc())
-        .values(*LOT_VALUES)
-    )
-)
 CONSENTS_SIGNED = Prepared(
     lambda: (
         SignedConsent.objects.alias(plan_key=_id("record__plan_id"))
