@@ -14,7 +14,8 @@ Reports requests/s and p50/p95/p99 per kind of request, the mix's throughput as 
 the floor's, and the plain pages' p95 during the storm; any failed request fails the run.
 Loopback only, time-bounded, and gunicorn is stopped at the end whatever happens.
 
-    python -m bench.load [--users 32] [--duration 30] [--storm-duration 60] [--dataset large]"""
+    python -m bench.load [--users 32] [--duration 30] [--storm-duration 60] [--dataset large]
+                         [--profile]"""
 
 import argparse
 import contextlib
@@ -32,11 +33,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import databases
+from bench import databases, mix_profile
 from bench.run import REPO, RESULTS, machine
 
 BIN = Path(sys.executable).parent
 PLAN_PAGE_SAMPLE = 200
+# py-spy's samples a second per process with `--profile`: some 4,000 samples in 30 s, and
+# py-spy's own CPU (it shares the machine) stays small.
+PROFILE_RATE = 20
 
 
 # --- setup, inside Django on the copy ----------------------------------------------------------
@@ -411,6 +415,11 @@ def parse_args(argv):
         "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers"
     )
     parser.add_argument("--dataset", default="large", choices=("small", "large"))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the server's CPU during the mix with py-spy (bench/mix_profile.py)",
+    )
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -461,6 +470,7 @@ def main(argv=None) -> int:
         timeout=300,
     )
     config = json.loads(config_path.read_text())
+    profile_path = RESULTS / f"load-{engine}-mix-profile.txt"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
@@ -490,10 +500,30 @@ def main(argv=None) -> int:
         wait_for_quiet_renders(gunicorn.pid)
         cpu = {}
 
+        profile = {}
+
         def phase(name: str, *locust_args) -> dict:
+            recording = None
+            if args.profile and name == "mix":
+                recording = mix_profile.start_recording(
+                    BIN / "py-spy",
+                    gunicorn.pid,
+                    duration=args.duration,
+                    rate=PROFILE_RATE,
+                    output=profile_path,
+                )
             before = cpu_seconds(gunicorn.pid)
             stats = run_locust(*locust_args)
             cpu[name] = cpu_split(before, cpu_seconds(gunicorn.pid), stats.pop("_locust_cpu_s"))
+            if recording is not None:
+                profile.update(
+                    mix_profile.as_dict(
+                        mix_profile.finish_recording(recording, profile_path),
+                        rate=PROFILE_RATE,
+                        server_cpu_s=cpu[name]["server"],
+                        render_cpu_s=cpu[name]["render"],
+                    )
+                )
             return stats
 
         floor = phase("floor", ["Floor"], args.users, args.duration, url, config_path)
@@ -531,7 +561,11 @@ def main(argv=None) -> int:
         "cpu_seconds": cpu,
         "failures": sum(phase["Aggregated"]["failures"] for phase in phases),
     }
+    if profile:
+        report["mix_profile"] = profile
     print(format_report(report))
+    if profile:
+        print(mix_profile.format_profile(profile))
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for name in (f"load-{engine}-{stamp}.json", f"load-{engine}-latest.json"):
         (RESULTS / name).write_text(json.dumps(report, indent=1))
