@@ -49,7 +49,9 @@ def results_sentence(window: ResultsWindow, *, investigational: bool) -> str:
     """What the patient may expect of a course's results, in the source's meaning."""
     name = window.treatment_name
     if investigational:
-        return f"{name} (investigational): {TRIAL_STUDIES_RESULTS}."
+        # The seeded name already ends "(investigational)": say it once.
+        label = name if "investigational" in name.lower() else f"{name} (investigational)"
+        return f"{label}: {TRIAL_STUDIES_RESULTS}."
     last = format_date(window.after_session_date)
     if window.developing_until_max is None:
         return (

@@ -125,6 +125,24 @@ def test_1_investigational_results_are_what_the_trial_studies(clinician_client, 
     assert "whether and when results appear is what the trial studies" in html
 
 
+def test_1_investigational_is_said_once_after_a_name_that_says_it(clinician_client, catalog, today):
+    """The seeded injectable is named "Injectable MSC exosome (investigational)": its results
+    line must not read "(investigational) (investigational)"; a name without the word still
+    gets it."""
+    plan = make_plan(catalog, today, slug=INJECTABLE, sessions=2)
+    detail = clinician_client.get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    for text in (page(clinician_client, plan), detail, flat(pdf_text(clinician_client, plan))):
+        assert "(investigational) (investigational)" not in text
+        assert "Injectable MSC exosome (investigational): whether and when results" in text
+
+    injectable = TreatmentType.objects.get(slug=INJECTABLE)
+    injectable.name = "MSC exosome injection"
+    injectable.save()  # through save(): the cached catalog follows
+    assert "MSC exosome injection (investigational): whether and when results" in page(
+        clinician_client, plan
+    )
+
+
 # 2. Storage --------------------------------------------------------------------------------
 
 
