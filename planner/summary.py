@@ -52,12 +52,13 @@ from planner.patient_info import (
     Statement,
 )
 from planner.planning import PlanOutlook, drafts_of, price_quote
-from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
+from planner.scheduling import Interval, ResultsWindow
 from planner.timeline import render_timeline_pair, timeline_of
 from planner.wording import (
     RESULTS_VARY,
     TRIAL_STUDIES_RESULTS,
     cadence,
+    downtime_total_text,
     results_develop_weeks,
     results_sentence,
     word_warnings,
@@ -280,18 +281,6 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
     text = results_sentence(window, investigational=investigational)
     documented = window.developing_until_max is not None and not investigational
     return Fact(text, treatment.figure_source("results_develop") if documented else "")
-
-
-def _downtime_total(total: DowntimeTotal) -> str:
-    if total.undocumented_sessions and not total.max_hours:
-        return f"{NOT_DOCUMENTED} for any of the {total.undocumented_sessions} sessions"
-    text = format_hours_range(total.min_hours, total.max_hours)
-    if total.undocumented_sessions:
-        count = total.undocumented_sessions
-        text += (
-            f", plus {count} session{'' if count == 1 else 's'} whose downtime is not documented"
-        )
-    return text
 
 
 def price_basis(price, *, investigational: bool) -> str:
@@ -683,7 +672,7 @@ def plan_summary_context(
         ready_by=plan.ready_by,
         sessions=_session_rows(schedule, courses_by_key),
         results=results,
-        downtime_total=_downtime_total(schedule.downtime_total) if schedule.sessions else "",
+        downtime_total=downtime_total_text(schedule.downtime_total) if schedule.sessions else "",
         warnings=tuple(
             w.message
             for w in word_warnings(
