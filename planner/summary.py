@@ -47,6 +47,7 @@ from planner.patient_info import (
     KIND_TEXTS,
     NOT_FDA_APPROVED,
     PATIENT_GOALS,
+    RESULTS_KEEP_DEVELOPING,
     SEE_THE_PRODUCT_SECTION,
     TOPICAL_COSMETIC,
     Statement,
@@ -130,6 +131,8 @@ class TreatmentFacts:
     series: Fact
     interval: Fact
     results: Fact
+    # An investigational treatment's results are what its trial studies, not a period.
+    results_label: str = "Results keep developing for"
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,13 @@ class PlanSummary:
     def paper_default(self) -> str:
         return paper_default()
 
+    @property
+    def results_heading(self) -> str:
+        """A plan of investigational courses only promises no developing results."""
+        if RESULTS_KEEP_DEVELOPING in self.general_aftercare:
+            return "Results keep developing after each session"
+        return "Results"
+
 
 def paper_default() -> str:
     """US clinics print on Letter; everyone else on A4."""
@@ -281,6 +291,14 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
     text = results_sentence(window, investigational=investigational)
     documented = window.developing_until_max is not None and not investigational
     return Fact(text, treatment.figure_source("results_develop") if documented else "")
+
+
+def _general_aftercare(courses) -> tuple[str, ...]:
+    """The advice for every plan; for a plan of investigational courses only, without the
+    line that results keep developing: whether they appear is what the trial studies."""
+    if all(c.treatment.is_investigational for c in courses):
+        return tuple(line for line in GENERAL_AFTERCARE if line != RESULTS_KEEP_DEVELOPING)
+    return GENERAL_AFTERCARE
 
 
 def price_basis(price, *, investigational: bool) -> str:
@@ -384,6 +402,7 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
             weeks if documented_results or treatment.is_investigational else NOT_DOCUMENTED,
             treatment.figure_source("results_develop") if documented_results else "",
         ),
+        **({"results_label": "Results"} if treatment.is_investigational else {}),
     )
 
 
@@ -697,7 +716,7 @@ def plan_summary_context(
         **_due_diligence_accepted(plan, outlook),
         session_covers=SESSION_COVERS,
         upcoming_prices=tuple(text[0].upper() + text[1:] for _, text in upcoming),
-        general_aftercare=GENERAL_AFTERCARE if kinds else (),
+        general_aftercare=_general_aftercare(courses_by_key.values()) if kinds else (),
         general_risks=(
             GENERAL_RISKS
             + (
