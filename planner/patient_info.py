@@ -100,10 +100,13 @@ KIND_TEXTS: dict[str, KindText] = {
 
 # Shown once, for every plan, after the texts of its treatment kinds. No sentence refers to
 # "this summary": the calendar file repeats the aftercare on its own.
+RESULTS_KEEP_DEVELOPING = (
+    "Results keep developing for weeks after each session: judge them once that time has "
+    "passed, not in the first days."
+)
 GENERAL_AFTERCARE = (
     "Follow the skin-care instructions your clinician gives you after each session.",
-    "Results keep developing for weeks after each session: judge them once that time has "
-    "passed, not in the first days.",
+    RESULTS_KEEP_DEVELOPING,
     "Contact the clinic if redness, swelling or bruising gets worse instead of settling, or "
     "lasts beyond the downtime dates of your session.",
 )

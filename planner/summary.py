@@ -47,17 +47,19 @@ from planner.patient_info import (
     KIND_TEXTS,
     NOT_FDA_APPROVED,
     PATIENT_GOALS,
+    RESULTS_KEEP_DEVELOPING,
     SEE_THE_PRODUCT_SECTION,
     TOPICAL_COSMETIC,
     Statement,
 )
 from planner.planning import PlanOutlook, drafts_of, price_quote
-from planner.scheduling import DowntimeTotal, Interval, ResultsWindow
+from planner.scheduling import Interval, ResultsWindow
 from planner.timeline import render_timeline_pair, timeline_of
 from planner.wording import (
     RESULTS_VARY,
     TRIAL_STUDIES_RESULTS,
     cadence,
+    downtime_total_text,
     results_develop_weeks,
     results_sentence,
     word_warnings,
@@ -129,6 +131,8 @@ class TreatmentFacts:
     series: Fact
     interval: Fact
     results: Fact
+    # An investigational treatment's results are what its trial studies, not a period.
+    results_label: str = "Results keep developing for"
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,13 @@ class PlanSummary:
     def paper_default(self) -> str:
         return paper_default()
 
+    @property
+    def results_heading(self) -> str:
+        """A plan of investigational courses only promises no developing results."""
+        if RESULTS_KEEP_DEVELOPING in self.general_aftercare:
+            return "Results keep developing after each session"
+        return "Results"
+
 
 def paper_default() -> str:
     """US clinics print on Letter; everyone else on A4."""
@@ -282,16 +293,12 @@ def _results_fact(window: ResultsWindow, treatment: TreatmentType) -> Fact:
     return Fact(text, treatment.figure_source("results_develop") if documented else "")
 
 
-def _downtime_total(total: DowntimeTotal) -> str:
-    if total.undocumented_sessions and not total.max_hours:
-        return f"{NOT_DOCUMENTED} for any of the {total.undocumented_sessions} sessions"
-    text = format_hours_range(total.min_hours, total.max_hours)
-    if total.undocumented_sessions:
-        count = total.undocumented_sessions
-        text += (
-            f", plus {count} session{'' if count == 1 else 's'} whose downtime is not documented"
-        )
-    return text
+def _general_aftercare(courses) -> tuple[str, ...]:
+    """The advice for every plan; for a plan of investigational courses only, without the
+    line that results keep developing: whether they appear is what the trial studies."""
+    if all(c.treatment.is_investigational for c in courses):
+        return tuple(line for line in GENERAL_AFTERCARE if line != RESULTS_KEEP_DEVELOPING)
+    return GENERAL_AFTERCARE
 
 
 def price_basis(price, *, investigational: bool) -> str:
@@ -395,6 +402,7 @@ def _treatment_facts(treatment: TreatmentType) -> TreatmentFacts:
             weeks if documented_results or treatment.is_investigational else NOT_DOCUMENTED,
             treatment.figure_source("results_develop") if documented_results else "",
         ),
+        **({"results_label": "Results"} if treatment.is_investigational else {}),
     )
 
 
@@ -683,7 +691,7 @@ def plan_summary_context(
         ready_by=plan.ready_by,
         sessions=_session_rows(schedule, courses_by_key),
         results=results,
-        downtime_total=_downtime_total(schedule.downtime_total) if schedule.sessions else "",
+        downtime_total=downtime_total_text(schedule.downtime_total) if schedule.sessions else "",
         warnings=tuple(
             w.message
             for w in word_warnings(
@@ -708,7 +716,7 @@ def plan_summary_context(
         **_due_diligence_accepted(plan, outlook),
         session_covers=SESSION_COVERS,
         upcoming_prices=tuple(text[0].upper() + text[1:] for _, text in upcoming),
-        general_aftercare=GENERAL_AFTERCARE if kinds else (),
+        general_aftercare=_general_aftercare(courses_by_key.values()) if kinds else (),
         general_risks=(
             GENERAL_RISKS
             + (

@@ -18,10 +18,17 @@ from clinic.formatting import (
     format_count_range,
     format_date,
     format_date_range,
+    format_hours_range,
     format_interval,
     plural,
 )
-from planner.scheduling import Interval, PlanWarning, ResultsWindow, ScheduledSession
+from planner.scheduling import (
+    DowntimeTotal,
+    Interval,
+    PlanWarning,
+    ResultsWindow,
+    ScheduledSession,
+)
 
 TRIAL_STUDIES_RESULTS = "whether and when results appear is what the trial studies"
 RESULTS_VARY = "How much improvement you see varies from person to person."
@@ -49,7 +56,9 @@ def results_sentence(window: ResultsWindow, *, investigational: bool) -> str:
     """What the patient may expect of a course's results, in the source's meaning."""
     name = window.treatment_name
     if investigational:
-        return f"{name} (investigational): {TRIAL_STUDIES_RESULTS}."
+        # The seeded name already ends "(investigational)": say it once.
+        label = name if "investigational" in name.lower() else f"{name} (investigational)"
+        return f"{label}: {TRIAL_STUDIES_RESULTS}."
     last = format_date(window.after_session_date)
     if window.developing_until_max is None:
         return (
@@ -62,6 +71,24 @@ def results_sentence(window: ResultsWindow, *, investigational: bool) -> str:
         f"{results_develop_weeks(window.weeks_min, window.weeks_max)}; after the last session "
         f"on {last}, until about {until}."
     )
+
+
+# Downtime ---------------------------------------------------------------------------------
+
+
+def downtime_total_text(total: DowntimeTotal) -> str:
+    """A plan's downtime in total: what no source documents is said so, never summed as zero
+    hours (the plan page, its editor, the comparison and the patient summary)."""
+    count = total.undocumented_sessions
+    if count and not total.max_hours:
+        which = "the session" if count == 1 else f"any of the {count} sessions"
+        return f"{NOT_DOCUMENTED} for {which}"
+    text = format_hours_range(total.min_hours, total.max_hours)
+    if count:
+        text += (
+            f", plus {count} session{'' if count == 1 else 's'} whose downtime is not documented"
+        )
+    return text
 
 
 # Warnings ---------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ class CourseForm(forms.Form):
         ),
     )
     interval_count = CourseIntegerField(
-        label="Every",
+        # The page labels the pair "Interval between sessions"; the error summary names it so.
+        label="Interval between sessions",
         required=False,
         min_value=1,
         max_value=365,

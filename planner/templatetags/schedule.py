@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.formatting import NOT_DOCUMENTED, format_date, format_date_range
+from planner.wording import downtime_total_text
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def session_rows(schedule) -> SafeString:
         )
     # Every value is escaped above, as the template's autoescaping would.
     return mark_safe("\n".join(rows))
+
+
+@register.filter
+def downtime_total(total) -> str:
+    """A DowntimeTotal as planner.wording words it (autoescaped by the template)."""
+    return downtime_total_text(total)

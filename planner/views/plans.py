@@ -45,6 +45,7 @@ from planner.signing.models import Deposit
 from planner.signing.selectors import plan_signing_overview, share_links_exist
 
 PLANS_PER_PAGE = 25
+MERGED_RECORD_NO_PLAN = "{name} was merged into this record: start new plans here."
 
 
 @require_GET
@@ -102,6 +103,10 @@ def plan_create(request):
         messages.info(request, "Choose the patient first, then start a plan from their page.")
         return redirect("patient-list")
     patient = get_patient_for_user(request, patient_id)
+    if patient.merged_into_id:
+        # An archived duplicate: a plan started here would sit on the wrong record.
+        messages.info(request, MERGED_RECORD_NO_PLAN.format(name=patient.full_name))
+        return redirect("patient-detail", pk=patient.merged_into_id)
     return _plan_editor(request, plan=None, patient=patient, catalog=current_catalog())
 
 

@@ -74,3 +74,15 @@ def test_focus_ring_has_3_to_1_contrast(page, editor, target):
     page.keyboard.press("Tab")
     expect(button).to_be_focused()
     assert button.evaluate(CONTRAST) >= 3
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_indication_checkboxes_keep_one_size_whatever_their_labels_length(page, editor, width):
+    """A long indication wraps its label; its checkbox must not shrink beside it (they came
+    out 13 to 18 px wide, each label starting at a different place)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    editor()
+    boxes = page.locator("#plan-form fieldset.checkboxes input[type=checkbox]")
+    widths = boxes.evaluate_all("(all) => all.map((b) => b.getBoundingClientRect().width)")
+    assert len(widths) == 5
+    assert max(widths) - min(widths) < 0.5, widths

@@ -85,3 +85,38 @@ def test_downtime_reads_the_same_on_every_surface(desk_client, which, expected, 
     assert missing == []
     other_spelling = [name for name, text in surfaces.items() if never in text]
     assert other_spelling == []
+
+
+def test_undocumented_downtime_is_never_totalled_as_zero(desk_client):
+    """No source documents the downtime after an exosome injection: a plan of such sessions
+    only has "not documented" in total, never "0 hours" as if it were a figure."""
+    call_command("load_catalog", stdout=io.StringIO())
+    plan = PlanFactory()
+    CourseFactory(
+        plan=plan,
+        position=0,
+        treatment=TreatmentType.objects.get(slug="injectable-msc-exosome"),
+        sessions=3,
+        interval_count=4,
+        interval_unit="weeks",
+        first_session=date(2027, 4, 8),
+    )
+    other = PlanFactory(patient=plan.patient)
+    CourseFactory(
+        plan=other,
+        position=0,
+        treatment=TreatmentType.objects.get(slug=SEEDED_MICRONEEDLING),
+        sessions=1,
+        first_session=date(2027, 4, 8),
+    )
+
+    surfaces = {
+        "plan page": _html(desk_client, "plan-detail", plan.pk),
+        "plan editor": _html(desk_client, "plan-edit", plan.pk),
+        "compare": _html(desk_client, "plan-compare", plan.pk, other.pk),
+        "summary": _html(desk_client, "plan-summary", plan.pk),
+    }
+
+    assert [name for name, text in surfaces.items() if "0 hours" in text] == []
+    for name in ("plan page", "plan editor", "compare"):
+        assert "not documented for any of the 3 sessions" in surfaces[name], name

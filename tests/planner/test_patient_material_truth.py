@@ -125,6 +125,24 @@ def test_1_investigational_results_are_what_the_trial_studies(clinician_client, 
     assert "whether and when results appear is what the trial studies" in html
 
 
+def test_1_investigational_is_said_once_after_a_name_that_says_it(clinician_client, catalog, today):
+    """The seeded injectable is named "Injectable MSC exosome (investigational)": its results
+    line must not read "(investigational) (investigational)"; a name without the word still
+    gets it."""
+    plan = make_plan(catalog, today, slug=INJECTABLE, sessions=2)
+    detail = clinician_client.get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    for text in (page(clinician_client, plan), detail, flat(pdf_text(clinician_client, plan))):
+        assert "(investigational) (investigational)" not in text
+        assert "Injectable MSC exosome (investigational): whether and when results" in text
+
+    injectable = TreatmentType.objects.get(slug=INJECTABLE)
+    injectable.name = "MSC exosome injection"
+    injectable.save()  # through save(): the cached catalog follows
+    assert "MSC exosome injection (investigational): whether and when results" in page(
+        clinician_client, plan
+    )
+
+
 # 2. Storage --------------------------------------------------------------------------------
 
 
@@ -620,3 +638,20 @@ def test_every_figure_comes_from_the_catalog_or_the_clinics_data(clinician_clien
                 if number.rstrip(".,") not in allowed:
                     strays.setdefault((plan.title, surface), set()).add(number)
     assert strays == {}
+
+
+def test_1_an_investigational_plan_promises_no_developing_results(clinician_client, catalog, today):
+    """For a plan of investigational sessions only, whether results appear is what the trial
+    studies: no general advice on the summary, its PDF or the calendar says they keep
+    developing for weeks. A plan with a documented treatment keeps that advice."""
+    plan = make_plan(catalog, today, slug=INJECTABLE, sessions=2)
+    html, pdf = page(clinician_client, plan), flat(pdf_text(clinician_client, plan))
+    for text in (html, pdf):
+        assert "whether and when results appear is what the trial studies" in text
+    for text in (html, pdf, ics(clinician_client, plan)):
+        assert "Results keep developing" not in text
+
+    documented = make_plan(catalog, today)
+    html = page(clinician_client, documented)
+    assert "Results keep developing after each session" in html
+    assert "Results keep developing for weeks" in html

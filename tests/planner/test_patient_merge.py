@@ -173,3 +173,29 @@ def test_unknown_patients_are_not_found(admin_client_clinic, pair):
 def test_merge_refuses_get(admin_client_clinic, pair):
     keep, _ = pair
     assert admin_client_clinic.get(reverse("patient-merge", args=[keep.pk])).status_code == 405
+
+
+def test_no_new_plan_starts_on_a_merged_record(desk_client, clinic_admin, pair, catalog):
+    """A merged record is an archived duplicate: a plan started there would sit on the wrong
+    record. Its page offers no "New plan", the editor sends staff to the kept record, and a
+    save posted anyway is refused."""
+    from tests.planner.test_plan_editor import course, create_url, editor_data
+
+    keep, merge = pair
+    actions.patient_merge(
+        keep=keep,
+        merge=merge,
+        user=clinic_admin,
+        expected_keep_version=keep.version,
+        expected_merge_version=merge.version,
+    )
+
+    assert reverse("plan-create") not in desk_client.get(merge.get_absolute_url()).content.decode()
+    response = desk_client.get(create_url(merge))
+    assert response.status_code == 302 and response.url == keep.get_absolute_url()
+    response = desk_client.post(
+        create_url(merge),
+        editor_data(course(catalog["microneedling-topical-exosome"]), action="save"),
+    )
+    assert response.status_code == 302 and response.url == keep.get_absolute_url()
+    assert not Plan.objects.filter(patient=merge).exists()

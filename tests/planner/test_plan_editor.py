@@ -605,3 +605,20 @@ def test_a_course_row_has_changed_as_django_says(catalog, row):
 
     # Stopping at the first changed field gives Django's answer (any field changed).
     assert form.has_changed() is bool(form.changed_data)
+
+
+def test_failed_save_summary_names_the_interval_as_the_page_labels_it(
+    desk_client, patient, catalog
+):
+    """The summary's link names the field by the label staff see ("Interval between
+    sessions"), not by a word that appears nowhere on the page."""
+    response = desk_client.post(
+        create_url(patient), editor_data(course(catalog[LASER]), action="save")
+    )
+
+    html = response.content.decode()
+    message = escape(
+        plan_forms.NO_DEFAULT_INTERVAL.format(treatment="Fractional laser + topical exosome")
+    )
+    assert f"Course 1: Interval between sessions: {message}</a>" in html
+    assert "Course 1: Every:" not in html

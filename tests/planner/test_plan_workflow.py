@@ -282,6 +282,21 @@ def test_investigational_notice_is_shown_on_plan_detail(desk_client, injectable_
     assert "Not recorded yet" in html
 
 
+def test_investigational_notice_says_who_does_what_as_the_workflow_does(
+    desk_client, injectable_plan
+):
+    """The clinician records the reference before presenting; the patient acknowledges by
+    signing, which accepting needs. The notice said a clinician records the patient's
+    acknowledgement before the plan may even be presented."""
+    html = detail(desk_client, injectable_plan)
+
+    assert "records the IND or trial reference and the patient’s acknowledgement" not in html
+    assert (
+        "This plan cannot be presented until a clinician records the IND or trial reference, nor "
+        "accepted until the patient acknowledges it by signing the investigational consent."
+    ) in html
+
+
 def test_no_investigational_notice_without_an_injectable_course(desk_client, microneedling_plan):
     assert "Investigational treatment" not in detail(desk_client, microneedling_plan)
 
