@@ -13,7 +13,7 @@ from icalendar import Calendar, Event, vText
 
 from clinic.formatting import NOT_DOCUMENTED
 from planner.models import PlanStatus
-from planner.patient_info import KIND_TEXTS
+from planner.patient_info import KIND_TEXTS, RESULTS_KEEP_DEVELOPING
 from planner.summary import PlanSummary, SessionRow
 
 PRODID = "-//Exosome treatment planner//Patient calendar//EN"
@@ -52,7 +52,10 @@ def _description(summary: PlanSummary, row: SessionRow, facts_by_name: dict) -> 
     else:
         lines.append(f"Expected downtime: {NOT_DOCUMENTED}; ask your clinician what to plan for.")
     text = KIND_TEXTS.get(row.kind)
-    pointers = (text.aftercare if text else ()) + summary.general_aftercare
+    general = summary.general_aftercare
+    if row.investigational:
+        general = tuple(line for line in general if line != RESULTS_KEEP_DEVELOPING)
+    pointers = (text.aftercare if text else ()) + general
     if pointers:
         lines += ["", "Aftercare:"]
         lines += [f"- {pointer}" for pointer in pointers]

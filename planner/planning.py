@@ -70,6 +70,9 @@ class PlanOutlook:
     results: tuple[str, ...] = ()
     # Courses of an investigational treatment that name no product (or no lot) yet.
     investigational_without_product: tuple[str, ...] = ()
+    # The keys of the courses of an investigational treatment: their results are what the
+    # trial studies, so no picture draws them developing (planner/timeline.py).
+    investigational_courses: frozenset[str] = frozenset()
     # What the outlook was figured against, so a picture of it (planner/timeline.py) needs
     # nothing else.
     ready_by: date | None = None
@@ -239,6 +242,7 @@ def plan_outlook(
         "investigational_without_product": tuple(
             d.treatment.name for d in investigational if d.product is None
         ),
+        "investigational_courses": frozenset(investigational_keys),
     }
     if frozen_quote is None:
         return PlanOutlook(estimate=todays_estimate, **common)

@@ -106,6 +106,9 @@ class SessionRow:
     treatment_name: str
     downtime_until: str  # a date range, or "not documented"
     notes: tuple[str, ...]
+    # Of an investigational treatment: whether and when its results appear is what the
+    # trial studies, so no aftercare line of its own promises them (planner/calendar.py).
+    investigational: bool = False
 
     @property
     def downtime_documented(self) -> bool:
@@ -281,6 +284,7 @@ def _session_rows(schedule, courses_by_key: dict[str, Course]) -> tuple[SessionR
                 treatment_name=s.treatment_name,
                 downtime_until=downtime,
                 notes=_session_notes(course),
+                investigational=course.treatment.is_investigational,
             )
         )
     return tuple(rows)

@@ -135,9 +135,13 @@ def timeline_of(outlook) -> Timeline:
             (s for s in schedule.sessions if s.course_key == key), key=lambda s: s.session_date
         )
         window = results.get(key)
+        name = sessions[0].treatment_name if sessions else window.treatment_name
+        if key in outlook.investigational_courses:
+            # Whether and when its results appear is what the trial studies (planner/wording.py).
+            window = None
         courses.append(
             TimelineCourse(
-                name=sessions[0].treatment_name if sessions else window.treatment_name,
+                name=name,
                 sessions=tuple(
                     TimelineSession(
                         number=s.number,
@@ -666,14 +670,18 @@ def render_timeline(
             "downtime (longest)",
         ),
         (
-            swatch + f'fill="url(#{p}-results)" stroke="#2f6b34" stroke-width="0.6"/>',
-            "results keep developing",
-        ),
-        (
             f'<line x1="7" y1="-11" x2="7" y2="3" {dotted}/>',
             "today",
         ),
     ]
+    if any(c.sessions and c.results_until_max for c in timeline.courses):
+        legend.insert(
+            3,
+            (
+                swatch + f'fill="url(#{p}-results)" stroke="#2f6b34" stroke-width="0.6"/>',
+                "results keep developing",
+            ),
+        )
     if timeline.ready_by:
         legend.append(
             (

@@ -117,6 +117,18 @@ def test_descriptions_give_downtime_and_aftercare(desk_client, plan):
     assert "Follow the visit and reporting schedule of the trial" in injectable
 
 
+def test_an_investigational_session_promises_no_developing_results(desk_client, plan):
+    """Whether and when an investigational treatment's results appear is what the trial
+    studies: its events leave out the general line that results keep developing, which the
+    plan's other sessions keep."""
+    events = events_of(get_ics(desk_client, plan).content)
+    microneedling, injectable = str(events[0]["DESCRIPTION"]), str(events[3]["DESCRIPTION"])
+
+    assert "Results keep developing for weeks after each session" in microneedling
+    assert "results keep developing" not in injectable.lower()
+    assert "Contact the clinic if redness" in injectable  # the rest of the general advice
+
+
 def test_uids_are_unique_and_stable_across_downloads(desk_client, plan):
     first = [str(e["UID"]) for e in events_of(get_ics(desk_client, plan).content)]
     again = [str(e["UID"]) for e in events_of(get_ics(desk_client, plan).content)]

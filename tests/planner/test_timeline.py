@@ -257,3 +257,54 @@ def test_timeline_of_an_outlook_marks_overlaps():
     assert [m.kind for m in timeline.markers] == ["overlap"]
     assert timeline.markers[0].day == date(2027, 1, 5)
     assert timeline.courses[0].results_until_max == date(2027, 1, 5) + timedelta(weeks=6)
+
+
+def test_an_investigational_course_draws_no_results_band_a_documented_one_does():
+    """The patient material says of an investigational course that whether and when results
+    appear is what the trial studies (planner/wording.py); its picture must not say "results
+    keep developing until about ..." beside it."""
+    inputs = [
+        CourseInput(
+            key=key,
+            treatment_name=name,
+            sessions=2,
+            interval=Interval(1, "months"),
+            first_session=first,
+            downtime_min_hours=24 if key == "0" else None,
+            downtime_max_hours=48 if key == "0" else None,
+            results_develop_weeks_min=4,
+            results_develop_weeks_max=6,
+            catalog_interval=Interval(1, "months"),
+        )
+        for key, name, first in (
+            ("0", "Microneedling", date(2027, 1, 4)),
+            ("1", "Injectable exosome (investigational)", date(2027, 4, 5)),
+        )
+    ]
+    outlook = PlanOutlook(
+        schedule=build_schedule(inputs, ready_by=None),
+        estimate=None,
+        investigational_courses=frozenset({"1"}),
+        today=TODAY,
+    )
+    timeline = timeline_of(outlook)
+    documented, investigational = timeline.courses
+    assert documented.results_until_max == date(2027, 2, 4) + timedelta(weeks=6)
+    assert investigational.name == "Injectable exosome (investigational)"
+    assert investigational.results_until_min is None and investigational.results_until_max is None
+
+    svg = render_timeline(timeline)
+    root = parse(svg)
+    assert [g.get("data-course") for g in elements(root, "results")] == ["0"]
+    description = root.find(f"{SVG}desc").text
+    assert description.count("results keep developing") == 1  # the documented course's only
+
+
+def test_the_legend_names_no_results_band_when_none_is_drawn():
+    timeline = Timeline(
+        courses=(course("Injection", date(2027, 1, 4), 2, 30, (None, None), results=False),),
+        today=TODAY,
+    )
+    legend = [e.text for e in elements(parse(render_timeline(timeline)), "legend-label")]
+    assert "results keep developing" not in legend
+    assert "session" in legend
