@@ -77,6 +77,6 @@ def test_a_save_with_errors_shows_the_same_html_as_through_django_templates(
 
     fast, slow = both_ways(monkeypatch, save)
 
-    assert 'class="errorlist' in fast or 'field-error' in fast
+    assert 'class="errorlist' in fast or "field-error" in fast
     assert "<script>alert" not in fast
     assert fast == slow
