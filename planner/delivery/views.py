@@ -375,7 +375,9 @@ def lot_storage_reading(request, pk):
     lot = selectors.lot_for_page(pk)
     form = StorageReadingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the day and the temperature read.")
+        for field, errors in form.errors.items():
+            label = form[field].label if field in form.fields else "Reading"
+            messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect("lot-detail", lot.pk)
     try:
         lot_actions.storage_check_record(

@@ -497,6 +497,25 @@ def test_clinician_records_a_storage_reading_on_the_lot_page(clinician, lot, tod
     assert "was stored at 9.5" in html  # the point-of-use check, as of today
 
 
+@pytest.mark.parametrize("celsius", ["500", "-300"])
+def test_an_impossible_storage_reading_is_refused_with_its_reason(clinician, lot, today, celsius):
+    """A typo such as 500 for 5.0 passes the number field; the lot page says what is wrong
+    and records nothing (it was a server error)."""
+    from clinic.bounds import READING_HIGH, READING_LOW, READING_OUT_OF_RANGE
+
+    client = logged_in(clinician)
+    response = client.post(
+        reverse("lot-storage-reading", args=[lot.pk]),
+        {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": celsius},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    message = READING_OUT_OF_RANGE.format(low=READING_LOW, high=READING_HIGH)
+    assert escape(message) in response.content.decode()
+    assert not lot.storage_checks.exists()
+
+
 def test_front_desk_records_no_storage_reading(desk_client, lot, today):
     response = desk_client.post(
         reverse("lot-storage-reading", args=[lot.pk]),
