@@ -64,6 +64,10 @@ REASON_NEEDED = "Give the reason: the plan still has sessions that are not done.
 NOT_UNDER_WAY = "Only an accepted or in-progress plan can be completed."
 NOT_PERFORMED = "An adverse event is recorded against a performed session."
 MEDWATCH_REFERENCE = "Give the MedWatch reference of the report."
+NO_SHOW_BEFORE_THE_DAY = (
+    "Session {number} is planned for {day}: a patient can only miss it on or after that day. "
+    "Cancel it or reschedule it instead."
+)
 NOTICED_OUTSIDE = (
     "An adverse event is noticed on or after the session ({performed}) and not later than "
     "today ({today})."
@@ -356,6 +360,12 @@ def session_close(
     rows = _claim_course(session, expected_state)
     record = _find(rows, session)
     _open(record)
+    if status == SessionStatus.NO_SHOW and record.planned_date > timezone.localdate():
+        raise SessionActionError(
+            NO_SHOW_BEFORE_THE_DAY.format(
+                number=record.number, day=format_date(record.planned_date)
+            )
+        )
     record.status = status
     if note:
         record.notes = note

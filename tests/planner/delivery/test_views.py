@@ -72,12 +72,32 @@ def test_front_desk_may_not_perform_but_may_reschedule_and_close(desk_client, ac
     assert desk_client.get(reverse("session-reschedule", args=[first.pk])).status_code == 200
 
     response = desk_client.post(
-        reverse("session-close", args=[third.pk]),
+        reverse("session-close", args=[first.pk]),  # planned today: its day has come
         {"state": state(accepted_plan), "status": "no_show"},
     )
 
     assert response.status_code == 302
-    assert TreatmentSession.objects.get(pk=third.pk).status == SessionStatus.NO_SHOW
+    assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
+
+
+def test_no_show_is_offered_only_for_a_session_whose_day_has_come(desk_client, accepted_plan):
+    first, second, _ = records(accepted_plan)  # today, a month ahead
+    html = desk_client.get(accepted_plan.get_absolute_url()).content.decode()
+
+    def row(session):
+        return html.split(f'id="session-{session.pk}"')[1].split("</tr>")[0]
+
+    assert ">No-show</button>" in row(first)
+    assert ">No-show</button>" not in row(second)
+    assert ">Cancel session</button>" in row(second)
+
+    response = desk_client.post(
+        reverse("session-close", args=[second.pk]),
+        {"state": state(accepted_plan), "status": "no_show"},
+        follow=True,
+    )
+    assert "a patient can only miss it on or after that day" in response.content.decode()
+    assert TreatmentSession.objects.get(pk=second.pk).status == SessionStatus.PLANNED
 
 
 def test_reschedule_shows_what_moves_before_saving(desk_client, accepted_plan):
