@@ -319,8 +319,23 @@ def test_recall_csv_neutralises_formulas(admin_client_clinic, clinician, accepte
     assert rows[1][4] == today.isoformat()
 
 
-def test_recall_letter_html_and_pdf(admin_client_clinic, clinician, accepted_plan, lot, today):
+def recall(lot, user):
+    from clinic.lots import actions as lot_actions
+
+    lot_actions.lot_change_status(
+        lot=lot,
+        to_status=LotStatus.RECALLED,
+        reason="Manufacturer recall",
+        user=user,
+        expected_version=lot.version,
+    )
+
+
+def test_recall_letter_html_and_pdf(
+    admin_client_clinic, clinic_admin, clinician, accepted_plan, lot, today
+):
     perform_first(accepted_plan, clinician, lot, today)
+    recall(lot, clinic_admin)
     patient = accepted_plan.patient
 
     html = admin_client_clinic.get(
@@ -331,6 +346,22 @@ def test_recall_letter_html_and_pdf(admin_client_clinic, clinician, accepted_pla
     assert f"About lot {lot.lot_number}" in html
     assert "MedWatch" in html
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_no_recall_letter_for_a_lot_that_is_not_recalled(
+    admin_client_clinic, clinician, accepted_plan, lot, today
+):
+    """The letter tells the patient the lot "has been recalled": for a lot in use it would
+    say what is not so. The lot page lists who the lot reached but offers no letter."""
+    perform_first(accepted_plan, clinician, lot, today)
+    patient = accepted_plan.patient
+    assert lot.status != LotStatus.RECALLED
+
+    page = admin_client_clinic.get(reverse("lot-detail", args=[lot.pk])).content.decode()
+    assert patient.full_name in page
+    assert reverse("lot-recall-letter", args=[lot.pk, patient.pk]) not in page
+    for name in ("lot-recall-letter", "lot-recall-letter-pdf"):
+        assert admin_client_clinic.get(reverse(name, args=[lot.pk, patient.pk])).status_code == 404
 
 
 def test_letter_for_a_patient_the_lot_never_reached_is_404(admin_client_clinic, lot):
