@@ -12,6 +12,7 @@ from clinic import bounds
 from clinic.formatting import format_date
 from clinic.lots.rules import allowed_moves
 from clinic.models import LotStatus, ProductLot
+from planner.delivery.actions import RESCHEDULED_INTO_PAST
 from planner.delivery.models import Severity
 
 DATE_FAR = "Enter a date within two years of today."
@@ -114,7 +115,10 @@ class RescheduleForm(_SessionForm):
     )
 
     def clean_new_date(self):
-        return _within_two_years(self.cleaned_data["new_date"])
+        day = _within_two_years(self.cleaned_data["new_date"])
+        if day < timezone.localdate():  # told before the preview, not only on confirming
+            raise forms.ValidationError(RESCHEDULED_INTO_PAST)
+        return day
 
 
 class CloseForm(forms.Form):
