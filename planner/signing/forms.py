@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from clinic import bounds
 from planner.signing.models import Deposit
 
 # No typed example: the date box shows day, month and year in the order the patient's phone
@@ -121,4 +122,8 @@ class DepositForm(forms.Form):
         day = self.cleaned_data["received_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(RECEIVED_IN_FUTURE)
+        if problem := bounds.date_problem(
+            day, earliest=bounds.EARLIEST_RECORD, latest=timezone.localdate()
+        ):
+            raise forms.ValidationError(problem)  # a typo'd year, such as 1900
         return day

@@ -312,6 +312,23 @@ def test_no_deposit_on_a_presented_plan(desk_client, presented_plan):
     assert not Deposit.objects.exists()
 
 
+def test_a_deposit_dated_in_another_century_is_refused(desk_client, accepted_plan):
+    """A typo'd year (1900 for 2026) passed: the deposit list then read "1 Jan 1900"."""
+    from clinic.bounds import DATE_OUT_OF_RANGE, EARLIEST_RECORD
+    from clinic.formatting import format_date
+
+    response = desk_client.post(
+        reverse("plan-deposit", args=[accepted_plan.pk]),
+        deposit_data(accepted_plan, received_on="1900-01-01"),
+        follow=True,
+    )
+    message = DATE_OUT_OF_RANGE.format(
+        earliest=format_date(EARLIEST_RECORD), latest=format_date(timezone.localdate())
+    )
+    assert escape(message) in response.content.decode()
+    assert not Deposit.objects.exists()
+
+
 @pytest.mark.parametrize(("amount", "message"), [("0", "Enter an amount above zero.")])
 def test_deposit_amount_validated(desk_client, accepted_plan, amount, message):
     response = desk_client.post(
