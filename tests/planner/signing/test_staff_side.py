@@ -478,3 +478,26 @@ def test_the_balance_of_a_partly_priced_plan_says_it_leaves_sessions_out(
     balance = re.search(r'<p id="balance">(.*?)</p>', html, re.S).group(1)
     assert "balance USD 1,750–3,750" in balance
     assert "sessions with no price are not in it" in balance
+
+
+def test_no_signing_link_for_a_quote_that_ran_out(desk_client, presented_plan, settings):
+    """The link's life ends with the quote's last day: past it, the link was created already
+    expired ("opens the plan ... until 20 Nov", ten days ago) and never opened. Staff are
+    told to reprice instead, and no link is made."""
+    from clinic.formatting import format_date
+    from planner.models import Plan
+
+    Plan.objects.filter(pk=presented_plan.pk).update(
+        quoted_at=timezone.now() - timedelta(days=settings.QUOTE_VALID_DAYS + 10)
+    )
+    presented_plan.refresh_from_db()
+
+    response = desk_client.post(
+        reverse("plan-share", args=[presented_plan.pk]),
+        {"version": presented_plan.version},
+        follow=True,
+    )
+
+    message = signing.LINK_QUOTE_EXPIRED.format(day=format_date(presented_plan.quote_valid_until))
+    assert escape(message) in response.content.decode()
+    assert not ShareLink.objects.filter(plan=presented_plan).exists()
