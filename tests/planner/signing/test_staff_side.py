@@ -439,23 +439,29 @@ def test_signing_status_needs_the_plans_permission(client, no_role_user, present
     assert client.get(url).status_code == 403
 
 
+def _balance_after_a_deposit(client, plan, front_desk):
+    """Present `plan`, have the patient sign it, record a 250 deposit: the plan and the
+    text of its balance line."""
+    actions.plan_transition(
+        plan=plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    )
+    sign_as_patient(plan, staff=front_desk)
+    plan.refresh_from_db()
+    client.post(reverse("plan-deposit", args=[plan.pk]), deposit_data(plan))
+    html = client.get(plan.get_absolute_url()).content.decode()
+    return plan, re.search(r'<p id="balance">(.*?)</p>', html, re.S).group(1)
+
+
 def test_a_deposit_on_a_plan_with_no_price_is_shown_as_received(
     desk_client, catalog, patient, front_desk
 ):
     """A plan whose treatments have no price yet (fractional laser has no documented one)
     still takes deposits: what came in is a sum of money in the clinic's currency, never
     "price not set", and the balance is not known rather than a negative figure."""
-    plan = make_plan(patient, catalog[LASER], title="Laser plan")
-    actions.plan_transition(
-        plan=plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    plan, balance = _balance_after_a_deposit(
+        desk_client, make_plan(patient, catalog[LASER], title="Laser plan"), front_desk
     )
-    plan.refresh_from_db()
     assert plan.quote["currency"] is None  # nothing in it was priced
-    sign_as_patient(plan, staff=front_desk)
-    plan.refresh_from_db()
-    desk_client.post(reverse("plan-deposit", args=[plan.pk]), deposit_data(plan))
-    html = desk_client.get(plan.get_absolute_url()).content.decode()
-    balance = re.search(r'<p id="balance">(.*?)</p>', html, re.S).group(1)
     assert "Received USD 250" in balance
     assert "balance not known: no session of this plan has a price" in balance
 
@@ -465,17 +471,12 @@ def test_the_balance_of_a_partly_priced_plan_says_it_leaves_sessions_out(
 ):
     """A quote with an unpriced course totals only its priced ones: the balance worked out
     from it must say it leaves those sessions out, or staff quote it as what is left to pay."""
-    plan = make_plan(patient, catalog[MICRONEEDLING], catalog[LASER], title="Mixed plan")
-    actions.plan_transition(
-        plan=plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    plan, balance = _balance_after_a_deposit(
+        desk_client,
+        make_plan(patient, catalog[MICRONEEDLING], catalog[LASER], title="Mixed plan"),
+        front_desk,
     )
-    plan.refresh_from_db()
     assert plan.quote["complete"] is False
-    sign_as_patient(plan, staff=front_desk)
-    plan.refresh_from_db()
-    desk_client.post(reverse("plan-deposit", args=[plan.pk]), deposit_data(plan))
-    html = desk_client.get(plan.get_absolute_url()).content.decode()
-    balance = re.search(r'<p id="balance">(.*?)</p>', html, re.S).group(1)
     assert "balance USD 1,750–3,750" in balance
     assert "sessions with no price are not in it" in balance
 
