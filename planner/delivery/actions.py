@@ -33,7 +33,6 @@ from planner.models import Patient, Plan, PlanStatus
 from planner.planning import course_input, drafts_of
 from planner.scheduling import build_schedule
 from planner.signing.actions import deposit_balance_settle
-from planner.signing.models import SignedRecord
 
 
 class SessionActionError(PlanActionError):
@@ -58,10 +57,6 @@ LOT_REQUIRED = "This course uses {product}: name the lot actually used."
 LOT_WRONG_PRODUCT = "Lot {lot} is not a lot of {product}, the course's product."
 LOT_REFUSED = "The lot cannot be used on this date:"
 PERFORMED_IN_FUTURE = "A session cannot be recorded as performed on a day still to come."
-PERFORMED_BEFORE_ACCEPTANCE = (
-    "The patient accepted this plan on {day}: a session of it cannot have been performed "
-    "before that day."
-)
 NO_SESSIONS_STATUS = (
     "Sessions are recorded only for a plan the patient accepted (this one is {status})."
 )
@@ -289,9 +284,6 @@ def session_perform(
     _open(record)
     if performed_on > timezone.localdate():
         raise SessionActionError(PERFORMED_IN_FUTURE)
-    accepted = _first_acceptance_day(record.plan_id)
-    if accepted is not None and performed_on < accepted:
-        raise SessionActionError(PERFORMED_BEFORE_ACCEPTANCE.format(day=format_date(accepted)))
     if performer is None or not performer.has_perm("planner.perform_session"):
         raise SessionActionError(PERFORMER_NOT_CLINICIAN)
     course = record.course
@@ -329,17 +321,6 @@ def session_perform(
         lot_reach_refresh(patient_ids=[record.plan.patient_id])
     plan_sync_status(plan=record.plan, user=user)
     return moves
-
-
-def _first_acceptance_day(plan_id: int) -> date | None:
-    """The day the patient first accepted the plan (their signed record), in local time."""
-    signed_at = (
-        SignedRecord.objects.filter(plan_id=plan_id, decision=SignedRecord.Decision.ACCEPTED)
-        .order_by("signed_at")
-        .values_list("signed_at", flat=True)
-        .first()
-    )
-    return timezone.localtime(signed_at).date() if signed_at else None
 
 
 @transaction.atomic

@@ -423,18 +423,6 @@ def test_a_session_is_not_rescheduled_into_the_past(accepted_plan, front_desk, t
     assert TreatmentSession.objects.get(pk=second.pk).planned_date == second.planned_date
 
 
-def test_a_session_is_not_performed_before_the_patient_accepted_the_plan(
-    accepted_plan, clinician, lot, today
-):
-    """The patient signed today: a session "performed" last week would be a treatment
-    before consent (the page took any day up to two years back)."""
-    first = sessions(accepted_plan)[0]
-    with pytest.raises(delivery.SessionActionError) as refused:
-        perform(first, clinician, on=today - timedelta(days=7), lot=lot)
-    assert str(refused.value) == delivery.PERFORMED_BEFORE_ACCEPTANCE.format(day=format_date(today))
-    assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.PLANNED
-
-
 def test_two_users_one_stale_adverse_event(accepted_plan, clinician, lot, today):
     first = sessions(accepted_plan)[0]
     perform(first, clinician, on=today, lot=lot)
