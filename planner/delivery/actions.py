@@ -64,10 +64,6 @@ REASON_NEEDED = "Give the reason: the plan still has sessions that are not done.
 NOT_UNDER_WAY = "Only an accepted or in-progress plan can be completed."
 NOT_PERFORMED = "An adverse event is recorded against a performed session."
 MEDWATCH_REFERENCE = "Give the MedWatch reference of the report."
-RESCHEDULED_INTO_PAST = (
-    "A session is rescheduled to today or a later day. To record one that took place on "
-    "another day, use Perform and give that day."
-)
 NO_SHOW_BEFORE_THE_DAY = (
     "Session {number} is planned for {day}: a patient can only miss it on or after that day. "
     "Cancel it or reschedule it instead."
@@ -335,8 +331,6 @@ def session_reschedule(
 ) -> tuple[Move, ...]:
     """Move a planned session (and set its time of day, None for none) and re-flow the later
     open ones (except those kept fixed)."""
-    if new_date < timezone.localdate():
-        raise SessionActionError(RESCHEDULED_INTO_PAST)
     rows = _claim_course(session, expected_state)
     record = _find(rows, session)
     _open(record)

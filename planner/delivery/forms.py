@@ -12,7 +12,6 @@ from clinic import bounds
 from clinic.formatting import format_date
 from clinic.lots.rules import allowed_moves
 from clinic.models import LotStatus, ProductLot
-from planner.delivery.actions import RESCHEDULED_INTO_PAST
 from planner.delivery.models import Severity
 
 DATE_FAR = "Enter a date within two years of today."
@@ -115,10 +114,7 @@ class RescheduleForm(_SessionForm):
     )
 
     def clean_new_date(self):
-        day = _within_two_years(self.cleaned_data["new_date"])
-        if day < timezone.localdate():  # told before the preview, not only on confirming
-            raise forms.ValidationError(RESCHEDULED_INTO_PAST)
-        return day
+        return _within_two_years(self.cleaned_data["new_date"])
 
 
 class CloseForm(forms.Form):

@@ -408,21 +408,6 @@ def test_no_show_only_once_the_day_has_come(accepted_plan, front_desk, today):
     assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
 
 
-def test_a_session_is_not_rescheduled_into_the_past(accepted_plan, front_desk, today):
-    """A planned session moves to today or later: one that took place on another day is
-    recorded with Perform and its date (the preview offered 1 Jan 2025 without a word)."""
-    second = sessions(accepted_plan)[1]
-    with pytest.raises(delivery.SessionActionError) as refused:
-        delivery.session_reschedule(
-            session=second,
-            new_date=today - timedelta(days=1),
-            user=front_desk,
-            expected_state=state_of(accepted_plan),
-        )
-    assert str(refused.value) == delivery.RESCHEDULED_INTO_PAST
-    assert TreatmentSession.objects.get(pk=second.pk).planned_date == second.planned_date
-
-
 def test_two_users_one_stale_adverse_event(accepted_plan, clinician, lot, today):
     first = sessions(accepted_plan)[0]
     perform(first, clinician, on=today, lot=lot)

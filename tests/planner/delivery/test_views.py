@@ -100,19 +100,6 @@ def test_no_show_is_offered_only_for_a_session_whose_day_has_come(desk_client, a
     assert TreatmentSession.objects.get(pk=second.pk).status == SessionStatus.PLANNED
 
 
-def test_reschedule_into_the_past_is_refused_before_the_preview(desk_client, accepted_plan, today):
-    from planner.delivery.actions import RESCHEDULED_INTO_PAST
-
-    second = records(accepted_plan)[1]
-    response = desk_client.post(
-        reverse("session-reschedule", args=[second.pk]),
-        {"state": state(accepted_plan), "new_date": (today - timedelta(days=400)).isoformat()},
-    )
-    html = response.content.decode()
-    assert escape(RESCHEDULED_INTO_PAST) in html
-    assert "What moves" not in html
-
-
 def test_reschedule_shows_what_moves_before_saving(desk_client, accepted_plan):
     _, second, third = records(accepted_plan)
     url = reverse("session-reschedule", args=[second.pk])
