@@ -64,6 +64,14 @@ REASON_NEEDED = "Give the reason: the plan still has sessions that are not done.
 NOT_UNDER_WAY = "Only an accepted or in-progress plan can be completed."
 NOT_PERFORMED = "An adverse event is recorded against a performed session."
 MEDWATCH_REFERENCE = "Give the MedWatch reference of the report."
+NO_SHOW_BEFORE_THE_DAY = (
+    "Session {number} is planned for {day}: a patient can only miss it on or after that day. "
+    "Cancel it or reschedule it instead."
+)
+NOTICED_OUTSIDE = (
+    "An adverse event is noticed on or after the session ({performed}) and not later than "
+    "today ({today})."
+)
 ALREADY_CONTACTED = "{patient} was already marked contacted about this lot by {who} on {when}."
 LOT_NOT_PLANNABLE = "Lot {lot} is {status}: it cannot be planned for a session."
 
@@ -352,6 +360,12 @@ def session_close(
     rows = _claim_course(session, expected_state)
     record = _find(rows, session)
     _open(record)
+    if status == SessionStatus.NO_SHOW and record.planned_date > timezone.localdate():
+        raise SessionActionError(
+            NO_SHOW_BEFORE_THE_DAY.format(
+                number=record.number, day=format_date(record.planned_date)
+            )
+        )
     record.status = status
     if note:
         record.notes = note
@@ -418,6 +432,13 @@ def adverse_event_record(
     record = _find(rows, session)
     if record.status != SessionStatus.PERFORMED:
         raise SessionActionError(NOT_PERFORMED)
+    today = timezone.localdate()
+    if not record.performed_on <= noticed_on <= today:
+        raise SessionActionError(
+            NOTICED_OUTSIDE.format(
+                performed=format_date(record.performed_on), today=format_date(today)
+            )
+        )
     if reported_to_medwatch and not medwatch_reference.strip():
         raise SessionActionError(MEDWATCH_REFERENCE)
     event = AdverseEvent(

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import bounds
 from clinic.formatting import format_date
 from clinic.lots.rules import allowed_moves
 from clinic.models import LotStatus, ProductLot
@@ -164,3 +165,10 @@ class StorageReadingForm(forms.Form):
         label="Temperature (°C)", max_digits=5, decimal_places=1
     )
     notes = forms.CharField(max_length=200, required=False)
+
+    def clean_temperature_celsius(self):
+        # The model's own bound, checked here so a typo (500 for 5.0) is told, not a 500.
+        celsius = self.cleaned_data["temperature_celsius"]
+        if problem := bounds.reading_problem(celsius):
+            raise forms.ValidationError(problem)
+        return celsius

@@ -529,6 +529,8 @@ def plan_delivery(*, plan: Plan, today: date) -> PlanDelivery:
         state = course_state(rows)
         for s in rows:
             s.course_state = state
+            # A no-show can be recorded once the session's day has come (actions.session_close).
+            s.day_has_come = s.planned_date <= today
     return PlanDelivery(
         sessions=sessions,
         warnings=session_warnings(plan=plan, sessions=sessions, today=today) if sessions else (),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinic.formatting import neutralise
 from clinic.lots import actions as lot_actions
 from clinic.lots.rules import point_of_use_problems
-from clinic.models import ProductLot
+from clinic.models import LotStatus, ProductLot
 from clinic.permissions import check_permission, require_permission
 from planner import wording
 from planner.access import get_plan_for_user
@@ -375,7 +375,9 @@ def lot_storage_reading(request, pk):
     lot = selectors.lot_for_page(pk)
     form = StorageReadingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the day and the temperature read.")
+        for field, errors in form.errors.items():
+            label = form[field].label if field in form.fields else "Reading"
+            messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect("lot-detail", lot.pk)
     try:
         lot_actions.storage_check_record(
@@ -433,6 +435,9 @@ def lot_recall_csv(request, pk):
 def _letter_context(request, pk, patient_pk):
     lot = selectors.lot_for_page(pk)
     check_permission(request.user, "planner.view_patient")
+    if lot.status != LotStatus.RECALLED:
+        # The letter says the lot "has been recalled": never true of any other lot.
+        raise Http404("Recall letters are written for a recalled lot only.")
     patient = get_object_or_404(Patient, pk=patient_pk)
     sessions = selectors.patient_recall_sessions(lot=lot, patient=patient)
     if not sessions:

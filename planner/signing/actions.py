@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
+from clinic.formatting import format_date
 from clinic.models import TreatmentKind
 from planner import actions as plan_actions
 from planner.actions import PlanActionError, _claim_version
@@ -35,6 +36,10 @@ from planner.signing.tokens import new_token, token_hash
 LINK_NEEDS_PRESENTED = "Only a presented plan can be shared for signing: present it first."
 LINK_NEEDS_DATE_OF_BIRTH = (
     "Record the patient's date of birth first: the patient types it to open the link."
+)
+LINK_QUOTE_EXPIRED = (
+    "This plan's quote ran out on {day}: a patient can no longer sign it, so no link was "
+    "created. Reprice the plan (back to draft) and present it again, then share it."
 )
 LINK_STALE = (
     "This plan changed after this page was opened. No link was created: read the plan as it "
@@ -161,6 +166,9 @@ def link_create(
         raise PlanActionError(LINK_NEEDS_PRESENTED)
     if plan.patient.date_of_birth is None:
         raise PlanActionError(LINK_NEEDS_DATE_OF_BIRTH)
+    if plan.quoted_at and plan.quote_valid_until < timezone.localdate():
+        # Its expiry would be the quote's last day, already past: a link born dead.
+        raise PlanActionError(LINK_QUOTE_EXPIRED.format(day=format_date(plan.quote_valid_until)))
     token = new_token()
     link = ShareLink(
         plan=plan,

@@ -8,9 +8,12 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from clinic import bounds
 from planner.signing.models import Deposit
 
-DATE_OF_BIRTH_NEEDED = "Enter your date of birth, for example 1984-05-02."
+# No typed example: the date box shows day, month and year in the order the patient's phone
+# is set to (month first in the US), so "1984-05-02" typed into it is not that date.
+DATE_OF_BIRTH_NEEDED = "Enter your date of birth: its day, month and year."
 NO_MATCH = (
     "These details do not open a plan. Check the date of birth, or ask the clinic for a new link."
 )
@@ -26,7 +29,9 @@ RECEIVED_IN_FUTURE = "A deposit cannot be received in the future."
 class DateOfBirthForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Your date of birth",
-        help_text="Year-month-day, for example 1984-05-02.",
+        help_text=(
+            "Pick it, or type it in the order the box shows (it follows your phone's settings)."
+        ),
         error_messages={"required": DATE_OF_BIRTH_NEEDED, "invalid": DATE_OF_BIRTH_NEEDED},
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
@@ -117,4 +122,8 @@ class DepositForm(forms.Form):
         day = self.cleaned_data["received_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(RECEIVED_IN_FUTURE)
+        if problem := bounds.date_problem(
+            day, earliest=bounds.EARLIEST_RECORD, latest=timezone.localdate()
+        ):
+            raise forms.ValidationError(problem)  # a typo'd year, such as 1900
         return day

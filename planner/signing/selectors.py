@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import BooleanField
@@ -131,6 +132,11 @@ class DepositBalance:
     balance_min: Decimal
     balance_max: Decimal
     currency: str
+    # False when no session of the plan had a price: its quote's total is no sum of money,
+    # so no balance can be worked out from it (deposits still come in, in `currency`).
+    priced: bool = True
+    # False when some sessions had no price: the balance leaves them out.
+    complete: bool = True
 
 
 def _deposit_asked(plan: Plan, records: list[SignedRecord]) -> Decimal | None:
@@ -195,7 +201,11 @@ def plan_signing_overview(
             received=received,
             balance_min=Decimal(str(plan.quote.get("total_min") or "0")) - received,
             balance_max=Decimal(str(plan.quote.get("total_max") or "0")) - received,
-            currency=plan.quote.get("currency") or "",
+            # The currency deposits are recorded in (actions.deposit_record), also when
+            # nothing was priced and the quote has none.
+            currency=plan.quote.get("currency") or settings.CURRENCY,
+            priced=bool(plan.quote.get("currency")),
+            complete=plan.quote.get("complete", True) is not False,
         )
     return {
         "links": [(link, link.state(plan_version=plan.version)) for link in links[:10]],

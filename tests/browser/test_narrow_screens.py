@@ -52,3 +52,41 @@ def test_no_page_is_wider_than_the_screen(browser, live_server, catalog):
                     too_wide[f"{entry.name} @ {width}"] = measured
         page.context.close()
     assert not too_wide, "\n".join(f"{k}: {v}" for k, v in too_wide.items())
+
+
+def test_the_deposits_table_fits_a_phone(page, live_server, login, catalog, patient, front_desk):
+    """An accepted plan with a deposit: its table (five columns) made the whole plan page
+    wider than a 390 px screen; it scrolls in its own wrapper like the other wide tables."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from clinic.catalog_seed import MICRONEEDLING
+    from planner import actions
+    from planner.models import PlanStatus
+    from planner.signing import actions as signing
+    from tests.factories.planner import make_plan
+    from tests.helpers import sign_as_patient
+
+    plan = make_plan(patient, catalog[MICRONEEDLING], title="Glow plan")
+    actions.plan_transition(
+        plan=plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    )
+    sign_as_patient(plan, staff=front_desk)
+    plan.refresh_from_db()
+    signing.deposit_record(
+        plan=plan,
+        amount=Decimal("250"),
+        received_on=timezone.localdate() - timedelta(days=1),
+        method="transfer",
+        reference="TRANSFER-REF-000123",
+        user=front_desk,
+        expected_version=plan.version,
+    )
+
+    login("desk")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    measured = page.evaluate(OVERFLOW)
+    assert measured["scroll"] <= measured["width"] and not measured["wide"], measured

@@ -119,3 +119,23 @@ def test_kiosk_shows_only_the_patient_pages_and_returns_to_a_login(
     page.goto(f"{live_server.url}/plans/{presented.pk}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert Plan.objects.get(pk=presented.pk).status == PlanStatus.ACCEPTED
+
+
+def test_a_date_of_birth_typed_as_the_page_says_is_the_one_the_box_takes(
+    page, live_server, presented, front_desk
+):
+    """The patient's phone shows the date box in its own order (month first in the US): any
+    example the page gives, typed with the keyboard as written, must land in the box as that
+    same date, not as a year 40502 the patient cannot make sense of."""
+    from planner.signing import actions as signing
+
+    _link, token = signing.link_create(
+        plan=presented, user=front_desk, expected_version=presented.version
+    )
+    page.goto(f"{live_server.url}/p/{token}/")
+    box = page.get_by_label("Your date of birth")
+    for example in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", page.inner_text("main")):
+        box.fill("")
+        box.focus()
+        page.keyboard.type(example)
+        assert box.input_value() == example

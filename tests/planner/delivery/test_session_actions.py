@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from clinic.formatting import format_date
 from clinic.lots import actions as lot_actions
 from clinic.models import LotStatus
 from planner import actions
@@ -75,7 +76,7 @@ def test_first_performance_starts_the_plan_and_the_last_completes_it(
 
     delivery.session_close(
         session=second,
-        status=SessionStatus.NO_SHOW,
+        status=SessionStatus.CANCELLED,  # a month ahead: not a no-show before its day
         user=clinician,
         expected_state=state_of(accepted_plan),
     )
@@ -354,6 +355,57 @@ def test_adverse_event_only_after_a_performed_session(accepted_plan, clinician, 
         session=first, expected_state=state_of(accepted_plan), **fields
     )
     assert event.session == first and event.recorded_by == clinician
+
+
+@pytest.mark.parametrize("days", [-1, 1])
+def test_adverse_event_is_noticed_between_the_session_and_today(
+    accepted_plan, clinician, lot, today, days
+):
+    """An event is noticed after the session that caused it and not later than today: a
+    day before the session (or a typo'd year ahead) is refused, nothing written."""
+    first = sessions(accepted_plan)[0]
+    perform(first, clinician, on=today, lot=lot)
+    with pytest.raises(delivery.SessionActionError) as refused:
+        delivery.adverse_event_record(
+            session=first,
+            noticed_on=today + timedelta(days=days),
+            description="Redness",
+            severity="mild",
+            action_taken="",
+            reported_to_medwatch=False,
+            medwatch_reference="",
+            user=clinician,
+            expected_state=state_of(accepted_plan),
+        )
+    assert str(refused.value) == delivery.NOTICED_OUTSIDE.format(
+        performed=format_date(today), today=format_date(today)
+    )
+    assert not first.adverse_events.exists()
+
+
+def test_no_show_only_once_the_day_has_come(accepted_plan, front_desk, today):
+    """A no-show is a patient who did not come: a session a month ahead cannot be one yet
+    (the plan page offered it for every planned session, and closing is final)."""
+    first, second, _ = sessions(accepted_plan)
+    with pytest.raises(delivery.SessionActionError) as refused:
+        delivery.session_close(
+            session=second,
+            status=SessionStatus.NO_SHOW,
+            user=front_desk,
+            expected_state=state_of(accepted_plan),
+        )
+    assert str(refused.value) == delivery.NO_SHOW_BEFORE_THE_DAY.format(
+        number=2, day=format_date(second.planned_date)
+    )
+    assert TreatmentSession.objects.get(pk=second.pk).status == SessionStatus.PLANNED
+
+    delivery.session_close(
+        session=first,
+        status=SessionStatus.NO_SHOW,
+        user=front_desk,
+        expected_state=state_of(accepted_plan),
+    )
+    assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
 
 
 def test_two_users_one_stale_adverse_event(accepted_plan, clinician, lot, today):

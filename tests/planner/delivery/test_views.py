@@ -72,12 +72,32 @@ def test_front_desk_may_not_perform_but_may_reschedule_and_close(desk_client, ac
     assert desk_client.get(reverse("session-reschedule", args=[first.pk])).status_code == 200
 
     response = desk_client.post(
-        reverse("session-close", args=[third.pk]),
+        reverse("session-close", args=[first.pk]),  # planned today: its day has come
         {"state": state(accepted_plan), "status": "no_show"},
     )
 
     assert response.status_code == 302
-    assert TreatmentSession.objects.get(pk=third.pk).status == SessionStatus.NO_SHOW
+    assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.NO_SHOW
+
+
+def test_no_show_is_offered_only_for_a_session_whose_day_has_come(desk_client, accepted_plan):
+    first, second, _ = records(accepted_plan)  # today, a month ahead
+    html = desk_client.get(accepted_plan.get_absolute_url()).content.decode()
+
+    def row(session):
+        return html.split(f'id="session-{session.pk}"')[1].split("</tr>")[0]
+
+    assert ">No-show</button>" in row(first)
+    assert ">No-show</button>" not in row(second)
+    assert ">Cancel session</button>" in row(second)
+
+    response = desk_client.post(
+        reverse("session-close", args=[second.pk]),
+        {"state": state(accepted_plan), "status": "no_show"},
+        follow=True,
+    )
+    assert "a patient can only miss it on or after that day" in response.content.decode()
+    assert TreatmentSession.objects.get(pk=second.pk).status == SessionStatus.PLANNED
 
 
 def test_reschedule_shows_what_moves_before_saving(desk_client, accepted_plan):
@@ -299,8 +319,23 @@ def test_recall_csv_neutralises_formulas(admin_client_clinic, clinician, accepte
     assert rows[1][4] == today.isoformat()
 
 
-def test_recall_letter_html_and_pdf(admin_client_clinic, clinician, accepted_plan, lot, today):
+def recall(lot, user):
+    from clinic.lots import actions as lot_actions
+
+    lot_actions.lot_change_status(
+        lot=lot,
+        to_status=LotStatus.RECALLED,
+        reason="Manufacturer recall",
+        user=user,
+        expected_version=lot.version,
+    )
+
+
+def test_recall_letter_html_and_pdf(
+    admin_client_clinic, clinic_admin, clinician, accepted_plan, lot, today
+):
     perform_first(accepted_plan, clinician, lot, today)
+    recall(lot, clinic_admin)
     patient = accepted_plan.patient
 
     html = admin_client_clinic.get(
@@ -311,6 +346,22 @@ def test_recall_letter_html_and_pdf(admin_client_clinic, clinician, accepted_pla
     assert f"About lot {lot.lot_number}" in html
     assert "MedWatch" in html
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_no_recall_letter_for_a_lot_that_is_not_recalled(
+    admin_client_clinic, clinician, accepted_plan, lot, today
+):
+    """The letter tells the patient the lot "has been recalled": for a lot in use it would
+    say what is not so. The lot page lists who the lot reached but offers no letter."""
+    perform_first(accepted_plan, clinician, lot, today)
+    patient = accepted_plan.patient
+    assert lot.status != LotStatus.RECALLED
+
+    page = admin_client_clinic.get(reverse("lot-detail", args=[lot.pk])).content.decode()
+    assert patient.full_name in page
+    assert reverse("lot-recall-letter", args=[lot.pk, patient.pk]) not in page
+    for name in ("lot-recall-letter", "lot-recall-letter-pdf"):
+        assert admin_client_clinic.get(reverse(name, args=[lot.pk, patient.pk])).status_code == 404
 
 
 def test_letter_for_a_patient_the_lot_never_reached_is_404(admin_client_clinic, lot):
@@ -495,6 +546,25 @@ def test_clinician_records_a_storage_reading_on_the_lot_page(clinician, lot, tod
     assert (reading.temperature_celsius, reading.checked_by) == (Decimal("9.5"), clinician)
     html = client.get(reverse("lot-detail", args=[lot.pk])).content.decode()
     assert "was stored at 9.5" in html  # the point-of-use check, as of today
+
+
+@pytest.mark.parametrize("celsius", ["500", "-300"])
+def test_an_impossible_storage_reading_is_refused_with_its_reason(clinician, lot, today, celsius):
+    """A typo such as 500 for 5.0 passes the number field; the lot page says what is wrong
+    and records nothing (it was a server error)."""
+    from clinic.bounds import READING_HIGH, READING_LOW, READING_OUT_OF_RANGE
+
+    client = logged_in(clinician)
+    response = client.post(
+        reverse("lot-storage-reading", args=[lot.pk]),
+        {"version": lot.version, "checked_on": today.isoformat(), "temperature_celsius": celsius},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    message = READING_OUT_OF_RANGE.format(low=READING_LOW, high=READING_HIGH)
+    assert escape(message) in response.content.decode()
+    assert not lot.storage_checks.exists()
 
 
 def test_front_desk_records_no_storage_reading(desk_client, lot, today):

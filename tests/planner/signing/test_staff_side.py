@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
+from clinic.catalog_seed import LASER, MICRONEEDLING
 from clinic.models import ConsentDocument, DepositRule
 from planner import actions
 from planner.actions import PlanActionError
@@ -22,6 +23,7 @@ from planner.signing import actions as signing
 from planner.signing.models import Deposit, ShareLink, SignedRecord, SigningEvent
 from planner.signing.tokens import token_hash
 from planner.signing.views import EMAIL_FAILED
+from tests.factories.planner import make_plan
 from tests.helpers import sign_as_patient, two_users_one_stale
 from tests.security.conftest import logged_in
 
@@ -310,6 +312,23 @@ def test_no_deposit_on_a_presented_plan(desk_client, presented_plan):
     assert not Deposit.objects.exists()
 
 
+def test_a_deposit_dated_in_another_century_is_refused(desk_client, accepted_plan):
+    """A typo'd year (1900 for 2026) passed: the deposit list then read "1 Jan 1900"."""
+    from clinic.bounds import DATE_OUT_OF_RANGE, EARLIEST_RECORD
+    from clinic.formatting import format_date
+
+    response = desk_client.post(
+        reverse("plan-deposit", args=[accepted_plan.pk]),
+        deposit_data(accepted_plan, received_on="1900-01-01"),
+        follow=True,
+    )
+    message = DATE_OUT_OF_RANGE.format(
+        earliest=format_date(EARLIEST_RECORD), latest=format_date(timezone.localdate())
+    )
+    assert escape(message) in response.content.decode()
+    assert not Deposit.objects.exists()
+
+
 @pytest.mark.parametrize(("amount", "message"), [("0", "Enter an amount above zero.")])
 def test_deposit_amount_validated(desk_client, accepted_plan, amount, message):
     response = desk_client.post(
@@ -418,3 +437,68 @@ def test_signing_status_needs_the_plans_permission(client, no_role_user, present
     client.force_login(no_role_user)
     url = reverse("plan-signing-status", args=[presented_plan.pk])
     assert client.get(url).status_code == 403
+
+
+def _balance_after_a_deposit(client, plan, front_desk):
+    """Present `plan`, have the patient sign it, record a 250 deposit: the plan and the
+    text of its balance line."""
+    actions.plan_transition(
+        plan=plan, to_status=PlanStatus.PRESENTED, user=front_desk, expected_version=1
+    )
+    sign_as_patient(plan, staff=front_desk)
+    plan.refresh_from_db()
+    client.post(reverse("plan-deposit", args=[plan.pk]), deposit_data(plan))
+    html = client.get(plan.get_absolute_url()).content.decode()
+    return plan, re.search(r'<p id="balance">(.*?)</p>', html, re.S).group(1)
+
+
+def test_a_deposit_on_a_plan_with_no_price_is_shown_as_received(
+    desk_client, catalog, patient, front_desk
+):
+    """A plan whose treatments have no price yet (fractional laser has no documented one)
+    still takes deposits: what came in is a sum of money in the clinic's currency, never
+    "price not set", and the balance is not known rather than a negative figure."""
+    plan, balance = _balance_after_a_deposit(
+        desk_client, make_plan(patient, catalog[LASER], title="Laser plan"), front_desk
+    )
+    assert plan.quote["currency"] is None  # nothing in it was priced
+    assert "Received USD 250" in balance
+    assert "balance not known: no session of this plan has a price" in balance
+
+
+def test_the_balance_of_a_partly_priced_plan_says_it_leaves_sessions_out(
+    desk_client, catalog, patient, front_desk
+):
+    """A quote with an unpriced course totals only its priced ones: the balance worked out
+    from it must say it leaves those sessions out, or staff quote it as what is left to pay."""
+    plan, balance = _balance_after_a_deposit(
+        desk_client,
+        make_plan(patient, catalog[MICRONEEDLING], catalog[LASER], title="Mixed plan"),
+        front_desk,
+    )
+    assert plan.quote["complete"] is False
+    assert "balance USD 1,750–3,750" in balance
+    assert "sessions with no price are not in it" in balance
+
+
+def test_no_signing_link_for_a_quote_that_ran_out(desk_client, presented_plan, settings):
+    """The link's life ends with the quote's last day: past it, the link was created already
+    expired ("opens the plan ... until 20 Nov", ten days ago) and never opened. Staff are
+    told to reprice instead, and no link is made."""
+    from clinic.formatting import format_date
+    from planner.models import Plan
+
+    Plan.objects.filter(pk=presented_plan.pk).update(
+        quoted_at=timezone.now() - timedelta(days=settings.QUOTE_VALID_DAYS + 10)
+    )
+    presented_plan.refresh_from_db()
+
+    response = desk_client.post(
+        reverse("plan-share", args=[presented_plan.pk]),
+        {"version": presented_plan.version},
+        follow=True,
+    )
+
+    message = signing.LINK_QUOTE_EXPIRED.format(day=format_date(presented_plan.quote_valid_until))
+    assert escape(message) in response.content.decode()
+    assert not ShareLink.objects.filter(plan=presented_plan).exists()
