@@ -112,6 +112,32 @@ def _sessions_phrase(count: int) -> str:
     return "1 session is" if count == 1 else f"{count} sessions are"
 
 
+NO_PRICE = "No price"
+NO_SESSION_PRICE = "No per-session price"
+
+
+def _unpriced_note(missing: str, treatment_name: str, sessions: int) -> str:
+    return f"{missing} is set for {treatment_name}, so {_sessions_phrase(sessions)} not priced."
+
+
+def unpriced_notes(courses: Sequence[CourseEstimate]) -> tuple[str, ...]:
+    """What is left unpriced, one sentence a treatment: its courses lack the same price (the
+    catalog prices a treatment, not a course), so their sessions are counted together rather
+    than the sentence said once a course. Reads frozen quotes' courses too (their notes)."""
+    by_treatment: dict[str, tuple[str, int]] = {}
+    for course in courses:
+        if not (course.price_not_set and course.note):
+            continue
+        missing = NO_SESSION_PRICE if course.note.startswith(NO_SESSION_PRICE) else NO_PRICE
+        unpriced = course.sessions - sum(item.sessions_covered for item in course.line_items)
+        _, counted = by_treatment.get(course.treatment_name, (missing, 0))
+        by_treatment[course.treatment_name] = (missing, counted + unpriced)
+    return tuple(
+        _unpriced_note(missing, name, sessions)
+        for name, (missing, sessions) in by_treatment.items()
+    )
+
+
 def _line_item(pricing: CoursePricing, price: PriceQuote, quantity: int) -> LineItem:
     if price.unit == PriceUnit.SERIES:
         what = f"series of {price.series_size} sessions"
@@ -156,11 +182,8 @@ def estimate_course(pricing: CoursePricing) -> CourseEstimate:
     note = ""
     if remaining:
         # With some series price set, only the per-session price is missing.
-        missing = "No per-session price" if pricing.prices else "No price"
-        note = (
-            f"{missing} is set for {pricing.treatment_name}, "
-            f"so {_sessions_phrase(remaining)} not priced."
-        )
+        missing = NO_SESSION_PRICE if pricing.prices else NO_PRICE
+        note = _unpriced_note(missing, pricing.treatment_name, remaining)
     return CourseEstimate(
         course_key=pricing.course_key,
         treatment_name=pricing.treatment_name,

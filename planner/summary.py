@@ -32,7 +32,7 @@ from clinic.formatting import (
     plural,
 )
 from clinic.models import ExosomeSource, PriceRange, RegulatoryStatus, TreatmentKind, TreatmentType
-from planner.estimates import CourseEstimate, PlanEstimate
+from planner.estimates import CourseEstimate, PlanEstimate, unpriced_notes
 from planner.models import Course, Plan
 from planner.patient_info import (
     ASK_ABOUT_THE_PREPARATION,
@@ -373,7 +373,7 @@ def _total(estimate: PlanEstimate) -> str:
 
 
 def _total_notes(estimate: PlanEstimate) -> tuple[str, ...]:
-    notes = [c.note for c in estimate.courses if c.price_not_set and c.note]
+    notes = list(unpriced_notes(estimate.courses))
     if estimate.note:
         notes.append(estimate.note)
     return tuple(notes)

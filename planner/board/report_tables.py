@@ -78,7 +78,9 @@ def pipeline_report(**_) -> Report:
         heading="Pipeline value by status",
         explanation=(
             "Plans with a frozen quote, by their status now: the sum of their quotes' "
-            "minimums to the sum of their maximums. Each currency is added up on its own."
+            "minimums to the sum of their maximums. Each currency is added up on its own. "
+            "A quote that prices nothing (no treatment in it had a price) has no value to add "
+            "and is not counted."
         ),
         caption="Pipeline value by status",
         headers=("Status", "Plans", "Quoted value (minimum–maximum)"),

@@ -11,6 +11,7 @@ from planner.estimates import (
     PriceUnit,
     estimate_course,
     estimate_plan,
+    unpriced_notes,
 )
 
 MICRONEEDLING = "Microneedling + topical exosome"
@@ -289,3 +290,24 @@ def test_estimate_plan_totals_are_the_sum_of_course_totals(data, course_count):
     assert plan.total_min == sum(course.total_min for course in plan.courses)
     assert plan.total_max == sum(course.total_max for course in plan.courses)
     assert plan.complete == (not any(course.price_not_set for course in plan.courses))
+
+
+def test_two_unpriced_courses_of_one_treatment_are_one_note_with_their_sessions_added():
+    """The patient's sheet says once which price is missing: two courses of laser lack the
+    same price, so their sessions are counted together, not said twice."""
+    plan = estimate_plan(
+        [
+            CoursePricing("0", LASER, sessions=2, prices=()),
+            microneedling(3, key="1"),
+            CoursePricing("2", LASER, sessions=4, prices=()),
+            # A series price but none per session: 2 sessions of 5 are left over.
+            CoursePricing("3", MICRONEEDLING, sessions=5, prices=(MICRONEEDLING_SERIES_OF_3,)),
+        ]
+    )
+    assert unpriced_notes(plan.courses) == (
+        "No price is set for Fractional laser + topical exosome, so 6 sessions are not priced.",
+        "No per-session price is set for Microneedling + topical exosome, so 2 sessions are "
+        "not priced.",
+    )
+    # One course alone reads as its own note.
+    assert unpriced_notes(plan.courses[:1]) == (plan.courses[0].note,)

@@ -405,3 +405,17 @@ def test_queries_do_not_grow_with_the_number_of_courses(
     cache.clear()
     with django_assert_num_queries(len(small_queries)):
         assert desk_client.get(large_url).status_code == 200
+
+
+def test_two_unpriced_courses_of_one_treatment_are_said_once(desk_client, catalog, patient):
+    plan = PlanFactory(patient=patient)
+    add_course(plan, catalog[LASER], first=date(2027, 1, 4), interval_unit="weeks")
+    add_course(plan, catalog[LASER], position=1, first=date(2027, 9, 6), interval_unit="weeks")
+
+    html = summary_html(desk_client, plan)
+
+    assert html.count("No price is set for Fractional laser + topical exosome") == 1
+    assert (
+        "No price is set for Fractional laser + topical exosome, so 6 sessions are not priced."
+        in html
+    )

@@ -126,3 +126,21 @@ def test_freezing_the_quote_fills_the_report_columns_and_repricing_clears_them(
         None,
     )
     assert plan.decided_at is None
+
+
+def test_a_quote_that_prices_nothing_is_left_out_of_the_pipeline_and_the_page_says_so(catalog):
+    """A presented plan whose every treatment lacks a price has a frozen quote with no
+    value: the pipeline cannot add it, and its explanation must not claim every plan with a
+    frozen quote is in it (staff counting their presented plans would find one missing)."""
+    from planner.board.report_tables import pipeline_report
+    from planner.models import quote_columns
+    from tests.factories.planner import PlanFactory
+
+    unpriced = {"total_min": None, "total_max": None, "currency": None}
+    PlanFactory(status=PlanStatus.PRESENTED, quote=unpriced, **quote_columns(unpriced))
+    priced = {"total_min": "600", "total_max": "1500", "currency": "USD"}
+    PlanFactory(status=PlanStatus.PRESENTED, quote=priced, **quote_columns(priced))
+
+    assert [(line.status, line.plans) for line in reports.pipeline()] == [("presented", 1)]
+    explanation = pipeline_report().explanation
+    assert "prices nothing" in explanation and "not counted" in explanation
