@@ -3,7 +3,8 @@ aggregating the whole database on every request:
 
 - ShareLink.last_opened_at / times_opened, from the links' "opened" events;
 - Plan.link_expires_at, from the plan's open links to its current version;
-- DepositBalance, from the accepted signed records, the deposits and the plans' status;
+- DepositBalance, from the accepted signed records, the deposits (not voided) and the plans'
+  status;
 - LotReach and LotUse, from the session records.
 
 The app's actions keep each one right as they write (planner.signing.actions,
@@ -31,10 +32,11 @@ UPDATE planner_plan SET link_expires_at = (
     AND l.used_at IS NULL AND l.revoked_at IS NULL AND l.locked_at IS NULL)
 """
 
+# Voided deposits count toward nothing received (Deposit.voided_at, since migration 0018).
+DEPOSITS_COUNTED = "WHERE voided_at IS NULL"
+
 # The newest acceptance of a plan wins (a plan is accepted once; the rule is the board's).
-DEPOSIT_BALANCES = [
-    "DELETE FROM planner_depositbalance",
-    f"""
+DEPOSIT_BALANCES_SQL = f"""
 INSERT INTO planner_depositbalance (plan_id, asked, received, currency, owed_since)
 SELECT r.plan_id, r.deposit_due, COALESCE(d.total, 0), r.currency,
   CASE WHEN p.status IN {TAKES_DEPOSITS} AND COALESCE(d.total, 0) < r.deposit_due
@@ -42,7 +44,8 @@ SELECT r.plan_id, r.deposit_due, COALESCE(d.total, 0), r.currency,
 FROM planner_signedrecord r
 JOIN planner_plan p ON p.id = r.plan_id
 LEFT JOIN (
-  SELECT plan_id, SUM(amount) AS total FROM planner_deposit GROUP BY plan_id
+  SELECT plan_id, SUM(amount) AS total FROM planner_deposit
+  {{counted}} GROUP BY plan_id
 ) d ON d.plan_id = r.plan_id
 WHERE r.decision = 'accepted' AND r.deposit_due > 0
   AND NOT EXISTS (
@@ -50,8 +53,15 @@ WHERE r.decision = 'accepted' AND r.deposit_due > 0
     WHERE later.plan_id = r.plan_id AND later.decision = 'accepted'
       AND (later.signed_at > r.signed_at
            OR (later.signed_at = r.signed_at AND later.id > r.id)))
-""",
-]
+"""
+
+
+def deposit_balances(*, voidable: bool = True) -> list[str]:
+    """The statements rebuilding DepositBalance; `voidable` False for the tables as they
+    stood before deposits could be voided (migration 0017's backfill)."""
+    counted = DEPOSITS_COUNTED if voidable else ""
+    return ["DELETE FROM planner_depositbalance", DEPOSIT_BALANCES_SQL.format(counted=counted)]
+
 
 LOT_REACH = [
     "DELETE FROM planner_lotuse",
@@ -78,9 +88,10 @@ SELECT lot_id, COUNT(*), SUM(performed), SUM(planned) FROM planner_lotreach GROU
 ]
 
 
-def rebuild_all(connection) -> None:
+def rebuild_all(connection, *, deposits_voidable: bool = True) -> None:
     """Recompute every derived row and column from the records (any existing ones are
-    replaced). Run inside a transaction."""
+    replaced). Run inside a transaction. `deposits_voidable`: see deposit_balances."""
+    balances = deposit_balances(voidable=deposits_voidable)
     with connection.cursor() as cursor:
-        for statement in [LINK_OPENS, PLAN_LINK_EXPIRY, *DEPOSIT_BALANCES, *LOT_REACH]:
+        for statement in [LINK_OPENS, PLAN_LINK_EXPIRY, *balances, *LOT_REACH]:
             cursor.execute(statement)

@@ -14,8 +14,9 @@ from planner.derived import rebuild_all
 
 
 def backfill(apps, schema_editor):
-    """The new rows and columns from the records already there."""
-    rebuild_all(schema_editor.connection)
+    """The new rows and columns from the records already there (deposits had no void
+    columns yet: migration 0018 adds them)."""
+    rebuild_all(schema_editor.connection, deposits_voidable=False)
 
 
 class Migration(migrations.Migration):

@@ -58,6 +58,14 @@ STALE_DEPOSIT = (
     "This plan changed after this page was opened. Nothing was recorded: check the deposits "
     "shown now and record it again if it is still missing."
 )
+STALE_DEPOSIT_VOID = (
+    "This plan changed after this page was opened. Nothing was voided: check the deposits "
+    "shown now and void it again if it is still wrong."
+)
+VOID_REASON_NEEDED = "Say why this deposit is voided (for example: wrong amount typed)."
+VOID_REASON_LIMIT = Deposit._meta.get_field("void_reason").max_length
+VOID_REASON_TOO_LONG = "Keep the reason to {limit} characters or fewer (it has {length})."
+DEPOSIT_ALREADY_VOIDED = "This deposit was already voided; nothing changed."
 
 
 def log_event(*, kind: str, plan=None, link=None, user=None, ip=None, user_agent="", detail=""):
@@ -120,7 +128,9 @@ def deposit_balance_refresh(*, plan: Plan) -> None:
     if record is None or not record["deposit_due"]:
         DepositBalance.objects.filter(plan=plan).delete()
         return
-    received = Deposit.objects.filter(plan=plan).aggregate(total=Sum("amount"))["total"]
+    received = Deposit.objects.filter(plan=plan, voided_at__isnull=True).aggregate(
+        total=Sum("amount")
+    )["total"]
     received = received or Decimal("0")
     owed = plan.status in TAKES_DEPOSITS and received < record["deposit_due"]
     DepositBalance.objects.update_or_create(
@@ -393,5 +403,37 @@ def deposit_record(
     )
     deposit.full_clean()
     deposit.save()
+    deposit_balance_refresh(plan=plan)
+    return deposit
+
+
+@transaction.atomic
+def deposit_void(*, deposit: Deposit, reason: str, user, expected_version: int | None) -> Deposit:
+    """Staff void a deposit recorded by mistake (wrong amount, wrong plan), as of the page
+    they saw: it stays on record with when, by whom and why, and no longer counts as
+    received. Refused, nothing written, without a reason, when already voided or when the
+    plan changed since."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanActionError(VOID_REASON_NEEDED)
+    if len(reason) > VOID_REASON_LIMIT:
+        raise PlanActionError(
+            VOID_REASON_TOO_LONG.format(limit=VOID_REASON_LIMIT, length=len(reason))
+        )
+    # Read from the database, not the caller's copy: a double submit is told it was voided.
+    if Deposit.objects.filter(pk=deposit.pk, voided_at__isnull=False).exists():
+        raise PlanActionError(DEPOSIT_ALREADY_VOIDED)
+    plan = deposit.plan
+    _claim_version(plan, expected_version, status=plan.status, stale_message=STALE_DEPOSIT_VOID)
+    now = timezone.now()
+    # Conditional, the backstop to the check above (the version claimed first serialises two
+    # voids; the later one rolls back with its claim). The reason is checked above and the
+    # deposit_void_complete constraint holds the three fields together.
+    voided = Deposit.objects.filter(pk=deposit.pk, voided_at__isnull=True).update(
+        voided_at=now, voided_by=user, void_reason=reason
+    )
+    if not voided:
+        raise PlanActionError(DEPOSIT_ALREADY_VOIDED)
+    deposit.voided_at, deposit.voided_by, deposit.void_reason = now, user, reason
     deposit_balance_refresh(plan=plan)
     return deposit

@@ -56,5 +56,15 @@ class SigningEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Deposit)
 class DepositAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("plan", "amount", "currency", "received_on", "method", "recorded_by")
-    list_select_related = ("plan", "recorded_by")
+    list_display = (
+        "plan",
+        "amount",
+        "currency",
+        "received_on",
+        "method",
+        "recorded_by",
+        "voided_at",
+        "voided_by",
+        "void_reason",
+    )
+    list_select_related = ("plan", "recorded_by", "voided_by")

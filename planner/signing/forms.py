@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic import bounds
+from planner.signing.actions import VOID_REASON_LIMIT, VOID_REASON_NEEDED, VOID_REASON_TOO_LONG
 from planner.signing.models import Deposit
 
 # No typed example: the date box shows day, month and year in the order the patient's phone
@@ -127,3 +128,24 @@ class DepositForm(forms.Form):
         ):
             raise forms.ValidationError(problem)  # a typo'd year, such as 1900
         return day
+
+
+class DepositVoidForm(forms.Form):
+    """Why a deposit is voided, as of the plan's version on the page (the action checks the
+    reason again, with the same messages)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept with the deposit, for example: wrong amount typed, wrong plan.",
+        error_messages={"required": VOID_REASON_NEEDED},
+        widget=forms.TextInput(attrs={"maxlength": VOID_REASON_LIMIT}),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"]
+        if len(reason) > VOID_REASON_LIMIT:
+            raise forms.ValidationError(
+                VOID_REASON_TOO_LONG.format(limit=VOID_REASON_LIMIT, length=len(reason))
+            )
+        return reason

@@ -187,7 +187,10 @@ class SigningEvent(models.Model):
 
 
 class Deposit(models.Model):
-    """A deposit received for an accepted plan. No card data: the method and a reference."""
+    """A deposit received for an accepted plan. No card data: the method and a reference.
+
+    A deposit recorded by mistake is voided (actions.deposit_void), never deleted: it stays
+    listed with who voided it, when and why, and counts toward nothing received."""
 
     class Method(models.TextChoices):
         CARD = "card", "Card (at the clinic's terminal)"
@@ -205,6 +208,11 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         app_label = "planner"
@@ -212,10 +220,17 @@ class Deposit(models.Model):
         permissions = [("record_deposit", "Can record a deposit received")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_positive"),
+            # Voided means all three: when, by whom and why (the audit trail); else none.
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="deposit_void_complete",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} on {self.received_on}"
+        voided = " (voided)" if self.voided_at else ""
+        return f"{self.amount} {self.currency} on {self.received_on}{voided}"
 
 
 class DepositBalance(models.Model):

@@ -193,10 +193,12 @@ def plan_signing_overview(
         else []
     )
     agreed = plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
-    deposits = list(plan.deposits.select_related("recorded_by")) if agreed else []
+    # Voided deposits stay listed (who voided them, when and why: one join, no query per
+    # row) but count toward nothing received.
+    deposits = list(plan.deposits.select_related("recorded_by", "voided_by")) if agreed else []
     balance = None
     if agreed and plan.quote:
-        received = sum((d.amount for d in deposits), Decimal("0"))
+        received = sum((d.amount for d in deposits if d.voided_at is None), Decimal("0"))
         balance = DepositBalance(
             received=received,
             balance_min=Decimal(str(plan.quote.get("total_min") or "0")) - received,
@@ -211,6 +213,7 @@ def plan_signing_overview(
         "links": [(link, link.state(plan_version=plan.version)) for link in links[:10]],
         "records": records,
         "deposits": deposits,
+        "any_voided": any(d.voided_at for d in deposits),
         "balance": balance,
         "required_consents": required,
         # A presented plan has no acceptance at its version (accepting moves it on).

@@ -12,5 +12,10 @@ urlpatterns = [
     path("plans/<int:pk>/share/<int:link_pk>/revoke/", views.link_revoke, name="plan-share-revoke"),
     path("plans/<int:pk>/signed/<int:record_pk>.pdf", views.record_pdf, name="plan-signed-pdf"),
     path("plans/<int:pk>/deposits/", views.deposit_add, name="plan-deposit"),
+    path(
+        "plans/<int:pk>/deposits/<int:deposit_pk>/void/",
+        views.deposit_void,
+        name="plan-deposit-void",
+    ),
     path("plans/<int:pk>/signing-status/", views.plan_signing_status, name="plan-signing-status"),
 ]

@@ -38,9 +38,10 @@ from planner.signing.forms import (
     DateOfBirthForm,
     DeclineForm,
     DepositForm,
+    DepositVoidForm,
     LinkForm,
 )
-from planner.signing.models import ShareLink, SignedRecord, SigningEvent
+from planner.signing.models import Deposit, ShareLink, SignedRecord, SigningEvent
 from planner.signing.selectors import (
     deposit_due,
     link_by_token,
@@ -423,3 +424,39 @@ def deposit_add(request, pk):
     else:
         messages.success(request, "Deposit recorded.")
     return redirect(plan)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("planner.record_deposit")
+def deposit_void(request, pk, deposit_pk):
+    """Confirm and void a deposit recorded by mistake: it stays listed on the plan, struck
+    through, and no longer counts as received. Refused (the page again, nothing saved)
+    without a reason, on a stale page or when it is already voided."""
+    plan = get_plan_for_user(request, pk)
+    deposit = get_object_or_404(
+        Deposit.objects.select_related("recorded_by", "voided_by"), pk=deposit_pk, plan=plan
+    )
+    deposit.plan = plan  # the plan as locked-checked by its version, without a second read
+    form = DepositVoidForm(request.POST or None, initial={"version": plan.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                actions.deposit_void(
+                    deposit=deposit,
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except PlanActionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Deposit voided: it no longer counts as received.")
+                return redirect(plan)
+    return render(
+        request,
+        "signing/deposit_void.html",
+        {"plan": plan, "deposit": deposit, "form": form},
+        status=status,
+    )
