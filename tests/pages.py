@@ -10,10 +10,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from clinic.catalog_seed import LASER, MICRONEEDLING
 from clinic.models import PriceRange, ProductLot, TreatmentType
 from clinic.roles import CLINIC_ADMIN, CLINICIAN, FRONT_DESK
+from planner.signing.models import Deposit
 from tests.factories.accounts import TOTPDeviceFactory, UserFactory
 from tests.factories.clinic import ProductLotFactory, StorageCheckFactory
 from tests.factories.planner import PatientFactory, make_plan
@@ -82,6 +84,14 @@ PAGES = (
     Page("plan detail, investigational", "/plans/{investigational_plan}/", CLINICIAN_USER),
     Page("plan edit", "/plans/{plan}/edit/"),
     Page("plan compare", "/plans/{plan}/compare/{other}/"),
+    Page("plan detail, deposits with one voided", "/plans/{deposit_plan}/"),
+    Page("void a deposit", "/plans/{deposit_plan}/deposits/{deposit}/void/"),
+    Page(
+        "void a deposit, no reason",
+        "/plans/{deposit_plan}/deposits/{deposit}/void/",
+        status=400,
+        post={"version": "{deposit_plan_version}", "reason": ""},
+    ),
     Page("patient summary", "/plans/{plan}/summary/"),
     Page("summary PDF being prepared", "/plans/{plan}/summary.pdf/preparing/"),
     Page("patient merge", "/patients/{patient}/merge/", ADMIN),
@@ -134,6 +144,7 @@ def make_world() -> dict:
     lot = ProductLot.objects.first() or ProductLotFactory(lot_number="A-1")
     StorageCheckFactory(lot=lot)
     _day_board_rows(users[DESK], treatments)
+    deposit = _deposits(patient, treatments, staff=users[DESK])
     assert PriceRange.objects.exists()
     return {
         "patient": patient.pk,
@@ -144,7 +155,44 @@ def make_world() -> dict:
         "lot": lot.pk,
         "desk_id": users[DESK].pk,
         "admin_id": users[ADMIN].pk,
+        "deposit": deposit.pk,
+        "deposit_plan": deposit.plan_id,
+        "deposit_plan_version": deposit.plan.version,
     }
+
+
+def _deposits(patient, treatments, *, staff) -> Deposit:
+    """A plan the patient accepted, with a deposit and a voided one (recorded by mistake);
+    returns the deposit still counted, its plan as it is now."""
+    from planner import actions
+    from planner.signing import actions as signing
+    from tests.helpers import sign_as_patient
+
+    plan = make_plan(patient, treatments[MICRONEEDLING], title="Accepted option")
+    actions.plan_transition(plan=plan, to_status="presented", user=staff, expected_version=1)
+    sign_as_patient(plan, staff=staff)
+    kept = None
+    for amount, reference in (("100", "R-100"), ("1000", "R-1000")):
+        plan.refresh_from_db()
+        deposit = signing.deposit_record(
+            plan=plan,
+            amount=Decimal(amount),
+            received_on=timezone.localdate(),
+            method="card",
+            reference=reference,
+            user=staff,
+            expected_version=plan.version,
+        )
+        kept = kept or deposit
+    plan.refresh_from_db()
+    signing.deposit_void(
+        deposit=deposit,
+        reason="Typed 1000 for 100 <by mistake>",
+        user=staff,
+        expected_version=plan.version,
+    )
+    kept.plan = plan
+    return kept
 
 
 def _day_board_rows(staff, treatments) -> None:

@@ -203,3 +203,26 @@ def test_cancelling_an_accepted_plan_leaves_nothing_owed(presented_plan, front_d
 
     assert balance(presented_plan) == (Decimal("100"), Decimal("0"), "USD", False)
     assert_derived_rows_kept()
+
+
+def test_a_voided_deposit_is_owed_again(presented_plan, front_desk, deposit_rule, desk_client):
+    """A deposit recorded by mistake and voided no longer pays what was asked: the plan is
+    back on the board's deposits still due, as a rebuild from the records says."""
+    sign_as_patient(presented_plan, staff=front_desk)
+    wrong = record_deposit(presented_plan, "100", front_desk)
+    record_deposit(presented_plan, "30", front_desk)
+    assert balance(presented_plan) == (Decimal("100"), Decimal("130"), "USD", False)
+
+    presented_plan.refresh_from_db()
+    wrong.plan = presented_plan
+    signing.deposit_void(
+        deposit=wrong,
+        reason="Wrong amount typed",
+        user=front_desk,
+        expected_version=presented_plan.version,
+    )
+
+    assert balance(presented_plan) == (Decimal("100"), Decimal("30"), "USD", True)
+    board = desk_client.get(reverse("day-board")).content.decode()
+    assert "<strong>USD 70</strong>" in board
+    assert_derived_rows_kept()
