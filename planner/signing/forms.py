@@ -9,7 +9,12 @@ from django import forms
 from django.utils import timezone
 
 from clinic import bounds
-from planner.signing.actions import VOID_REASON_LIMIT, VOID_REASON_NEEDED, VOID_REASON_TOO_LONG
+from planner.signing.actions import (
+    STALE_DEPOSIT_VOID,
+    VOID_REASON_LIMIT,
+    VOID_REASON_NEEDED,
+    VOID_REASON_TOO_LONG,
+)
 from planner.signing.models import Deposit
 
 # No typed example: the date box shows day, month and year in the order the patient's phone
@@ -134,7 +139,11 @@ class DepositVoidForm(forms.Form):
     """Why a deposit is voided, as of the plan's version on the page (the action checks the
     reason again, with the same messages)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Only a page of another time (or a hand-made request) lacks it: read the plan again.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_DEPOSIT_VOID, "invalid": STALE_DEPOSIT_VOID},
+    )
     reason = forms.CharField(
         label="Reason",
         help_text="Kept with the deposit, for example: wrong amount typed, wrong plan.",

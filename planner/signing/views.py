@@ -436,7 +436,7 @@ def deposit_void(request, pk, deposit_pk):
     deposit = get_object_or_404(
         Deposit.objects.select_related("recorded_by", "voided_by"), pk=deposit_pk, plan=plan
     )
-    deposit.plan = plan  # the plan as locked-checked by its version, without a second read
+    deposit.plan = plan  # already read; the action checks its version
     form = DepositVoidForm(request.POST or None, initial={"version": plan.version})
     status = 200
     if request.method == "POST":

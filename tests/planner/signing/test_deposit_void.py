@@ -219,6 +219,16 @@ def test_the_page_refuses_a_stale_version(desk_client, deposit, accepted_plan, f
     assert state(deposit) == before
 
 
+def test_the_page_without_a_version_says_to_read_the_plan_again(desk_client, deposit):
+    before = state(deposit)
+
+    response = desk_client.post(void_url(deposit), {"reason": "Typo"})
+
+    assert response.status_code == 400
+    assert escape(signing.STALE_DEPOSIT_VOID) in response.content.decode()
+    assert state(deposit) == before
+
+
 def test_the_page_of_a_voided_deposit_says_so(desk_client, deposit, front_desk):
     void(deposit, front_desk)
 
